@@ -1,0 +1,1 @@
+"""Pure algorithms for the hub: the matcher and the route planner."""
