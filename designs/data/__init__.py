@@ -1,0 +1,1 @@
+"""Design data files, one ``<slug>.toml`` per design (a package so that setuptools ships them)."""
