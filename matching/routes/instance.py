@@ -7,6 +7,7 @@ distance between them.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +27,7 @@ class Request:
 
 @dataclass(frozen=True)
 class Vehicle:
-    """A vehicle leaving ``start`` no earlier than ``shift_start``, back at ``end`` by ``shift_end``."""
+    """A vehicle leaving ``start`` from ``shift_start`` on, back at ``end`` by ``shift_end``."""
 
     start: int
     end: int
@@ -89,7 +90,7 @@ class Instance:
             return 0.0
         veh = self.vehicles[vehicle]
         path = [veh.start, *nodes, veh.end]
-        return float(sum(self.distance[a, b] for a, b in zip(path, path[1:], strict=False)))
+        return float(sum(self.distance[a, b] for a, b in itertools.pairwise(path)))
 
 
 @dataclass(frozen=True)

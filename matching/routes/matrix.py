@@ -53,7 +53,10 @@ class HaversineProvider:
         lat = np.radians([p.lat for p in places])
         dlat = lat[:, None] - lat[None, :]
         dlon = lon[:, None] - lon[None, :]
-        a = np.sin(dlat / 2) ** 2 + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
+        a = (
+            np.sin(dlat / 2) ** 2
+            + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.sin(dlon / 2) ** 2
+        )
         km = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))) * self.circuity
         return TravelMatrix(distance_km=km, duration_min=km / self.speed_kmh * 60.0)
 
@@ -87,7 +90,9 @@ class OSRMTableProvider:
             )
         body: Any = response.json()
         if body.get("code") != "Ok":
-            raise RoutingServiceError(f"routing service said {body.get('code')}: {body.get('message')}")
+            raise RoutingServiceError(
+                f"routing service said {body.get('code')}: {body.get('message')}"
+            )
         n = len(places)
         distances = _square(body.get("distances"), n, "distances")
         durations = _square(body.get("durations"), n, "durations")

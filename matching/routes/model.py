@@ -59,7 +59,7 @@ class Shipment:
 
 @dataclass(frozen=True)
 class Driver:
-    """A volunteer driver: leaves ``start`` at ``shift_start_min``, back at ``end`` within the minutes available."""
+    """A volunteer driver, from ``start`` at ``shift_start_min``, back at ``end`` in time."""
 
     id: str
     start: Place

@@ -52,6 +52,7 @@ def _solo_reason(
     """
     s = load.shipment
     best: tuple[int, float, str] | None = None
+    cand: tuple[int, float, str]
     for k, drv in enumerate(drivers):
         start, end = nodes[2 * k], nodes[2 * k + 1]
         if load.quantity > drv.capacity:
@@ -143,7 +144,10 @@ def plan_routes(
     ValueError
         On duplicate shipment or driver ids.
     """
-    for label, ids in (("shipment", [s.id for s in shipments]), ("driver", [d.id for d in drivers])):
+    for label, ids in (
+        ("shipment", [s.id for s in shipments]),
+        ("driver", [d.id for d in drivers]),
+    ):
         if len(set(ids)) != len(ids):
             raise ValueError(f"duplicate {label} ids")
     provider = matrix_provider if matrix_provider is not None else HaversineProvider()

@@ -28,18 +28,22 @@ _BIG = 2**40  # stands for "no limit" in scaled units
 def _up(values: NDArray[np.float64]) -> NDArray[np.int64]:
     """Scale and round up, ignoring float noise such as 2.0000000000004."""
     scaled = np.minimum(np.asarray(values, dtype=float) * SCALE, _BIG)
-    return np.ceil(scaled - 1e-6).astype(np.int64)
+    result: NDArray[np.int64] = np.ceil(scaled - 1e-6).astype(np.int64)
+    return result
 
 
 def _down(values: NDArray[np.float64]) -> NDArray[np.int64]:
     """Scale and round down, ignoring float noise."""
     scaled = np.minimum(np.asarray(values, dtype=float) * SCALE, _BIG)
-    return np.floor(scaled + 1e-6).astype(np.int64)
+    result: NDArray[np.int64] = np.floor(scaled + 1e-6).astype(np.int64)
+    return result
 
 
 def _nearest(values: NDArray[np.float64]) -> NDArray[np.int64]:
     """Scale and round to nearest."""
-    return np.round(np.minimum(np.asarray(values, dtype=float) * SCALE, _BIG)).astype(np.int64)
+    scaled = np.minimum(np.asarray(values, dtype=float) * SCALE, _BIG)
+    result: NDArray[np.int64] = np.round(scaled).astype(np.int64)
+    return result
 
 
 def _prize(instance: Instance) -> int:
@@ -128,8 +132,8 @@ def _solve_pyvrp(instance: Instance, *, seconds: float, seed: int, optional: boo
         clients=[],
         depots=depots,
         vehicle_types=vehicle_types,
-        distance_matrices=[dist],
-        duration_matrices=[dur],
+        distance_matrices=[dist],  # type: ignore[list-item]  # the stub's ndarray[int]
+        duration_matrices=[dur],  # type: ignore[list-item]
         shipments=shipments,
     )
     result = pyvrp.solve(
@@ -177,7 +181,7 @@ def _solve_ortools(instance: Instance, *, seconds: float, optional: bool) -> Sol
         return int(travel[manager.IndexToNode(i)][manager.IndexToNode(j)])
 
     def demand_cb(i: int) -> int:
-        return demand[manager.IndexToNode(i)]
+        return int(demand[manager.IndexToNode(i)])
 
     routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitCallback(dist_cb))
     early, late = _up(instance.early), _down(instance.late)
@@ -185,7 +189,11 @@ def _solve_ortools(instance: Instance, *, seconds: float, optional: bool) -> Sol
     routing.AddDimension(routing.RegisterTransitCallback(time_cb), horizon, horizon, False, "Time")
     time_dim = routing.GetDimensionOrDie("Time")
     routing.AddDimensionWithVehicleCapacity(
-        routing.RegisterUnaryTransitCallback(demand_cb), 0, [v.capacity for v in fleet], True, "Load"
+        routing.RegisterUnaryTransitCallback(demand_cb),
+        0,
+        [v.capacity for v in fleet],
+        True,
+        "Load",
     )
     solver = routing.solver()
     vehicle_nodes = {v.start for v in fleet} | {v.end for v in fleet}
@@ -229,9 +237,5 @@ def _solve_ortools(instance: Instance, *, seconds: float, optional: bool) -> Sol
             index = found.Value(routing.NextVar(index))
         routes.append(tuple(nodes))
     visited = {node for route in routes for node in route}
-    unassigned = tuple(
-        r for r, req in enumerate(instance.requests) if req.pickup not in visited
-    )
+    unassigned = tuple(r for r, req in enumerate(instance.requests) if req.pickup not in visited)
     return Solution(routes=tuple(routes), unassigned=unassigned)
-
-
