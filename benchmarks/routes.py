@@ -49,7 +49,8 @@ def main() -> int:
         elapsed = time.perf_counter() - started
         errors = check_solution(instance, solution)
         km = solution.distance(instance)
-        gap = 100.0 * (km - best_km) / best_km
+        # Rounded so that float noise does not print as -0.00.
+        gap = round(100.0 * (km - best_km) / best_km, 4) + 0.0
         used = sum(1 for r in solution.routes if r)
         best_used = sum(1 for r in best.routes if r)
         feasible = "yes" if not errors else f"NO ({len(errors)} violations)"
