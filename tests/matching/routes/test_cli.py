@@ -67,3 +67,15 @@ def test_benchmark_instance_within_one_percent(pdptw_dir: Path, name: str) -> No
     solution = solve(instance, seconds=10)
     assert check_solution(instance, solution) == []
     assert solution.distance(instance) <= 1.01 * best.distance(instance)
+
+
+def test_the_planner_stays_free_of_web_and_database_imports() -> None:
+    code = (
+        "import sys, matching.routes, matching.routes.__main__; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "{'hub', 'fastapi', 'sqlalchemy', 'starlette'}]; print(bad)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert run.stdout.strip() == "[]"

@@ -21,9 +21,9 @@ from matching.routes import (
     provider_from_env,
     provider_from_url,
 )
-from tests.matching.routes.conftest import FABLAB, PITIE
 
 PARIS, LYON = Place(2.3522, 48.8566), Place(4.8357, 45.7640)
+FABLAB, PITIE = Place(2.3790, 48.8590), Place(2.3650, 48.8380)
 
 
 def test_haversine_paris_lyon_with_circuity_and_speed() -> None:

@@ -17,7 +17,13 @@ from matching.routes import (
     TravelMatrix,
     plan_routes,
 )
-from tests.matching.routes.conftest import BEAUJON, BICHAT, CRETEIL, FABLAB, PITIE
+
+# Real places, about 5-15 km apart: a fablab in the 11th, hospitals around Paris.
+FABLAB = Place(2.3790, 48.8590)
+PITIE = Place(2.3650, 48.8380)
+BICHAT = Place(2.3320, 48.8990)
+BEAUJON = Place(2.3070, 48.9070)
+CRETEIL = Place(2.4530, 48.7900)
 
 
 def _replay_ok(plan: Plan, shipments: list[Shipment], drivers: list[Driver]) -> None:
