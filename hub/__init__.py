@@ -1,0 +1,1 @@
+"""The hub: web service coordinating hospitals, labs, makers and drivers."""

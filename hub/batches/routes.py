@@ -1,0 +1,101 @@
+"""Claims and the batch life cycle."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from hub.batches import service
+from hub.batches.schemas import (
+    AdjustIn,
+    BatchList,
+    BatchOut,
+    BatchState,
+    ClaimIn,
+    ProgressIn,
+    ReceiptIn,
+)
+from hub.deps import CurrentUser, ReadSessionDep, SessionDep
+
+router = APIRouter(tags=["batches"])
+
+
+@router.post(
+    "/needs/{need_id}/claims", status_code=status.HTTP_201_CREATED, response_model=BatchOut
+)
+async def claim(need_id: int, body: ClaimIn, user: CurrentUser, session: SessionDep) -> BatchOut:
+    """Claim part of a need for your lab; 409 when more than what remains."""
+    batch = await service.claim(session, user=user, need_id=need_id, **body.model_dump())
+    return BatchOut.model_validate(batch)
+
+
+@router.post("/batches/{batch_id}/accept", response_model=BatchOut)
+async def accept(batch_id: int, user: CurrentUser, session: SessionDep) -> BatchOut:
+    """Accept a proposal from the matcher."""
+    return BatchOut.model_validate(await service.accept(session, user=user, batch_id=batch_id))
+
+
+@router.post("/batches/{batch_id}/decline", response_model=BatchOut)
+async def decline(batch_id: int, user: CurrentUser, session: SessionDep) -> BatchOut:
+    """Decline a proposal; its units go back to the pool."""
+    return BatchOut.model_validate(await service.decline(session, user=user, batch_id=batch_id))
+
+
+@router.post("/batches/{batch_id}/progress", response_model=BatchOut)
+async def progress(
+    batch_id: int, body: ProgressIn, user: CurrentUser, session: SessionDep
+) -> BatchOut:
+    """Report the absolute number of units made."""
+    batch = await service.report_progress(session, user=user, batch_id=batch_id, made=body.made)
+    return BatchOut.model_validate(batch)
+
+
+@router.post("/batches/{batch_id}/ready", response_model=BatchOut)
+async def ready(batch_id: int, user: CurrentUser, session: SessionDep) -> BatchOut:
+    """Mark the batch boxed and ready for pickup."""
+    return BatchOut.model_validate(await service.mark_ready(session, user=user, batch_id=batch_id))
+
+
+@router.post("/batches/{batch_id}/receipt", response_model=BatchOut)
+async def receipt(
+    batch_id: int, body: ReceiptIn, user: CurrentUser, session: SessionDep
+) -> BatchOut:
+    """Confirm receipt with accepted and rejected counts."""
+    batch = await service.receipt(session, user=user, batch_id=batch_id, **body.model_dump())
+    return BatchOut.model_validate(batch)
+
+
+@router.post("/batches/{batch_id}/cancel", response_model=BatchOut)
+async def cancel(batch_id: int, user: CurrentUser, session: SessionDep) -> BatchOut:
+    """Cancel a batch that has not left its lab."""
+    return BatchOut.model_validate(await service.cancel(session, user=user, batch_id=batch_id))
+
+
+@router.post("/batches/{batch_id}/adjust", response_model=BatchOut)
+async def adjust(batch_id: int, body: AdjustIn, user: CurrentUser, session: SessionDep) -> BatchOut:
+    """Change an assignment's quantity (coordinators)."""
+    batch = await service.adjust(session, user=user, batch_id=batch_id, quantity=body.quantity)
+    return BatchOut.model_validate(batch)
+
+
+@router.get("/batches/{batch_id}", response_model=BatchOut)
+async def get(batch_id: int, user: CurrentUser, session: ReadSessionDep) -> BatchOut:
+    """Return one batch."""
+    return BatchOut.model_validate(await service.get_batch(session, batch_id))
+
+
+@router.get("/batches", response_model=BatchList)
+async def list_(
+    user: CurrentUser,
+    session: ReadSessionDep,
+    lab_id: int | None = None,
+    need_id: int | None = None,
+    state: BatchState | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> BatchList:
+    """List batches by lab, need or state."""
+    rows, total = await service.list_batches(
+        session, lab_id=lab_id, need_id=need_id, state=state, limit=limit, offset=offset
+    )
+    items = [BatchOut.model_validate(b) for b in rows]
+    return BatchList(items=items, total=total, limit=limit, offset=offset)

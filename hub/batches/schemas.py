@@ -1,0 +1,87 @@
+"""Request and response bodies for claims and batches."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hub.validation import Count, DesignSlug, Quantity
+
+BatchState = Literal[
+    "proposed", "claimed", "ready", "picked_up", "delivered", "received", "declined", "cancelled"
+]
+
+
+class ClaimIn(BaseModel):
+    """A lab takes on part of a need."""
+
+    model_config = ConfigDict(extra="forbid")
+    lab_id: int = Field(gt=0)
+    quantity: Quantity
+    design: DesignSlug | None = Field(
+        None, description="One of the designs the need accepts; defaults to the need's design."
+    )
+
+
+class ProgressIn(BaseModel):
+    """The absolute number of units made so far; it never decreases."""
+
+    model_config = ConfigDict(extra="forbid")
+    made: Count
+
+
+class ReceiptIn(BaseModel):
+    """What the hospital received: accepted and rejected units, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+    accepted: Count
+    rejected: Count = 0
+    reason: str | None = Field(None, max_length=500)
+
+    @model_validator(mode="after")
+    def _reason_for_rejects(self) -> "ReceiptIn":
+        if self.rejected > 0 and not (self.reason and self.reason.strip()):
+            raise ValueError("give a reason when rejecting units")
+        if self.accepted + self.rejected == 0:
+            raise ValueError("a receipt needs at least one accepted or rejected unit")
+        return self
+
+
+class AdjustIn(BaseModel):
+    """A coordinator changes the quantity of an assignment."""
+
+    model_config = ConfigDict(extra="forbid")
+    quantity: Quantity
+
+
+class BatchOut(BaseModel):
+    """A batch with its counters."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    code: str
+    need_id: int
+    lab_id: int
+    design: str
+    quantity: int
+    due: date
+    state: BatchState
+    made: int
+    picked_up: int
+    delivered: int
+    accepted: int
+    rejected: int
+    reject_reason: str | None
+    distance_km: float | None
+    run_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class BatchList(BaseModel):
+    """A page of batches."""
+
+    items: list[BatchOut]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,392 @@
+"""The batch life cycle: claims, proposals, progress, pickup, delivery and receipt.
+
+Every function here locks the rows it checks (``FOR UPDATE`` on PostgreSQL; SQLite holds the
+database write lock since ``BEGIN IMMEDIATE``), changes them, and appends an event with the
+change's effect on the totals, all in the caller's transaction.
+"""
+
+import secrets
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.auth.models import User
+from hub.auth.service import covers, require_coordinator_of
+from hub.batches.models import Batch
+from hub.db import utcnow
+from hub.errors import Conflict, Forbidden, Invalid, NotFound
+from hub.events import service as events
+from hub.needs.models import Need
+from hub.needs.service import allocated, get_need, refresh_status
+from hub.sites.models import Membership, Site
+from hub.sites.service import get_site, is_member, require_member
+from hub.stats.totals import batch_contribution, subtract
+
+# No 0/O, 1/I/L: codes are read off box labels and typed on phones.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_code() -> str:
+    """Return a fresh tracking code such as ``K7Q-2MXD``."""
+    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(7))
+    return f"{chars[:3]}-{chars[3:]}"
+
+
+def _contribution(batch: Batch) -> dict[str, dict[str, int]]:
+    return batch_contribution(
+        batch.design,
+        batch.state,
+        batch.quantity,
+        batch.made,
+        batch.picked_up,
+        batch.delivered,
+        batch.accepted,
+        batch.rejected,
+    )
+
+
+def _payload(batch: Batch) -> dict[str, Any]:
+    return {
+        "batch_id": batch.id,
+        "code": batch.code,
+        "need_id": batch.need_id,
+        "lab_id": batch.lab_id,
+        "design": batch.design,
+        "state": batch.state,
+        "quantity": batch.quantity,
+        "made": batch.made,
+        "picked_up": batch.picked_up,
+        "delivered": batch.delivered,
+        "accepted": batch.accepted,
+        "rejected": batch.rejected,
+    }
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    batch: Batch,
+    need: Need,
+    before: dict[str, dict[str, int]],
+    kind: str,
+    actor: User | None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Finish a batch change: timestamps, the need's status, and the event with its delta."""
+    batch.updated_at = utcnow()
+    await session.flush()
+    await refresh_status(session, need)
+    await events.append(
+        session,
+        kind=kind,
+        entity="batch",
+        entity_id=batch.id,
+        actor_id=actor.id if actor else None,
+        region=need.region,
+        departement=need.departement,
+        payload={**_payload(batch), **(extra or {})},
+        totals_delta=subtract(_contribution(batch), before),
+    )
+
+
+async def create_batch(
+    session: AsyncSession,
+    *,
+    need: Need,
+    lab_id: int,
+    quantity: int,
+    design: str,
+    state: str,
+    actor: User | None,
+    distance_km: float | None = None,
+    run_id: int | None = None,
+) -> Batch:
+    """Insert a batch for a need the caller has locked, after checking what remains."""
+    remaining = need.quantity - await allocated(session, need.id)
+    if quantity > remaining:
+        raise Conflict(
+            f"Only {max(remaining, 0)} units of need {need.id} remain unclaimed; "
+            f"you asked for {quantity}."
+        )
+    batch = Batch(
+        code=new_code(),
+        need_id=need.id,
+        lab_id=lab_id,
+        design=design,
+        quantity=quantity,
+        due=need.needed_by,
+        state=state,
+        distance_km=distance_km,
+        run_id=run_id,
+    )
+    session.add(batch)
+    await session.flush()
+    await record(
+        session,
+        batch=batch,
+        need=need,
+        before=batch_contribution(design, "new", 0, 0, 0, 0, 0, 0),
+        kind=f"batch.{state}",
+        actor=actor,
+    )
+    return batch
+
+
+async def claim(
+    session: AsyncSession,
+    *,
+    user: User,
+    need_id: int,
+    lab_id: int,
+    quantity: int,
+    design: str | None,
+) -> Batch:
+    """A lab member claims part of a need; 409 when more than what remains."""
+    lab = await get_site(session, lab_id, "lab")
+    await require_member(session, user, lab)
+    need = await get_need(session, need_id, lock=True)
+    if need.status == "cancelled":
+        raise Conflict(f"Need {need.id} was cancelled.")
+    chosen = design or need.design
+    if chosen not in (need.accepts or [need.design]):
+        raise Invalid(
+            f"Need {need.id} accepts {', '.join(need.accepts or [need.design])}, not {chosen}."
+        )
+    return await create_batch(
+        session,
+        need=need,
+        lab_id=lab.id,
+        quantity=quantity,
+        design=chosen,
+        state="claimed",
+        actor=user,
+    )
+
+
+async def get_batch(session: AsyncSession, batch_id: int, *, lock: bool = False) -> Batch:
+    """Return a batch or raise 404."""
+    query = select(Batch).where(Batch.id == batch_id)
+    if lock:
+        query = query.with_for_update()
+    batch = await session.scalar(query)
+    if batch is None:
+        raise NotFound(f"There is no batch with id {batch_id}.")
+    return batch
+
+
+async def _lab_batch(session: AsyncSession, user: User, batch_id: int) -> tuple[Batch, Need]:
+    """Lock a batch (and its need) that the user's lab holds."""
+    batch = await get_batch(session, batch_id)
+    need = await get_need(session, batch.need_id, lock=True)
+    batch = await get_batch(session, batch_id, lock=True)
+    lab = await get_site(session, batch.lab_id, "lab")
+    await require_member(session, user, lab)
+    return batch, need
+
+
+def _require_state(batch: Batch, *allowed: str, action: str) -> None:
+    if batch.state not in allowed:
+        raise Conflict(
+            f"Cannot {action} batch {batch.code}: it is {batch.state} "
+            f"(only possible when {' or '.join(allowed)})."
+        )
+
+
+async def accept(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
+    """The lab accepts a proposal from the matcher."""
+    batch, need = await _lab_batch(session, user, batch_id)
+    _require_state(batch, "proposed", action="accept")
+    if need.status == "cancelled":
+        raise Conflict(f"Need {need.id} was cancelled.")
+    before = _contribution(batch)
+    batch.state = "claimed"
+    await record(session, batch=batch, need=need, before=before, kind="batch.accepted", actor=user)
+    return batch
+
+
+async def decline(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
+    """The lab declines a proposal; its quantity goes back to the pool."""
+    batch, need = await _lab_batch(session, user, batch_id)
+    _require_state(batch, "proposed", action="decline")
+    before = _contribution(batch)
+    batch.state = "declined"
+    await record(session, batch=batch, need=need, before=before, kind="batch.declined", actor=user)
+    return batch
+
+
+async def report_progress(session: AsyncSession, *, user: User, batch_id: int, made: int) -> Batch:
+    """Set the absolute made count; it only goes up and never past the quantity."""
+    batch, need = await _lab_batch(session, user, batch_id)
+    _require_state(batch, "claimed", "ready", action="report progress on")
+    if made > batch.quantity:
+        raise Invalid(f"made ({made}) is more than the batch quantity ({batch.quantity}).")
+    if made < batch.made:
+        raise Conflict(
+            f"made only goes up: batch {batch.code} already has {batch.made} made; "
+            "ask a coordinator to correct a mistake."
+        )
+    if made == batch.made:
+        return batch
+    before = _contribution(batch)
+    batch.made = made
+    batch.progress_at = utcnow()
+    await record(session, batch=batch, need=need, before=before, kind="batch.progress", actor=user)
+    return batch
+
+
+async def mark_ready(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
+    """The batch is boxed and waits for pickup; unmade units go back to the need's pool."""
+    batch, need = await _lab_batch(session, user, batch_id)
+    _require_state(batch, "claimed", action="mark ready")
+    if batch.made == 0:
+        raise Conflict(f"Batch {batch.code} has nothing made yet; report progress first.")
+    before = _contribution(batch)
+    released = batch.quantity - batch.made
+    batch.quantity = batch.made
+    batch.state = "ready"
+    await record(
+        session,
+        batch=batch,
+        need=need,
+        before=before,
+        kind="batch.ready",
+        actor=user,
+        extra={"released": released},
+    )
+    return batch
+
+
+async def receipt(
+    session: AsyncSession,
+    *,
+    user: User,
+    batch_id: int,
+    accepted: int,
+    rejected: int,
+    reason: str | None,
+) -> Batch:
+    """The hospital confirms what arrived; a maker who drove it counts as picked up."""
+    batch = await get_batch(session, batch_id)
+    need = await get_need(session, batch.need_id, lock=True)
+    batch = await get_batch(session, batch_id, lock=True)
+    if user.role != "admin" and not await is_member(session, user, need.hospital_id):
+        raise Forbidden(f"Only staff of the receiving hospital can confirm batch {batch.code}.")
+    _require_state(batch, "ready", "picked_up", "delivered", action="confirm receipt of")
+    total = accepted + rejected
+    if total > batch.made:
+        raise Invalid(
+            f"Batch {batch.code} has {batch.made} units; you counted {total} "
+            f"({accepted} accepted + {rejected} rejected)."
+        )
+    before = _contribution(batch)
+    # Counters only move forward; a hand delivery skips the driver, so catch them up.
+    batch.picked_up = max(batch.picked_up, total)
+    batch.delivered = max(batch.delivered, total)
+    batch.accepted, batch.rejected = accepted, rejected
+    batch.reject_reason = reason.strip() if reason else None
+    batch.state = "received"
+    await record(session, batch=batch, need=need, before=before, kind="batch.received", actor=user)
+    return batch
+
+
+async def cancel_batch_row(
+    session: AsyncSession, *, batch: Batch, need: Need, actor: User, reason: str
+) -> None:
+    """Cancel a locked batch that has not left its lab."""
+    _require_state(batch, "proposed", "claimed", "ready", action="cancel")
+    before = _contribution(batch)
+    batch.state = "cancelled"
+    await record(
+        session,
+        batch=batch,
+        need=need,
+        before=before,
+        kind="batch.cancelled",
+        actor=actor,
+        extra={"reason": reason},
+    )
+
+
+async def cancel(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
+    """Cancel a batch: its lab withdraws, or a coordinator of the area cancels it."""
+    batch = await get_batch(session, batch_id)
+    need = await get_need(session, batch.need_id, lock=True)
+    batch = await get_batch(session, batch_id, lock=True)
+    coordinator = user.role in ("coordinator", "admin") and covers(
+        user, need.region, need.departement
+    )
+    if not coordinator and not await is_member(session, user, batch.lab_id):
+        raise Forbidden(f"Only the lab or a coordinator of the area can cancel {batch.code}.")
+    await cancel_batch_row(
+        session, batch=batch, need=need, actor=user, reason="coordinator" if coordinator else "lab"
+    )
+    return batch
+
+
+async def adjust(session: AsyncSession, *, user: User, batch_id: int, quantity: int) -> Batch:
+    """A coordinator changes an assignment's quantity, within what the need allows."""
+    batch = await get_batch(session, batch_id)
+    need = await get_need(session, batch.need_id, lock=True)
+    batch = await get_batch(session, batch_id, lock=True)
+    require_coordinator_of(user, need.region, need.departement)
+    _require_state(batch, "proposed", "claimed", action="adjust")
+    if quantity < batch.made:
+        raise Conflict(f"Batch {batch.code} already has {batch.made} made; cannot go below.")
+    remaining = need.quantity - await allocated(session, need.id) + batch.quantity
+    if quantity > remaining:
+        raise Conflict(f"Need {need.id} has room for {remaining} units in this batch at most.")
+    before = _contribution(batch)
+    old = batch.quantity
+    batch.quantity = quantity
+    await record(
+        session,
+        batch=batch,
+        need=need,
+        before=before,
+        kind="batch.adjusted",
+        actor=user,
+        extra={"previous_quantity": old},
+    )
+    return batch
+
+
+async def list_batches(
+    session: AsyncSession,
+    *,
+    lab_id: int | None,
+    need_id: int | None,
+    state: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Batch], int]:
+    """Return a page of batches and the total count."""
+    query = select(Batch)
+    if lab_id is not None:
+        query = query.where(Batch.lab_id == lab_id)
+    if need_id is not None:
+        query = query.where(Batch.need_id == need_id)
+    if state:
+        query = query.where(Batch.state == state)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(query.order_by(Batch.id).limit(limit).offset(offset))
+    return list(rows.all()), int(total or 0)
+
+
+async def works_for_site(session: AsyncSession, user: User, site: Site) -> bool:
+    """Tell whether the user's lab (or hospital) holds a live batch involving this site."""
+    live = Batch.state.not_in(("declined", "cancelled"))
+    mine = select(Membership.site_id).where(Membership.user_id == user.id)
+    if site.type == "hospital":
+        query = (
+            select(Batch.id)
+            .join(Need, Need.id == Batch.need_id)
+            .where(Need.hospital_id == site.id, Batch.lab_id.in_(mine), live)
+        )
+    else:
+        query = (
+            select(Batch.id)
+            .join(Need, Need.id == Batch.need_id)
+            .where(Batch.lab_id == site.id, Need.hospital_id.in_(mine), live)
+        )
+    return (await session.scalar(query.limit(1))) is not None

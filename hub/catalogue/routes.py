@@ -1,0 +1,35 @@
+"""The catalogue of validated designs, read-only."""
+
+from fastapi import APIRouter
+
+from designs import Design, load_catalogue
+from hub.catalogue.schemas import DesignOut
+from hub.errors import NotFound
+
+router = APIRouter(prefix="/designs", tags=["designs"])
+
+
+def design_out(design: Design) -> DesignOut:
+    """Render a catalogue entry."""
+    return DesignOut.model_validate(
+        {
+            **{name: getattr(design, name) for name in DesignOut.model_fields},
+            "materials": list(design.materials),
+            "sources": dict(design.sources),
+        }
+    )
+
+
+@router.get("", response_model=list[DesignOut])
+async def list_designs() -> list[DesignOut]:
+    """Return every design of the catalogue."""
+    return [design_out(d) for d in load_catalogue().values()]
+
+
+@router.get("/{slug}", response_model=DesignOut)
+async def get_design(slug: str) -> DesignOut:
+    """Return one design."""
+    catalogue = load_catalogue()
+    if slug not in catalogue:
+        raise NotFound(f"No design {slug!r} in the catalogue.")
+    return design_out(catalogue[slug])

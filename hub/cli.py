@@ -1,0 +1,249 @@
+"""The ``hub`` command: serve, users, db, import, export."""
+
+import asyncio
+import csv
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.auth.models import User
+from hub.config import get_settings
+from hub.db import Database
+from hub.errors import HubError
+
+app = typer.Typer(help="The hub: coordination of distributed emergency production.")
+users_app = typer.Typer(help="Manage accounts.")
+db_app = typer.Typer(help="Manage the database.")
+app.add_typer(users_app, name="users")
+app.add_typer(db_app, name="db")
+console = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+SYSTEM_EMAIL = "system@hub.invalid"
+
+
+def run(coro: Callable[[Database], Awaitable[T]], *, migrate: bool = True) -> T:
+    """Open the configured database, migrate it, and run ``coro`` with it."""
+
+    async def main() -> T:
+        from hub.migrate import upgrade
+
+        db = Database(get_settings().database_url)
+        try:
+            if migrate:
+                await upgrade(db.engine)
+            return await coro(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+@asynccontextmanager
+async def transaction(db: Database) -> AsyncIterator[AsyncSession]:
+    """One committed-or-rolled-back write transaction."""
+    async for session in db.write():
+        yield session
+
+
+async def system_user(session: AsyncSession) -> User:
+    """Return the account command-line imports act as (it can never sign in)."""
+    user = await session.scalar(select(User).where(User.email == SYSTEM_EMAIL))
+    if user is None:
+        # "!" is not an argon2 hash, so no password ever verifies against it.
+        user = User(email=SYSTEM_EMAIL, name="command line", password_hash="!", role="admin")
+        session.add(user)
+        await session.flush()
+    return user
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Apply pending migrations, then serve the API, the dashboard and the live stream."""
+    import uvicorn
+
+    settings = get_settings()
+
+    async def nothing(_: Database) -> None:
+        return None
+
+    run(nothing)
+    uvicorn.run(
+        "hub.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations."""
+
+    async def nothing(_: Database) -> None:
+        return None
+
+    run(nothing)
+    console.print("[green]Database is up to date.[/green]")
+
+
+@users_app.command("create")
+def users_create(
+    email: str,
+    role: Annotated[
+        str, typer.Option(help="hospital_staff, maker, driver, coordinator or admin")
+    ] = "coordinator",
+    area: Annotated[
+        str | None, typer.Option(help="Coordinators: region:84 or departement:38")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+) -> None:
+    """Create an account; the password is read from standard input."""
+    if sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        err.print("[red]The password must have at least 8 characters.[/red]")
+        raise typer.Exit(2)
+
+    async def create(db: Database) -> User:
+        from hub.auth.service import create_user
+
+        async with transaction(db) as session:
+            return await create_user(
+                session,
+                email=email,
+                password=password,
+                name=name or email.split("@")[0],
+                role=role,
+                area=area,
+            )
+
+    try:
+        user = run(create)
+    except HubError as exc:
+        err.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"Created {user.role} [bold]{user.email}[/bold] (id {user.id}, area {user.area})")
+
+
+ImportKind = Literal["needs", "labs"]
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[str, typer.Argument(help="needs or labs")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    verify: Annotated[bool, typer.Option(help="Mark imported labs verified.")] = False,
+) -> None:
+    """Import needs or labs from a CSV file, reporting the rows it rejects."""
+    if kind not in ("needs", "labs"):
+        err.print("[red]KIND is needs or labs.[/red]")
+        raise typer.Exit(2)
+    with file.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    importer = _import_lab if kind == "labs" else _import_need
+
+    async def go(db: Database) -> list[tuple[int, str]]:
+        rejected: list[tuple[int, str]] = []
+        for line, row in track(
+            list(enumerate(rows, start=2)), description=f"Importing {kind}", console=console
+        ):
+            try:
+                async with transaction(db) as session:
+                    await importer(session, await system_user(session), row, verify)
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+                )
+                rejected.append((line, problems))
+            except HubError as exc:
+                rejected.append((line, exc.detail))
+        return rejected
+
+    rejected = run(go)
+    console.print(f"Imported {len(rows) - len(rejected)} of {len(rows)} {kind}.")
+    if rejected:
+        table = Table("line", "why it was rejected", title="Rejected rows")
+        for line, why in rejected:
+            table.add_row(str(line), why)
+        console.print(table)
+        raise typer.Exit(1)
+
+
+def _blank_to_none(row: dict[str, Any]) -> dict[str, Any]:
+    return {k.strip(): (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in row.items()}
+
+
+async def _import_lab(session: AsyncSession, actor: User, row: dict[str, Any], verify: bool) -> None:
+    from hub.sites.schemas import LabIn
+    from hub.sites.service import add_member, create_site, verify_site
+
+    data = _blank_to_none(row)
+    owner = data.pop("owner_email", None)
+    equipment = data.pop("equipment", None)
+    data = {k: v for k, v in data.items() if v is not None}
+    lab = LabIn.model_validate({**data, "equipment": (equipment or "").split(";") if equipment else []})
+    site = await create_site(session, user=actor, type="lab", data=lab)
+    if owner:
+        await add_member(session, user=actor, site=site, email=owner)
+    if verify:
+        await verify_site(session, user=actor, site_id=site.id, type="lab")
+
+
+async def _import_need(
+    session: AsyncSession, actor: User, row: dict[str, Any], _verify: bool
+) -> None:
+    from hub.needs.schemas import NeedIn
+    from hub.needs.service import create_need
+    from hub.timeutil import today
+
+    data = {k: v for k, v in _blank_to_none(row).items() if v is not None}
+    if "accepts" in data:
+        data["accepts"] = data["accepts"].split(";")
+    await create_need(session, user=actor, data=NeedIn.model_validate(data), today=today())
+
+
+@app.command("export")
+def export(
+    kind: Annotated[str, typer.Argument(help="needs, labs or batches")],
+    format: Annotated[str, typer.Option("--format", help="csv or geojson")] = "csv",
+    area: Annotated[str | None, typer.Option(help="FR, region:CODE or departement:CODE")] = None,
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout")] = None,
+) -> None:
+    """Export needs, labs or batches as CSV or GeoJSON."""
+    from hub.area_filter import parse_area_param
+    from hub.exports.service import export_rows, render
+
+    if kind not in ("needs", "labs", "batches") or format not in ("csv", "geojson"):
+        err.print("[red]KIND is needs, labs or batches; --format is csv or geojson.[/red]")
+        raise typer.Exit(2)
+
+    async def go(db: Database) -> str:
+        async for session in db.read():
+            rows = await export_rows(session, kind, parse_area_param(area))  # type: ignore[arg-type]
+            return render(rows, format)  # type: ignore[arg-type]
+        return ""
+
+    text = run(go)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"Wrote {output}")

@@ -1,0 +1,55 @@
+"""Paging through the event log."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict
+
+from hub.area_filter import parse_area_param
+from hub.deps import CurrentUser, ReadSessionDep
+from hub.events import service
+
+
+class EventOut(BaseModel):
+    """One event of the log."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    at: datetime
+    actor_id: int | None
+    kind: str
+    entity: str
+    entity_id: int | None
+    payload: dict[str, Any]
+    region: str | None
+    departement: str | None
+
+
+class EventPage(BaseModel):
+    """Events after ``since``; pass ``next_since`` to get the following page."""
+
+    items: list[EventOut]
+    next_since: int
+
+
+router = APIRouter(tags=["events"])
+
+
+@router.get("/events", response_model=EventPage)
+async def list_events(
+    user: CurrentUser,
+    session: ReadSessionDep,
+    since: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    area: str | None = None,
+) -> EventPage:
+    """Return events with id greater than ``since``, oldest first."""
+    parsed = parse_area_param(area)
+    region = parsed.code if parsed and parsed.kind == "region" else None
+    departement = parsed.code if parsed and parsed.kind == "departement" else None
+    rows = await service.list_events(
+        session, since=since, limit=limit, region=region, departement=departement
+    )
+    items = [EventOut.model_validate(r) for r in rows]
+    return EventPage(items=items, next_since=items[-1].id if items else since)

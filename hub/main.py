@@ -1,0 +1,133 @@
+"""The application factory: routers, lifespan, and the one error handler."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from hub.auth.routes import router as auth_router
+from hub.batches.routes import router as batches_router
+from hub.bodylimit import BodyLimitMiddleware
+from hub.catalogue.routes import router as designs_router
+from hub.config import Settings, get_settings
+from hub.db import Database
+from hub.errors import HubError
+from hub.events.routes import router as events_router
+from hub.exports.routes import router as exports_router
+from hub.needs.routes import router as needs_router
+from hub.offers.routes import router as offers_router
+from hub.ratelimit import RateLimiter
+from hub.sites.routes import hospitals, labs
+from hub.stats.routes import router as stats_router
+
+log = logging.getLogger("hub")
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    messages = []
+    for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            messages.append("the body is not valid JSON")
+            continue
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        messages.append(f"{_field(tuple(error.get('loc', ())))}: {message}")
+    return "; ".join(messages)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map the error hierarchy, validation errors and crashes to JSON errors."""
+
+    @app.exception_handler(HubError)
+    async def hub_error(_: Request, exc: HubError) -> JSONResponse:
+        return JSONResponse({"type": exc.type, "detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field(tuple(e.get("loc", ()))), "message": str(e.get("msg"))}
+            for e in exc.errors()
+        ]
+        return JSONResponse(
+            {"type": "invalid", "detail": _validation_message(exc), "errors": errors},
+            status_code=422,
+        )
+
+    @app.exception_handler(Exception)
+    async def crash(_: Request, exc: Exception) -> JSONResponse:
+        # The trace goes to the log, never to the client.
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(
+            {"type": "internal", "detail": "Something went wrong on our side; try again."},
+            status_code=500,
+        )
+
+
+def api_router() -> APIRouter:
+    """Return every v1 endpoint under one router."""
+    api = APIRouter(prefix="/api/v1")
+    for router in (
+        auth_router,
+        hospitals,
+        labs,
+        offers_router,
+        designs_router,
+        needs_router,
+        batches_router,
+        stats_router,
+        events_router,
+        exports_router,
+    ):
+        api.include_router(router)
+    return api
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the hub application."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.db.dispose()
+
+    app = FastAPI(
+        title="The hub",
+        version="1.0",
+        description="Coordination of distributed emergency production: needs, labs, batches, "
+        "routes and live totals.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    app.state.auth_limiter = RateLimiter(settings.auth_rate_per_minute)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+    app.include_router(api_router())
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz() -> JSONResponse:
+        """The database answers."""
+        try:
+            async with app.state.db.read_sessions() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("readiness check failed")
+            return JSONResponse({"status": "database unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    return app

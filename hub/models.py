@@ -1,0 +1,22 @@
+"""Every ORM table, imported in one place so metadata and migrations see them all."""
+
+from hub.auth.models import Token, User
+from hub.batches.models import Batch
+from hub.db import Base
+from hub.events.models import Event
+from hub.needs.models import IdempotencyKey, Need
+from hub.offers.models import Offer
+from hub.sites.models import Membership, Site
+
+__all__ = [
+    "Base",
+    "Batch",
+    "Event",
+    "IdempotencyKey",
+    "Membership",
+    "Need",
+    "Offer",
+    "Site",
+    "Token",
+    "User",
+]

@@ -1,0 +1,92 @@
+"""Posting, finding and cancelling needs."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from hub.area_filter import parse_area_param
+from hub.deps import CurrentUser, ReadSessionDep, SessionDep
+from hub.errors import Invalid
+from hub.needs import service
+from hub.needs.schemas import NeedIn, NeedList, NeedOut, NeedStatus
+from hub.needs.service import get_need
+from hub.sites.service import get_site
+from hub.timeutil import today
+
+router = APIRouter(prefix="/needs", tags=["needs"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=NeedOut)
+async def create(
+    body: NeedIn,
+    user: CurrentUser,
+    session: SessionDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> NeedOut:
+    """Post a need; an ``Idempotency-Key`` header makes retries create it once."""
+    need, created = await service.create_need(
+        session, user=user, data=body, today=today(), idempotency_key=idempotency_key
+    )
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    hospital = await get_site(session, need.hospital_id, "hospital")
+    return (await service.render_needs(session, [(need, hospital, None)]))[0]
+
+
+def _parse_near(near: str | None) -> tuple[float, float] | None:
+    if near is None:
+        return None
+    try:
+        lat_text, lon_text = near.split(",")
+        lat, lon = float(lat_text), float(lon_text)
+    except ValueError as exc:
+        raise Invalid(f"near must be 'lat,lon', for example 45.19,5.72; got {near!r}.") from exc
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise Invalid(f"near is out of range: latitude {lat}, longitude {lon}.")
+    return lat, lon
+
+
+@router.get("", response_model=NeedList)
+async def list_(
+    user: CurrentUser,
+    session: ReadSessionDep,
+    status: NeedStatus | None = None,
+    design: str | None = None,
+    area: str | None = None,
+    hospital_id: int | None = None,
+    near: str | None = Query(None, description="lat,lon"),
+    radius_km: Annotated[float | None, Query(gt=0, le=2000)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> NeedList:
+    """Find needs by status, design, area, hospital, or around a point (nearest first)."""
+    rows, total = await service.list_needs(
+        session,
+        status=status,
+        design=design,
+        area=parse_area_param(area),
+        hospital_id=hospital_id,
+        near=_parse_near(near),
+        radius_km=radius_km,
+        limit=limit,
+        offset=offset,
+    )
+    items = await service.render_needs(session, rows)
+    return NeedList(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/{need_id}", response_model=NeedOut)
+async def get(need_id: int, user: CurrentUser, session: ReadSessionDep) -> NeedOut:
+    """Return a need with its progress counters."""
+    need = await get_need(session, need_id)
+    hospital = await get_site(session, need.hospital_id, "hospital")
+    return (await service.render_needs(session, [(need, hospital, None)]))[0]
+
+
+@router.post("/{need_id}/cancel", response_model=NeedOut)
+async def cancel(need_id: int, user: CurrentUser, session: SessionDep) -> NeedOut:
+    """Cancel a need and its open batches."""
+    need = await service.cancel_need(session, user=user, need_id=need_id)
+    hospital = await get_site(session, need.hospital_id, "hospital")
+    return (await service.render_needs(session, [(need, hospital, None)]))[0]

@@ -1,0 +1,81 @@
+"""Request and response bodies for needs."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.validation import DesignSlug, Quantity
+
+Priority = Literal["critical", "high", "normal"]
+NeedStatus = Literal[
+    "requested", "claimed", "made", "ready", "in_transit", "delivered", "cancelled"
+]
+
+
+class NeedIn(BaseModel):
+    """A hospital's request for a quantity of one design by a date."""
+
+    model_config = ConfigDict(extra="forbid")
+    hospital_id: int = Field(gt=0)
+    design: DesignSlug
+    quantity: Quantity
+    needed_by: date
+    priority: Priority = "normal"
+    accepts: list[DesignSlug] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Other designs the hospital accepts in place of `design`.",
+    )
+
+
+class Progress(BaseModel):
+    """Where the units of a need are, summed over its batches."""
+
+    proposed: int = 0
+    claimed: int = 0
+    made: int = 0
+    ready: int = 0
+    picked_up: int = 0
+    delivered: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    remaining: int = Field(0, description="Units not yet proposed to or claimed by any lab.")
+
+
+class HospitalRef(BaseModel):
+    """The hospital of a need, as everyone may see it."""
+
+    id: int
+    name: str
+    verified: bool
+    lat: float
+    lon: float
+
+
+class NeedOut(BaseModel):
+    """A need and its progress. ``flagged`` is true while its hospital is unverified."""
+
+    id: int
+    hospital: HospitalRef
+    design: str
+    accepts: list[str]
+    quantity: int
+    needed_by: date
+    priority: Priority
+    status: NeedStatus
+    region: str | None
+    departement: str | None
+    flagged: bool
+    distance_km: float | None = None
+    progress: Progress
+    created_at: datetime
+
+
+class NeedList(BaseModel):
+    """A page of needs."""
+
+    items: list[NeedOut]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,350 @@
+"""Posting, reading and cancelling needs."""
+
+import hashlib
+import json
+from datetime import date
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from designs import load_catalogue
+from hub.area_filter import area_condition
+from hub.auth.models import User
+from hub.auth.service import covers
+from hub.batches.models import Batch
+from hub.errors import Conflict, Forbidden, Invalid, NotFound
+from hub.events import service as events
+from hub.geo.areas import Area
+from hub.geodesy import bounding_box, haversine_km
+from hub.needs.models import IdempotencyKey, Need
+from hub.needs.schemas import HospitalRef, NeedIn, NeedOut, Progress
+from hub.sites.models import Site
+from hub.sites.service import get_site, is_member
+from hub.stats.totals import COMMITTED_STATES, need_contribution, subtract
+
+OPEN_BATCH_STATES = ("proposed", "claimed", "ready")
+INACTIVE_BATCH_STATES = ("declined", "cancelled")
+
+
+def check_design(slug: str) -> None:
+    """Raise 422 unless the design is in the catalogue."""
+    catalogue = load_catalogue()
+    if slug not in catalogue:
+        known = ", ".join(sorted(catalogue))
+        raise Invalid(f"Unknown design {slug!r}. Known designs: {known}.")
+
+
+def _request_hash(data: NeedIn) -> str:
+    return hashlib.sha256(
+        json.dumps(data.model_dump(mode="json"), sort_keys=True).encode()
+    ).hexdigest()
+
+
+async def create_need(
+    session: AsyncSession,
+    *,
+    user: User,
+    data: NeedIn,
+    today: date,
+    idempotency_key: str | None = None,
+) -> tuple[Need, bool]:
+    """Post a need for a hospital the user staffs; returns (need, created)."""
+    if idempotency_key is not None:
+        previous = await _replayed(session, user, idempotency_key, data)
+        if previous is not None:
+            return previous, False
+    hospital = await get_site(session, data.hospital_id, "hospital")
+    if user.role not in ("admin",) and not await is_member(session, user, hospital.id):
+        raise Forbidden(f"You are not staff of hospital {hospital.id} ({hospital.name}).")
+    check_design(data.design)
+    for slug in data.accepts:
+        check_design(slug)
+    if data.needed_by < today:
+        raise Invalid(f"needed_by ({data.needed_by}) is in the past; today is {today}.")
+    need = Need(
+        hospital_id=hospital.id,
+        design=data.design,
+        accepts=sorted({data.design, *data.accepts}),
+        quantity=data.quantity,
+        needed_by=data.needed_by,
+        priority=data.priority,
+        status="requested",
+        region=hospital.region,
+        departement=hospital.departement,
+        created_by=user.id,
+    )
+    session.add(need)
+    await session.flush()
+    if idempotency_key is not None:
+        session.add(
+            IdempotencyKey(
+                user_id=user.id,
+                key=idempotency_key,
+                request_hash=_request_hash(data),
+                need_id=need.id,
+            )
+        )
+        try:
+            await session.flush()
+        except IntegrityError as exc:
+            # A concurrent retry with the same key committed first; the client retries once
+            # more and gets that one.
+            raise Conflict("A request with this Idempotency-Key is in progress; retry.") from exc
+    await events.append(
+        session,
+        kind="need.created",
+        entity="need",
+        entity_id=need.id,
+        actor_id=user.id,
+        region=need.region,
+        departement=need.departement,
+        payload=_payload(need),
+        totals_delta=need_contribution(need.design, need.quantity, need.status),
+    )
+    return need, True
+
+
+async def _replayed(
+    session: AsyncSession, user: User, key: str, data: NeedIn
+) -> Need | None:
+    row = await session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
+    )
+    if row is None:
+        return None
+    if row.request_hash != _request_hash(data):
+        raise Invalid(
+            "This Idempotency-Key was already used for a different request; use a new key."
+        )
+    return await session.get(Need, row.need_id)
+
+
+def _payload(need: Need) -> dict[str, object]:
+    return {
+        "need_id": need.id,
+        "hospital_id": need.hospital_id,
+        "design": need.design,
+        "quantity": need.quantity,
+        "needed_by": need.needed_by.isoformat(),
+        "priority": need.priority,
+        "status": need.status,
+    }
+
+
+async def get_need(session: AsyncSession, need_id: int, *, lock: bool = False) -> Need:
+    """Return a need or raise 404."""
+    query = select(Need).where(Need.id == need_id)
+    if lock:
+        query = query.with_for_update()
+    need = await session.scalar(query)
+    if need is None:
+        raise NotFound(f"There is no need with id {need_id}.")
+    return need
+
+
+async def allocated(session: AsyncSession, need_id: int) -> int:
+    """Return the units of a need held by batches that are not declined or cancelled."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(Batch.quantity), 0)).where(
+            Batch.need_id == need_id, Batch.state.not_in(INACTIVE_BATCH_STATES)
+        )
+    )
+    return int(total or 0)
+
+
+async def cancel_need(session: AsyncSession, *, user: User, need_id: int) -> Need:
+    """Cancel a need and its open batches (hospital staff, or a coordinator of the area)."""
+    need = await get_need(session, need_id, lock=True)
+    hospital = await get_site(session, need.hospital_id, "hospital")
+    staff = await is_member(session, user, hospital.id)
+    coordinator = user.role in ("coordinator", "admin") and covers(
+        user, need.region, need.departement
+    )
+    if not (staff or coordinator):
+        raise Forbidden(f"Only staff of {hospital.name} or a coordinator can cancel this need.")
+    if need.status in ("cancelled", "delivered"):
+        raise Conflict(f"Need {need.id} is already {need.status}.")
+    from hub.batches.service import cancel_batch_row  # batches depend on needs
+
+    open_batches = await session.scalars(
+        select(Batch)
+        .where(Batch.need_id == need.id, Batch.state.in_(OPEN_BATCH_STATES))
+        .with_for_update()
+    )
+    for batch in open_batches.all():
+        await cancel_batch_row(session, batch=batch, need=need, actor=user, reason="need cancelled")
+    before = need_contribution(need.design, need.quantity, need.status)
+    need.status = "cancelled"
+    await events.append(
+        session,
+        kind="need.cancelled",
+        entity="need",
+        entity_id=need.id,
+        actor_id=user.id,
+        region=need.region,
+        departement=need.departement,
+        payload=_payload(need),
+        totals_delta=subtract(need_contribution(need.design, need.quantity, need.status), before),
+    )
+    return need
+
+
+async def refresh_status(session: AsyncSession, need: Need) -> None:
+    """Recompute a need's status from its batches: the stage all its units have reached."""
+    if need.status == "cancelled":
+        return
+    p = (await progress_of(session, [need.id])).get(need.id, Progress())
+    q = need.quantity
+    if p.delivered >= q:
+        status = "delivered"
+    elif p.picked_up >= q:
+        status = "in_transit"
+    elif p.ready + p.picked_up >= q:
+        status = "ready"
+    elif p.made >= q:
+        status = "made"
+    elif p.claimed >= q:
+        status = "claimed"
+    else:
+        status = "requested"
+    need.status = status
+
+
+async def progress_of(session: AsyncSession, need_ids: list[int]) -> dict[int, Progress]:
+    """Return the progress counters of several needs in one query."""
+    if not need_ids:
+        return {}
+    committed = Batch.state.in_(COMMITTED_STATES)
+
+    def total(value: object, condition: object = committed) -> object:
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)  # type: ignore[arg-type]
+
+    rows = await session.execute(
+        select(
+            Batch.need_id,
+            total(Batch.quantity, Batch.state == "proposed"),
+            total(Batch.quantity),
+            total(Batch.made),
+            total(Batch.made - Batch.picked_up, Batch.state.in_(("ready", "picked_up"))),
+            total(Batch.picked_up),
+            total(Batch.delivered),
+            total(Batch.accepted),
+            total(Batch.rejected),
+        )
+        .where(Batch.need_id.in_(need_ids))
+        .group_by(Batch.need_id)
+    )
+    out: dict[int, Progress] = {}
+    for need_id, proposed, claimed, made, ready, picked, delivered, accepted, rejected in rows:
+        out[need_id] = Progress(
+            proposed=proposed,
+            claimed=claimed,
+            made=made,
+            ready=ready,
+            picked_up=picked,
+            delivered=delivered,
+            accepted=accepted,
+            rejected=rejected,
+        )
+    return out
+
+
+async def list_needs(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    design: str | None,
+    area: Area | None,
+    hospital_id: int | None,
+    near: tuple[float, float] | None,
+    radius_km: float | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[tuple[Need, Site, float | None]], int]:
+    """Return a page of needs with their hospital (and distance when ``near`` is given)."""
+    query: Select[tuple[Need, Site]] = (
+        select(Need, Site)
+        .join(Site, Site.id == Need.hospital_id)
+        .where(area_condition(area, Need.region, Need.departement))
+    )
+    if status:
+        query = query.where(Need.status == status)
+    if design:
+        query = query.where(Need.design == design)
+    if hospital_id is not None:
+        query = query.where(Need.hospital_id == hospital_id)
+    if near is None:
+        total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await session.execute(
+            query.order_by(Need.needed_by, Need.id).limit(limit).offset(offset)
+        )
+        return [(n, s, None) for n, s in rows.all()], int(total or 0)
+    # Near: a bounding box in SQL narrows the rows, exact distances are computed here.
+    lat, lon = near
+    radius = radius_km if radius_km is not None else 50.0
+    south, west, north, east = bounding_box(lat, lon, radius)
+    query = query.where(Site.lat.between(south, north))
+    if west <= east:
+        query = query.where(Site.lon.between(west, east))
+    found = []
+    for need, site in (await session.execute(query)).all():
+        distance = haversine_km(lat, lon, site.lat, site.lon)
+        if distance <= radius:
+            found.append((need, site, round(distance, 2)))
+    found.sort(key=lambda row: (row[2], row[0].needed_by, row[0].id))
+    return found[offset : offset + limit], len(found)
+
+
+def need_out(
+    need: Need, hospital: Site, progress: Progress, allocated_units: int, distance: float | None
+) -> NeedOut:
+    """Render a need with its hospital and progress."""
+    progress.remaining = 0 if need.status == "cancelled" else need.quantity - allocated_units
+    return NeedOut(
+        id=need.id,
+        hospital=HospitalRef(
+            id=hospital.id,
+            name=hospital.name,
+            verified=hospital.status == "verified",
+            lat=hospital.lat,
+            lon=hospital.lon,
+        ),
+        design=need.design,
+        accepts=list(need.accepts or [need.design]),
+        quantity=need.quantity,
+        needed_by=need.needed_by,
+        priority=need.priority,  # type: ignore[arg-type]
+        status=need.status,  # type: ignore[arg-type]
+        region=need.region,
+        departement=need.departement,
+        flagged=hospital.status != "verified",
+        distance_km=distance,
+        progress=progress,
+        created_at=need.created_at,
+    )
+
+
+async def render_needs(
+    session: AsyncSession, rows: list[tuple[Need, Site, float | None]]
+) -> list[NeedOut]:
+    """Render several needs with their progress, in two queries."""
+    ids = [need.id for need, _, _ in rows]
+    progress = await progress_of(session, ids)
+    held = await allocated_many(session, ids)
+    return [
+        need_out(need, site, progress.get(need.id, Progress()), held.get(need.id, 0), distance)
+        for need, site, distance in rows
+    ]
+
+
+async def allocated_many(session: AsyncSession, need_ids: list[int]) -> dict[int, int]:
+    """Return :func:`allocated` for several needs in one query."""
+    if not need_ids:
+        return {}
+    rows = await session.execute(
+        select(Batch.need_id, func.sum(Batch.quantity))
+        .where(Batch.need_id.in_(need_ids), Batch.state.not_in(INACTIVE_BATCH_STATES))
+        .group_by(Batch.need_id)
+    )
+    return {need_id: int(total) for need_id, total in rows.all()}

@@ -1,0 +1,49 @@
+"""Sites (hospitals and labs) and who belongs to them."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Base, utcnow
+from hub.types import BigId, UTCDateTime
+
+
+class Site(Base):
+    """A place with coordinates: a hospital (demand) or a lab (production)."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    type: Mapped[str] = mapped_column(String(10), index=True)  # hospital | lab
+    kind: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(400))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    region: Mapped[str | None] = mapped_column(String(3), index=True)
+    departement: Mapped[str | None] = mapped_column(String(3), index=True)
+    contact_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    contact_phone: Mapped[str | None] = mapped_column(String(40), default=None)
+    equipment: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Opening (labs) or receiving (hospitals) hours, in minutes after midnight.
+    opens_min: Mapped[int] = mapped_column(Integer, default=8 * 60)
+    closes_min: Mapped[int] = mapped_column(Integer, default=18 * 60)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Membership(Base):
+    """A user belongs to a site: staff of a hospital, member of a lab."""
+
+    __tablename__ = "memberships"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

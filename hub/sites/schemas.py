@@ -1,0 +1,88 @@
+"""Request and response bodies for hospitals and labs."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hub.validation import HourMinute, Latitude, Longitude, Phone, ShortText
+
+HospitalKind = Literal["hospital", "clinic", "nursing_home", "pharmacy", "gp"]
+# The six workshop archetypes of the seed study, plus a maker at home.
+LabKind = Literal[
+    "digital_mediation",
+    "hybrid_third_place",
+    "fablab",
+    "territorial_innovation_lab",
+    "prototyping_workshop",
+    "training_space",
+    "home",
+]
+
+
+class _SiteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: ShortText
+    address: str = Field(min_length=1, max_length=400)
+    lat: Latitude
+    lon: Longitude
+    contact_name: ShortText | None = None
+    contact_phone: Phone | None = None
+    opens: HourMinute = "08:00"
+    closes: HourMinute = "18:00"
+
+    @model_validator(mode="after")
+    def _hours_in_order(self) -> "_SiteIn":
+        if self.opens >= self.closes:
+            raise ValueError(f"opens ({self.opens}) must be before closes ({self.closes})")
+        return self
+
+
+class HospitalIn(_SiteIn):
+    """A hospital, clinic, nursing home, pharmacy or GP practice."""
+
+    kind: HospitalKind
+
+
+class LabIn(_SiteIn):
+    """A lab or a maker at home, with its equipment."""
+
+    kind: LabKind
+    equipment: list[ShortText] = Field(default_factory=list, max_length=50)
+
+
+class SiteOut(BaseModel):
+    """A site; contact fields are null unless the caller may see them."""
+
+    id: int
+    type: Literal["hospital", "lab"]
+    kind: str
+    name: str
+    address: str
+    lat: float
+    lon: float
+    region: str | None
+    departement: str | None
+    status: Literal["pending", "verified"]
+    equipment: list[str]
+    opens: str
+    closes: str
+    contact_name: str | None
+    contact_phone: str | None
+    created_at: datetime
+
+
+class SiteList(BaseModel):
+    """A page of sites."""
+
+    items: list[SiteOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class MemberIn(BaseModel):
+    """Add an existing account to a site."""
+
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=3, max_length=254)

@@ -1,0 +1,189 @@
+"""Creating, verifying and reading sites, and who belongs to them."""
+
+from typing import Literal
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.area_filter import area_condition
+from hub.auth.models import User
+from hub.auth.service import covers, require_coordinator_of, require_role
+from hub.db import utcnow
+from hub.errors import Conflict, Forbidden, NotFound
+from hub.events import service as events
+from hub.geo.areas import Area, locate
+from hub.sites.models import Membership, Site
+from hub.sites.schemas import HospitalIn, LabIn, SiteOut
+from hub.validation import hhmm_to_minutes, minutes_to_hhmm
+
+SiteType = Literal["hospital", "lab"]
+# Who may create which kind of site.
+CREATORS: dict[SiteType, tuple[str, ...]] = {
+    "hospital": ("hospital_staff", "coordinator"),
+    "lab": ("maker", "coordinator"),
+}
+
+
+async def create_site(
+    session: AsyncSession, *, user: User, type: SiteType, data: HospitalIn | LabIn
+) -> Site:
+    """Create a pending site at its location, with its area codes; the creator joins it."""
+    require_role(user, *CREATORS[type])
+    codes = locate(data.lon, data.lat)
+    site = Site(
+        type=type,
+        kind=data.kind,
+        name=data.name.strip(),
+        address=data.address.strip(),
+        lat=data.lat,
+        lon=data.lon,
+        region=codes.region if codes else None,
+        departement=codes.departement if codes else None,
+        contact_name=data.contact_name,
+        contact_phone=data.contact_phone,
+        equipment=list(getattr(data, "equipment", [])),
+        opens_min=hhmm_to_minutes(data.opens),
+        closes_min=hhmm_to_minutes(data.closes),
+        status="pending",
+    )
+    session.add(site)
+    await session.flush()
+    session.add(Membership(user_id=user.id, site_id=site.id))
+    await events.append(
+        session,
+        kind=f"{type}.created",
+        entity=type,
+        entity_id=site.id,
+        actor_id=user.id,
+        region=site.region,
+        departement=site.departement,
+        payload={"kind": site.kind, "lat": site.lat, "lon": site.lon},
+    )
+    return site
+
+
+async def get_site(
+    session: AsyncSession, site_id: int, type: SiteType, *, lock: bool = False
+) -> Site:
+    """Return a site of the given type or raise 404."""
+    query = select(Site).where(Site.id == site_id, Site.type == type)
+    if lock:
+        query = query.with_for_update()
+    site = await session.scalar(query)
+    if site is None:
+        raise NotFound(f"There is no {type} with id {site_id}.")
+    return site
+
+
+async def is_member(session: AsyncSession, user: User, site_id: int) -> bool:
+    """Tell whether a user belongs to a site."""
+    found = await session.scalar(
+        select(Membership.user_id).where(
+            Membership.user_id == user.id, Membership.site_id == site_id
+        )
+    )
+    return found is not None
+
+
+async def require_member(session: AsyncSession, user: User, site: Site) -> None:
+    """Raise 403 unless the user is a member of the site (admins pass)."""
+    if user.role == "admin" or await is_member(session, user, site.id):
+        return
+    raise Forbidden(f"You are not a member of {site.type} {site.id} ({site.name}).")
+
+
+async def verify_site(session: AsyncSession, *, user: User, site_id: int, type: SiteType) -> Site:
+    """Mark a site verified; only a coordinator of its area may."""
+    site = await get_site(session, site_id, type, lock=True)
+    require_coordinator_of(user, site.region, site.departement)
+    if site.status == "verified":
+        return site
+    site.status = "verified"
+    site.verified_by = user.id
+    site.verified_at = utcnow()
+    await events.append(
+        session,
+        kind=f"{type}.verified",
+        entity=type,
+        entity_id=site.id,
+        actor_id=user.id,
+        region=site.region,
+        departement=site.departement,
+    )
+    return site
+
+
+async def add_member(session: AsyncSession, *, user: User, site: Site, email: str) -> User:
+    """Add an existing account to a site; members and coordinators of the area may."""
+    if not (covers(user, site.region, site.departement) and user.role in ("coordinator", "admin")):
+        await require_member(session, user, site)
+    other = await session.scalar(select(User).where(User.email == email.strip().lower()))
+    if other is None:
+        raise NotFound(f"No account uses {email}; ask them to sign up first.")
+    expected = "hospital_staff" if site.type == "hospital" else "maker"
+    if other.role != expected:
+        raise Conflict(f"{email} is a {other.role}; only a {expected} can join a {site.type}.")
+    if not await is_member(session, other, site.id):
+        session.add(Membership(user_id=other.id, site_id=site.id))
+    return other
+
+
+async def can_see_contact(session: AsyncSession, user: User | None, site: Site) -> bool:
+    """Contacts are for coordinators of the area, members, and labs or drivers working for it."""
+    if user is None:
+        return False
+    if user.role in ("admin", "coordinator") and covers(user, site.region, site.departement):
+        return True
+    if await is_member(session, user, site.id):
+        return True
+    # Imported here: batches depend on sites, not the other way round.
+    from hub.batches.service import works_for_site
+
+    return await works_for_site(session, user, site)
+
+
+def site_out(site: Site, *, with_contact: bool) -> SiteOut:
+    """Render a site, hiding its contact unless allowed."""
+    return SiteOut(
+        id=site.id,
+        type=site.type,  # type: ignore[arg-type]
+        kind=site.kind,
+        name=site.name,
+        address=site.address,
+        lat=site.lat,
+        lon=site.lon,
+        region=site.region,
+        departement=site.departement,
+        status=site.status,  # type: ignore[arg-type]
+        equipment=list(site.equipment or []),
+        opens=minutes_to_hhmm(site.opens_min),
+        closes=minutes_to_hhmm(site.closes_min),
+        contact_name=site.contact_name if with_contact else None,
+        contact_phone=site.contact_phone if with_contact else None,
+        created_at=site.created_at,
+    )
+
+
+async def list_sites(
+    session: AsyncSession,
+    *,
+    type: SiteType,
+    area: Area | None,
+    status: str | None,
+    mine_of: User | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Site], int]:
+    """Return a page of sites and the total count."""
+    query: Select[tuple[Site]] = select(Site).where(
+        Site.type == type, area_condition(area, Site.region, Site.departement)
+    )
+    if status:
+        query = query.where(Site.status == status)
+    if mine_of is not None:
+        query = query.join(Membership, Membership.site_id == Site.id).where(
+            Membership.user_id == mine_of.id
+        )
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(query.order_by(Site.id).limit(limit).offset(offset))
+    return list(rows.all()), int(total or 0)

@@ -1,0 +1,76 @@
+"""How one need or batch contributes to the per-design totals.
+
+This is the single definition the live stream's ``totals_delta`` and ``GET /stats`` share,
+so that the dashboard's running totals always equal a recount from the database.
+"""
+
+from collections.abc import Mapping
+
+COUNTERS = (
+    "requested",
+    "claimed",
+    "made",
+    "ready",
+    "picked_up",
+    "delivered",
+    "accepted",
+    "rejected",
+)
+# Batch states whose quantity is committed work (proposals are only suggestions).
+COMMITTED_STATES = ("claimed", "ready", "picked_up", "delivered", "received")
+# States where made units are waiting at the lab for a driver.
+AWAITING_PICKUP_STATES = ("ready", "picked_up")
+
+Totals = dict[str, dict[str, int]]
+
+
+def need_contribution(design: str, quantity: int, status: str) -> Totals:
+    """Return what a need adds to the totals."""
+    return {design: {"requested": 0 if status == "cancelled" else quantity}}
+
+
+def batch_contribution(
+    design: str,
+    state: str,
+    quantity: int,
+    made: int,
+    picked_up: int,
+    delivered: int,
+    accepted: int,
+    rejected: int,
+) -> Totals:
+    """Return what a batch adds to the totals."""
+    if state not in COMMITTED_STATES:
+        return {design: {}}
+    ready = made - picked_up if state in AWAITING_PICKUP_STATES else 0
+    return {
+        design: {
+            "claimed": quantity,
+            "made": made,
+            "ready": ready,
+            "picked_up": picked_up,
+            "delivered": delivered,
+            "accepted": accepted,
+            "rejected": rejected,
+        }
+    }
+
+
+def subtract(after: Totals, before: Totals) -> Totals:
+    """Return ``after - before``, keeping only the non-zero counters."""
+    out: Totals = {}
+    for design in after.keys() | before.keys():
+        a, b = after.get(design, {}), before.get(design, {})
+        diff = {c: a.get(c, 0) - b.get(c, 0) for c in COUNTERS}
+        diff = {c: v for c, v in diff.items() if v}
+        if diff:
+            out[design] = diff
+    return out
+
+
+def add_into(total: Totals, delta: Mapping[str, Mapping[str, int]]) -> None:
+    """Add a delta into running totals, in place."""
+    for design, counters in delta.items():
+        row = total.setdefault(design, dict.fromkeys(COUNTERS, 0))
+        for counter, value in counters.items():
+            row[counter] = row.get(counter, 0) + value

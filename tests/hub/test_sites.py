@@ -1,0 +1,127 @@
+"""Hospitals and labs: area codes from coordinates, verification, contact visibility."""
+
+import httpx
+import pytest
+
+from tests_support import GRENOBLE, BREST
+
+
+@pytest.mark.parametrize(
+    ("where", "region", "departement"),
+    [(GRENOBLE, "84", "38"), (BREST, "53", "29")],
+    ids=["grenoble", "brest"],
+)
+async def test_site_gets_region_and_departement(
+    hub, where: tuple[float, float], region: str, departement: str
+) -> None:
+    staff = await hub.account("hospital_staff")
+    site = await hub.site(staff, "hospitals", lat=where[0], lon=where[1])
+    assert (site["region"], site["departement"]) == (region, departement)
+    assert site["status"] == "pending"
+
+
+async def test_site_outside_france_works_without_codes(hub) -> None:
+    maker = await hub.account("maker")
+    site = await hub.site(maker, "labs", lat=50.8466, lon=4.3528)  # Brussels
+    assert site["region"] is None and site["departement"] is None
+
+
+async def test_verification_is_for_coordinators_of_the_area(
+    hub, client: httpx.AsyncClient
+) -> None:
+    staff = await hub.account("hospital_staff")
+    site = await hub.site(staff, "hospitals", lat=GRENOBLE[0], lon=GRENOBLE[1])
+    url = f"/api/v1/hospitals/{site['id']}/verify"
+    brittany = await hub.account("coordinator", area="region:53")
+    isere = await hub.account("coordinator", area="departement:38")
+    assert (await client.post(url)).status_code == 401
+    assert (await client.post(url, headers=staff.headers)).status_code == 403
+    r = await client.post(url, headers=brittany.headers)
+    assert r.status_code == 403
+    assert "outside your area" in r.json()["detail"]
+    r = await client.post(url, headers=isere.headers)
+    assert r.status_code == 200
+    assert r.json()["status"] == "verified"
+
+
+async def test_contacts_hidden_from_strangers(hub, client: httpx.AsyncClient) -> None:
+    staff = await hub.account("hospital_staff")
+    site = await hub.site(staff, "hospitals")
+    url = f"/api/v1/hospitals/{site['id']}"
+    stranger = await hub.account("maker")
+    coordinator = await hub.account("coordinator", area="region:84")
+    assert (await client.get(url)).json()["contact_phone"] is None
+    assert (await client.get(url, headers=stranger.headers)).json()["contact_phone"] is None
+    assert (await client.get(url, headers=staff.headers)).json()["contact_phone"]
+    assert (await client.get(url, headers=coordinator.headers)).json()["contact_phone"]
+
+
+async def test_lab_holding_a_batch_sees_the_hospital_contact(
+    hub, client: httpx.AsyncClient
+) -> None:
+    staff = await hub.account("hospital_staff")
+    hospital = await hub.site(staff, "hospitals")
+    maker = await hub.account("maker")
+    lab = await hub.site(maker, "labs")
+    need = await hub.need(staff, hospital["id"])
+    url = f"/api/v1/hospitals/{hospital['id']}"
+    assert (await client.get(url, headers=maker.headers)).json()["contact_phone"] is None
+    r = await client.post(
+        f"/api/v1/needs/{need['id']}/claims",
+        json={"lab_id": lab["id"], "quantity": 10},
+        headers=maker.headers,
+    )
+    assert r.status_code == 201
+    assert (await client.get(url, headers=maker.headers)).json()["contact_phone"]
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"lat": 91},
+        {"lat": -90.5},
+        {"lon": 181},
+        {"kind": "castle"},
+        {"name": ""},
+        {"opens": "19:00", "closes": "08:00"},
+        {"contact_phone": "call me maybe"},
+        {"unexpected": 1},
+    ],
+)
+async def test_bad_site_input_is_422_and_creates_nothing(
+    hub, client: httpx.AsyncClient, patch: dict
+) -> None:
+    staff = await hub.account("hospital_staff")
+    body = {"name": "H", "kind": "hospital", "address": "x", "lat": 45.0, "lon": 5.0, **patch}
+    r = await client.post("/api/v1/hospitals", json=body, headers=staff.headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"]
+    listing = await client.get("/api/v1/hospitals", headers=staff.headers)
+    assert listing.json()["total"] == 0
+
+
+async def test_nan_latitude_is_rejected(hub, client: httpx.AsyncClient) -> None:
+    staff = await hub.account("hospital_staff")
+    raw = b'{"name": "H", "kind": "hospital", "address": "x", "lat": NaN, "lon": 5.0}'
+    r = await client.post(
+        "/api/v1/hospitals",
+        content=raw,
+        headers={**staff.headers, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422
+    listing = await client.get("/api/v1/hospitals", headers=staff.headers)
+    assert listing.json()["total"] == 0
+
+
+async def test_members_can_add_colleagues(hub, client: httpx.AsyncClient) -> None:
+    maker = await hub.account("maker")
+    colleague = await hub.account("maker")
+    stranger = await hub.account("maker")
+    lab = await hub.site(maker, "labs")
+    url = f"/api/v1/labs/{lab['id']}/members"
+    denied = await client.post(url, json={"email": colleague.email}, headers=stranger.headers)
+    assert denied.status_code == 403
+    ok = await client.post(url, json={"email": colleague.email}, headers=maker.headers)
+    assert ok.status_code == 201
+    mine = await client.get("/api/v1/labs?mine=true", headers=colleague.headers)
+    assert [s["id"] for s in mine.json()["items"]] == [lab["id"]]
