@@ -1,1 +1,25 @@
-"""Pure algorithms for the hub: the matcher and the route planner."""
+"""Matching: assign labs' production to hospitals' needs, exactly (SPEC section 3).
+
+Pure: numpy, scipy and OR-Tools only; no web or database code.
+
+>>> from matching import Need, Offer, match
+>>> result = match([Need(1, "ear-saver", 2.35, 48.85, 10, due_day=3)],
+...                [Offer("fablab", "ear-saver", 2.30, 48.80, units_per_day=5)])
+>>> result.unmet
+{}
+"""
+
+from matching.greedy import greedy
+from matching.solve import match, match_unpruned
+from matching.types import PRIORITY_WEIGHTS, Assignment, MatchResult, Need, Offer
+
+__all__ = [
+    "PRIORITY_WEIGHTS",
+    "Assignment",
+    "MatchResult",
+    "Need",
+    "Offer",
+    "greedy",
+    "match",
+    "match_unpruned",
+]

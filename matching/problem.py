@@ -1,0 +1,112 @@
+"""One design's matching problem as numpy arrays: levels, production, pairs within the radius."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+from matching.geometry import pairs_within
+from matching.types import UNMET_PENALTY_KM, Need, Offer
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+#: Integer costs for OR-Tools are in metres.
+METRES_PER_KM: Final[int] = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class DesignProblem:
+    """The needs and offers of one design, and every (need, offer) pair within the radius.
+
+    Only needs that some unit could serve (positive quantity, ``due_day - lead_days >= 0``)
+    are kept; ``need_index`` maps them back to the caller's list.
+
+    Attributes
+    ----------
+    need_index, offer_index
+        Positions in the caller's ``needs`` and ``offers`` lists.
+    quantity, level, penalty
+        Per kept need: units, index of its deadline ``due_day - lead_days`` among ``days``,
+        and the integer cost of one unmet unit (metres).
+    days
+        The distinct deadlines, ascending: the time-expanded network's levels.
+    production
+        Shape (n_offers, n_levels): units made in ``(days[k-1], days[k]]``; stock in level 0.
+    pair_need, pair_offer, pair_km, pair_cost
+        Every pair within the radius, sorted by need then distance; integer cost in metres.
+    """
+
+    need_index: IntArray
+    offer_index: IntArray
+    quantity: IntArray
+    level: IntArray
+    penalty: IntArray
+    days: IntArray
+    production: IntArray
+    pair_need: IntArray
+    pair_offer: IntArray
+    pair_km: FloatArray
+    pair_cost: IntArray
+
+
+def made_by(offers: Sequence[Offer], days: IntArray, horizon_days: int) -> IntArray:
+    """Cumulative units made by the end of each day, shape (len(offers), len(days))."""
+    stock = np.array([o.stock for o in offers], dtype=np.int64)
+    rate = np.array([o.units_per_day for o in offers], dtype=np.int64)
+    first = np.array([o.first_day for o in offers], dtype=np.int64)
+    last = np.array(
+        [horizon_days - 1 if o.last_day is None else min(o.last_day, horizon_days - 1) for o in offers],
+        dtype=np.int64,
+    )
+    upto = np.minimum(days[None, :], last[:, None])
+    n_days = np.clip(upto - first[:, None] + 1, 0, None)
+    made = stock[:, None] + rate[:, None] * n_days
+    return np.where(days[None, :] >= 0, made, 0).astype(np.int64)
+
+
+def build_problem(
+    needs: Sequence[Need],
+    need_index: Sequence[int],
+    offers: Sequence[Offer],
+    offer_index: Sequence[int],
+    max_distance_km: float,
+    lead_days: int,
+    horizon_days: int,
+) -> DesignProblem:
+    """Arrays for the needs and offers of one design (all of the same design)."""
+    deadline = np.array([n.due_day - lead_days for n in needs], dtype=np.int64)
+    quantity = np.array([n.quantity for n in needs], dtype=np.int64)
+    servable = (deadline >= 0) & (quantity > 0)
+    kept = [n for n, ok in zip(needs, servable, strict=True) if ok]
+    deadline, quantity = deadline[servable], quantity[servable]
+    days, level = np.unique(deadline, return_inverse=True)
+    cumulative = made_by(offers, days, horizon_days)
+    production = np.diff(cumulative, axis=1, prepend=0) if len(offers) else cumulative
+    penalty = np.array(
+        [round(n.weight * UNMET_PENALTY_KM * METRES_PER_KM) for n in kept], dtype=np.int64
+    )
+    ia, jb, km = pairs_within(
+        np.array([n.lon for n in kept], dtype=np.float64),
+        np.array([n.lat for n in kept], dtype=np.float64),
+        np.array([o.lon for o in offers], dtype=np.float64),
+        np.array([o.lat for o in offers], dtype=np.float64),
+        max_distance_km,
+    )
+    return DesignProblem(
+        need_index=np.asarray(need_index, dtype=np.int64)[servable],
+        offer_index=np.asarray(offer_index, dtype=np.int64),
+        quantity=quantity,
+        level=level.astype(np.int64).reshape(-1),
+        penalty=penalty,
+        days=days.astype(np.int64),
+        production=production.astype(np.int64).reshape(len(offers), len(days)),
+        pair_need=ia,
+        pair_offer=jb,
+        pair_km=km,
+        pair_cost=np.rint(km * METRES_PER_KM).astype(np.int64),
+    )

@@ -1,0 +1,198 @@
+"""Inputs and outputs of the matcher: frozen dataclasses, validated on construction."""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+#: Weight of one unmet unit per priority, SPEC section 3.
+PRIORITY_WEIGHTS: Final[Mapping[str, int]] = {"critical": 100, "high": 10, "normal": 1}
+
+#: Kilometres of penalty per weighted unmet unit, SPEC section 3.
+UNMET_PENALTY_KM: Final[float] = 100_000.0
+
+
+def _as_int(value: object, what: str) -> int:
+    """Return ``value`` as a Python int, or raise ``ValueError`` naming ``what``."""
+    if isinstance(value, bool):
+        raise ValueError(f"{what} must be an integer, got {value!r}")
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise ValueError(f"{what} must be an integer, got {value!r}") from None
+
+
+def _check_coordinates(lon: float, lat: float, who: str) -> None:
+    """Raise ``ValueError`` unless (lon, lat) is a finite WGS84 position."""
+    if not (isinstance(lon, int | float) and math.isfinite(lon) and -180.0 <= lon <= 180.0):
+        raise ValueError(f"{who}: lon must be a finite number in [-180, 180], got {lon!r}")
+    if not (isinstance(lat, int | float) and math.isfinite(lat) and -90.0 <= lat <= 90.0):
+        raise ValueError(f"{who}: lat must be a finite number in [-90, 90], got {lat!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """A hospital's demand for ``quantity`` units of one design, due on day ``due_day``.
+
+    Parameters
+    ----------
+    id
+        Any hashable identifier, unique among the needs of one call.
+    design
+        Catalogue slug; only offers of the same design can serve it.
+    lon, lat
+        WGS84 position of the hospital, in degrees.
+    quantity
+        Units requested, at least 0.
+    due_day
+        Day (counted from day 0, the day of the run) by which the units must arrive.
+    priority
+        ``"critical"``, ``"high"`` or ``"normal"``.
+    """
+
+    id: Hashable
+    design: str
+    lon: float
+    lat: float
+    quantity: int
+    due_day: int
+    priority: str = "normal"
+
+    def __post_init__(self) -> None:
+        who = f"need {self.id!r}"
+        if not isinstance(self.design, str) or not self.design:
+            raise ValueError(f"{who}: design must be a non-empty string, got {self.design!r}")
+        _check_coordinates(self.lon, self.lat, who)
+        quantity = _as_int(self.quantity, f"{who}: quantity")
+        if quantity < 0:
+            raise ValueError(f"{who}: quantity must be at least 0, got {quantity}")
+        due_day = _as_int(self.due_day, f"{who}: due_day")
+        if due_day < 0:
+            raise ValueError(f"{who}: due_day must be at least 0, got {due_day}")
+        if self.priority not in PRIORITY_WEIGHTS:
+            raise ValueError(
+                f"{who}: unknown priority {self.priority!r}, expected one of "
+                f"{sorted(PRIORITY_WEIGHTS)}"
+            )
+        # Normalise numpy integers and the like, so that results compare and hash simply.
+        object.__setattr__(self, "quantity", quantity)
+        object.__setattr__(self, "due_day", due_day)
+
+    @property
+    def weight(self) -> int:
+        """Weight of one unmet unit of this need (100, 10 or 1)."""
+        return PRIORITY_WEIGHTS[self.priority]
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A lab's capacity for one design.
+
+    The lab makes ``units_per_day`` units on each day t with
+    ``first_day <= t <= last_day`` (and ``t <= horizon_days - 1``); ``stock`` counts as made
+    on day 0. A lab has at most one offer per design.
+
+    Parameters
+    ----------
+    lab_id
+        Any hashable identifier of the lab.
+    design
+        Catalogue slug.
+    lon, lat
+        WGS84 position of the lab, in degrees.
+    units_per_day
+        Units made per production day, at least 0.
+    first_day
+        First production day, at least 0.
+    last_day
+        Last production day, at least ``first_day``; ``None`` means until the horizon.
+    stock
+        Units already made, at least 0.
+    """
+
+    lab_id: Hashable
+    design: str
+    lon: float
+    lat: float
+    units_per_day: int
+    first_day: int = 0
+    last_day: int | None = None
+    stock: int = 0
+
+    def __post_init__(self) -> None:
+        who = f"offer ({self.lab_id!r}, {self.design!r})"
+        if not isinstance(self.design, str) or not self.design:
+            raise ValueError(f"{who}: design must be a non-empty string, got {self.design!r}")
+        _check_coordinates(self.lon, self.lat, who)
+        units_per_day = _as_int(self.units_per_day, f"{who}: units_per_day")
+        if units_per_day < 0:
+            raise ValueError(f"{who}: units_per_day must be at least 0, got {units_per_day}")
+        first_day = _as_int(self.first_day, f"{who}: first_day")
+        if first_day < 0:
+            raise ValueError(f"{who}: first_day must be at least 0, got {first_day}")
+        last_day = self.last_day
+        if last_day is not None:
+            last_day = _as_int(last_day, f"{who}: last_day")
+            if last_day < first_day:
+                raise ValueError(
+                    f"{who}: last_day {last_day} is before first_day {first_day}"
+                )
+        stock = _as_int(self.stock, f"{who}: stock")
+        if stock < 0:
+            raise ValueError(f"{who}: stock must be at least 0, got {stock}")
+        object.__setattr__(self, "units_per_day", units_per_day)
+        object.__setattr__(self, "first_day", first_day)
+        object.__setattr__(self, "last_day", last_day)
+        object.__setattr__(self, "stock", stock)
+
+    def made_by(self, day: int, horizon_days: int) -> int:
+        """Units made by the end of ``day`` (stock included), production stopping at the horizon."""
+        if day < 0:
+            return 0
+        last = horizon_days - 1 if self.last_day is None else min(self.last_day, horizon_days - 1)
+        days = max(0, min(day, last) - self.first_day + 1)
+        return self.stock + self.units_per_day * days
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """``quantity`` units of ``design`` from lab ``lab_id`` to need ``need_id``.
+
+    ``ready_by_day`` is the earliest day by which the lab has made these units, when it makes
+    its assignments earliest-deadline first; it is at most ``due_day - lead_days``.
+    """
+
+    need_id: Hashable
+    lab_id: Hashable
+    design: str
+    quantity: int
+    distance_km: float
+    ready_by_day: int
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """What ``match`` returns.
+
+    Attributes
+    ----------
+    assignments
+        One per (need, lab) pair with a positive quantity, sorted by need then lab order of
+        the input.
+    unmet
+        Units not assigned, for every need with at least one such unit (needs fully served
+        are absent).
+    unit_km
+        Sum of ``quantity * distance_km`` over the assignments.
+    """
+
+    assignments: list[Assignment]
+    unmet: dict[Hashable, int] = field(default_factory=dict)
+    unit_km: float = 0.0
+
+    def weighted_served(self, needs: list[Need]) -> int:
+        """Priority-weighted units served, given the needs the result was computed for."""
+        return sum(n.weight * (n.quantity - self.unmet.get(n.id, 0)) for n in needs)
