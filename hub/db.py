@@ -78,7 +78,9 @@ class Database:
             self.read_engine = _sqlite_engine(url, busy_timeout_ms, immediate=False)
         else:
             self.engine = create_async_engine(url, pool_size=10, max_overflow=20)
-            self.read_engine = self.engine
+            # Reads see one snapshot across statements, so totals and the event id they are
+            # "as of" always agree. Shares the write engine's pool.
+            self.read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         # Called after a commit that appended events (the live stream listens here).
@@ -87,7 +89,7 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.sqlite:
             await self.read_engine.dispose()
 
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -168,7 +168,8 @@ async def get_batch(session: AsyncSession, batch_id: int, *, lock: bool = False)
     """Return a batch or raise 404."""
     query = select(Batch).where(Batch.id == batch_id)
     if lock:
-        query = query.with_for_update()
+        # populate_existing: a row read earlier in this session must be refreshed, not reused.
+        query = query.with_for_update().execution_options(populate_existing=True)
     batch = await session.scalar(query)
     if batch is None:
         raise NotFound(f"There is no batch with id {batch_id}.")

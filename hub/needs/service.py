@@ -136,7 +136,8 @@ async def get_need(session: AsyncSession, need_id: int, *, lock: bool = False) -
     """Return a need or raise 404."""
     query = select(Need).where(Need.id == need_id)
     if lock:
-        query = query.with_for_update()
+        # populate_existing: a row read earlier in this session must be refreshed, not reused.
+        query = query.with_for_update().execution_options(populate_existing=True)
     need = await session.scalar(query)
     if need is None:
         raise NotFound(f"There is no need with id {need_id}.")
@@ -171,6 +172,7 @@ async def cancel_need(session: AsyncSession, *, user: User, need_id: int) -> Nee
         select(Batch)
         .where(Batch.need_id == need.id, Batch.state.in_(OPEN_BATCH_STATES))
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
     for batch in open_batches.all():
         await cancel_batch_row(session, batch=batch, need=need, actor=user, reason="need cancelled")

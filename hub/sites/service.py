@@ -68,7 +68,8 @@ async def get_site(
     """Return a site of the given type or raise 404."""
     query = select(Site).where(Site.id == site_id, Site.type == type)
     if lock:
-        query = query.with_for_update()
+        # populate_existing: a row read earlier in this session must be refreshed, not reused.
+        query = query.with_for_update().execution_options(populate_existing=True)
     site = await session.scalar(query)
     if site is None:
         raise NotFound(f"There is no {type} with id {site_id}.")

@@ -1,0 +1,1 @@
+"""Demo scenario for `hub demo` and the benchmarks."""
