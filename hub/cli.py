@@ -3,8 +3,7 @@
 import asyncio
 import csv
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -47,13 +46,6 @@ def run(coro: Callable[[Database], Awaitable[T]], *, migrate: bool = True) -> T:
             await db.dispose()
 
     return asyncio.run(main())
-
-
-@asynccontextmanager
-async def transaction(db: Database) -> AsyncIterator[AsyncSession]:
-    """One committed-or-rolled-back write transaction."""
-    async for session in db.write():
-        yield session
 
 
 async def system_user(session: AsyncSession) -> User:
@@ -125,7 +117,7 @@ def users_create(
     async def create(db: Database) -> User:
         from hub.auth.service import create_user
 
-        async with transaction(db) as session:
+        async with db.transaction() as session:
             return await create_user(
                 session,
                 email=email,
@@ -143,22 +135,19 @@ def users_create(
     console.print(f"Created {user.role} [bold]{user.email}[/bold] (id {user.id}, area {user.area})")
 
 
-ImportKind = Literal["needs", "labs"]
-
-
 @app.command("import")
 def import_(
-    kind: Annotated[str, typer.Argument(help="needs or labs")],
+    kind: Annotated[str, typer.Argument(help="needs, labs or hospitals")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    verify: Annotated[bool, typer.Option(help="Mark imported labs verified.")] = False,
+    verify: Annotated[bool, typer.Option(help="Mark imported sites verified.")] = False,
 ) -> None:
-    """Import needs or labs from a CSV file, reporting the rows it rejects."""
-    if kind not in ("needs", "labs"):
-        err.print("[red]KIND is needs or labs.[/red]")
+    """Import needs, labs or hospitals from a CSV file, reporting the rows it rejects."""
+    if kind not in ("needs", "labs", "hospitals"):
+        err.print("[red]KIND is needs, labs or hospitals.[/red]")
         raise typer.Exit(2)
     with file.open(newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    importer = _import_lab if kind == "labs" else _import_need
+    importer = _import_need if kind == "needs" else _site_importer(kind)
 
     async def go(db: Database) -> list[tuple[int, str]]:
         rejected: list[tuple[int, str]] = []
@@ -166,7 +155,7 @@ def import_(
             list(enumerate(rows, start=2)), description=f"Importing {kind}", console=console
         ):
             try:
-                async with transaction(db) as session:
+                async with db.transaction() as session:
                     await importer(session, await system_user(session), row, verify)
             except ValidationError as exc:
                 problems = "; ".join(
@@ -191,20 +180,31 @@ def _blank_to_none(row: dict[str, Any]) -> dict[str, Any]:
     return {k.strip(): (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in row.items()}
 
 
-async def _import_lab(session: AsyncSession, actor: User, row: dict[str, Any], verify: bool) -> None:
-    from hub.sites.schemas import LabIn
+def _site_importer(kind: str) -> Callable[..., Awaitable[None]]:
+    from hub.sites.schemas import HospitalIn, LabIn
     from hub.sites.service import add_member, create_site, verify_site
 
-    data = _blank_to_none(row)
-    owner = data.pop("owner_email", None)
-    equipment = data.pop("equipment", None)
-    data = {k: v for k, v in data.items() if v is not None}
-    lab = LabIn.model_validate({**data, "equipment": (equipment or "").split(";") if equipment else []})
-    site = await create_site(session, user=actor, type="lab", data=lab)
-    if owner:
-        await add_member(session, user=actor, site=site, email=owner)
-    if verify:
-        await verify_site(session, user=actor, site_id=site.id, type="lab")
+    type_ = "lab" if kind == "labs" else "hospital"
+    schema = LabIn if kind == "labs" else HospitalIn
+
+    async def import_site(
+        session: AsyncSession, actor: User, row: dict[str, Any], verify: bool
+    ) -> None:
+        data = _blank_to_none(row)
+        owner = data.pop("owner_email", None)
+        equipment = data.pop("equipment", None)
+        data = {k: v for k, v in data.items() if v is not None}
+        if type_ == "lab":
+            data["equipment"] = equipment.split(";") if equipment else []
+        site = await create_site(
+            session, user=actor, type=type_, data=schema.model_validate(data)
+        )
+        if owner:
+            await add_member(session, user=actor, site=site, email=owner)
+        if verify:
+            await verify_site(session, user=actor, site_id=site.id, type=type_)
+
+    return import_site
 
 
 async def _import_need(

@@ -8,6 +8,7 @@ On PostgreSQL, services lock the rows they check with ``SELECT ... FOR UPDATE``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,8 +93,9 @@ class Database:
         if self.sqlite:
             await self.read_engine.dispose()
 
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """Yield a session that commits on success and rolls back on error."""
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session that commits on success and rolls back on error."""
         async with self.sessions() as session:
             try:
                 yield session
@@ -104,6 +106,11 @@ class Database:
         if session.info.pop("events_appended", False):
             for callback in list(self.after_events):
                 callback()
+
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """Yield a :meth:`transaction` session (the form FastAPI dependencies take)."""
+        async with self.transaction() as session:
+            yield session
 
     async def read(self) -> AsyncIterator[AsyncSession]:
         """Yield a session for reading only."""

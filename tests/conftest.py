@@ -104,7 +104,7 @@ class Hub:
         if role in ("coordinator", "admin"):
             from hub.auth.service import create_user
 
-            async for session in self.app.state.db.write():
+            async with self.app.state.db.transaction() as session:
                 await create_user(
                     session, email=email, password=password, name=role, role=role, area=area
                 )

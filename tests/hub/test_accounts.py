@@ -83,7 +83,7 @@ async def test_token_wrong_password_and_logout(client: httpx.AsyncClient) -> Non
 async def test_expired_token_is_refused(client: httpx.AsyncClient, app) -> None:
     body = {"email": "f@example.org", "password": "long-enough", "name": "F", "role": "maker"}
     token = (await client.post("/api/v1/auth/signup", json=body)).json()["access_token"]
-    async for session in app.state.db.write():
+    async with app.state.db.transaction() as session:
         await session.execute(update(Token).values(expires_at=utcnow() - timedelta(minutes=1)))
     r = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401

@@ -1,0 +1,101 @@
+"""The ``hub`` command line, run as a real subprocess against a SQLite file."""
+
+import csv
+import json
+import os
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from hub.timeutil import today
+from serverproc import HUB
+
+
+def hub_cli(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run ``hub ARGS`` on a SQLite file."""
+    env = {**os.environ, "HUB_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "COLUMNS": "200"}
+    return subprocess.run(
+        [*HUB, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """A path for a fresh SQLite database."""
+    return tmp_path / "cli.sqlite"
+
+
+def test_users_create_reads_password_from_stdin(db: Path) -> None:
+    r = hub_cli(db, "users", "create", "coord@example.org", "--role", "coordinator",
+                "--area", "region:84", stdin="a-long-password\n")
+    assert r.returncode == 0, r.stderr
+    assert "region:84" in r.stdout
+    again = hub_cli(db, "users", "create", "coord@example.org", "--role", "coordinator",
+                    stdin="a-long-password\n")
+    assert again.returncode == 1
+    bad_area = hub_cli(db, "users", "create", "c2@example.org", "--role", "coordinator",
+                       "--area", "region:999", stdin="a-long-password\n")
+    assert bad_area.returncode == 1
+    short = hub_cli(db, "users", "create", "c3@example.org", stdin="short\n")
+    assert short.returncode == 2
+
+
+def test_import_labs_reports_rejected_rows_then_export(db: Path, tmp_path: Path) -> None:
+    source = tmp_path / "labs.csv"
+    rows = [
+        {"name": "Fablab de Grenoble", "kind": "fablab", "address": "Grenoble",
+         "lat": "45.19", "lon": "5.72", "equipment": "fdm;laser"},
+        {"name": "Broken", "kind": "fablab", "address": "x", "lat": "123", "lon": "5"},
+        {"name": "Atelier Brest", "kind": "prototyping_workshop", "address": "Brest",
+         "lat": "48.39", "lon": "-4.49", "equipment": ""},
+        {"name": "Nowhere", "kind": "castle", "address": "x", "lat": "45", "lon": "5"},
+    ]
+    with source.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["name", "kind", "address", "lat", "lon",
+                                                    "equipment"])
+        writer.writeheader()
+        writer.writerows(rows)
+    r = hub_cli(db, "import", "labs", str(source))
+    assert r.returncode == 1  # some rows were rejected
+    assert "Imported 2 of 4 labs" in r.stdout
+    assert "3" in r.stdout and "5" in r.stdout  # the rejected line numbers
+    out = hub_cli(db, "export", "labs", "--format", "geojson")
+    assert out.returncode == 0, out.stderr
+    features = json.loads(out.stdout)["features"]
+    assert sorted(f["properties"]["name"] for f in features) == ["Atelier Brest",
+                                                                 "Fablab de Grenoble"]
+    grenoble = next(f for f in features if f["properties"]["name"] == "Fablab de Grenoble")
+    assert grenoble["geometry"]["coordinates"] == [5.72, 45.19]
+    assert grenoble["properties"]["departement"] == "38"
+    brittany = hub_cli(db, "export", "labs", "--format", "csv", "--area", "region:53")
+    lines = brittany.stdout.strip().splitlines()
+    assert len(lines) == 2 and "Atelier Brest" in lines[1]
+
+
+def test_import_hospitals_and_needs(db: Path, tmp_path: Path) -> None:
+    hospitals = tmp_path / "h.csv"
+    hospitals.write_text(
+        "name,kind,address,lat,lon\nCHU Brest,hospital,Brest,48.39,-4.49\n"
+    )
+    r = hub_cli(db, "import", "hospitals", str(hospitals), "--verify")
+    assert r.returncode == 0, r.stdout
+    needs = tmp_path / "needs.csv"
+    soon = (today() + timedelta(days=3)).isoformat()
+    needs.write_text(
+        "hospital_id,design,quantity,needed_by,priority,accepts\n"
+        f"1,ear-saver,10,{soon},high,\n"
+        f"1,unicorn,10,{soon},high,\n"
+        f"1,ear-saver,-4,{soon},high,\n"
+        f"1,face-shield-prusa-rc3,250,{soon},critical,face-shield-3dverkstan\n"
+    )
+    r = hub_cli(db, "import", "needs", str(needs))
+    assert r.returncode == 1
+    assert "Imported 2 of 4 needs" in r.stdout
+    assert "unicorn" in r.stdout
+    exported = list(csv.DictReader(hub_cli(db, "export", "needs").stdout.splitlines()))
+    assert [(n["design"], n["quantity"], n["departement"]) for n in exported] == [
+        ("ear-saver", "10", "29"),
+        ("face-shield-prusa-rc3", "250", "29"),
+    ]
