@@ -22,6 +22,8 @@ from hub.exports.routes import router as exports_router
 from hub.needs.routes import router as needs_router
 from hub.offers.routes import router as offers_router
 from hub.ratelimit import RateLimiter
+from hub.routes.routes import pages as driver_pages
+from hub.routes.routes import router as routes_router
 from hub.sites.routes import hospitals, labs
 from hub.stats.routes import router as stats_router
 
@@ -86,6 +88,7 @@ def api_router() -> APIRouter:
         stats_router,
         events_router,
         exports_router,
+        routes_router,
     ):
         api.include_router(router)
     return api
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(api_router())
+    app.include_router(driver_pages)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -6,6 +6,7 @@ from hub.db import Base
 from hub.events.models import Event
 from hub.needs.models import IdempotencyKey, Need
 from hub.offers.models import Offer
+from hub.routes.models import Route, RouteStop
 from hub.sites.models import Membership, Site
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "Membership",
     "Need",
     "Offer",
+    "Route",
+    "RouteStop",
     "Site",
     "Token",
     "User",

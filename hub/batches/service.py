@@ -391,3 +391,66 @@ async def works_for_site(session: AsyncSession, user: User, site: Site) -> bool:
             .where(Batch.lab_id == site.id, Need.hospital_id.in_(mine), live)
         )
     return (await session.scalar(query.limit(1))) is not None
+
+
+async def pick_up_row(
+    session: AsyncSession,
+    *,
+    batch: Batch,
+    need: Need,
+    quantity: int,
+    actor: User,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """A driver collects a locked ready batch: ``picked_up`` becomes ``quantity`` (≤ made)."""
+    _require_state(batch, "ready", action="pick up")
+    if quantity > batch.made:
+        raise Invalid(
+            f"Batch {batch.code} has {batch.made} units made; you cannot pick up {quantity}."
+        )
+    if quantity < batch.picked_up:
+        raise Conflict(f"Batch {batch.code} already has {batch.picked_up} picked up.")
+    before = _contribution(batch)
+    batch.picked_up = quantity
+    batch.state = "picked_up"
+    await record(
+        session,
+        batch=batch,
+        need=need,
+        before=before,
+        kind="batch.picked_up",
+        actor=actor,
+        extra=extra,
+    )
+
+
+async def deliver_row(
+    session: AsyncSession,
+    *,
+    batch: Batch,
+    need: Need,
+    quantity: int,
+    actor: User,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """A driver hands a locked batch over: ``delivered`` becomes ``quantity`` (≤ picked up)."""
+    _require_state(batch, "picked_up", action="deliver")
+    if quantity > batch.picked_up:
+        raise Invalid(
+            f"Batch {batch.code} has {batch.picked_up} units on board; "
+            f"you cannot deliver {quantity}."
+        )
+    if quantity < batch.delivered:
+        raise Conflict(f"Batch {batch.code} already has {batch.delivered} delivered.")
+    before = _contribution(batch)
+    batch.delivered = quantity
+    batch.state = "delivered"
+    await record(
+        session,
+        batch=batch,
+        need=need,
+        before=before,
+        kind="batch.delivered",
+        actor=actor,
+        extra=extra,
+    )

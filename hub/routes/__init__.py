@@ -1,0 +1,1 @@
+"""Drivers' routes: planned pickup-and-delivery tours over ready batches, stop by stop."""

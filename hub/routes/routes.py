@@ -1,0 +1,90 @@
+"""Drivers' routes: plan, follow stop by stop, give back, export as GPX; and the driver's page."""
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from fastapi.responses import HTMLResponse, Response
+
+from hub.db import Database
+from hub.deps import CurrentUser, ReadSessionDep, SessionDep, SettingsDep, get_db
+from hub.routes import service
+from hub.routes.schemas import RouteIn, RouteList, RouteOut, StopDoneIn
+from matching.routes import provider_from_url
+
+router = APIRouter(tags=["routes"])
+pages = APIRouter(include_in_schema=False)
+PAGE = Path(__file__).resolve().parent / "pages" / "driver.html"
+
+
+@router.post("/routes", status_code=status.HTTP_201_CREATED, response_model=RouteOut)
+async def plan(
+    body: RouteIn,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    db: Annotated[Database, Depends(get_db)],
+) -> RouteOut:
+    """Plan a route over the area's ready batches and reserve them for you (drivers)."""
+    route = await service.plan_route(
+        session,
+        read_sessions=db.read_sessions,
+        user=user,
+        data=body,
+        provider=provider_from_url(
+            settings.routing_url, circuity=settings.circuity, speed_kmh=settings.speed_kmh
+        ),
+        speed_kmh=settings.speed_kmh,
+        seconds=getattr(settings, "route_seconds", service.SOLVE_SECONDS),
+    )
+    return await service.route_out(session, route)
+
+
+@router.get("/routes", response_model=RouteList)
+async def list_(user: CurrentUser, session: ReadSessionDep) -> RouteList:
+    """Your routes, newest first."""
+    routes = await service.list_routes(session, user=user)
+    return RouteList(items=[await service.route_out(session, r) for r in routes])
+
+
+@router.get("/routes/{route_id}", response_model=RouteOut)
+async def get(route_id: int, user: CurrentUser, session: ReadSessionDep) -> RouteOut:
+    """One of your routes."""
+    route = await service.get_route(session, user=user, route_id=route_id)
+    return await service.route_out(session, route)
+
+
+@router.post("/routes/{route_id}/stops/{seq}/done", response_model=RouteOut)
+async def stop_done(
+    route_id: int, seq: int, body: StopDoneIn, user: CurrentUser, session: SessionDep
+) -> RouteOut:
+    """Mark a stop done with the quantity actually carried."""
+    route = await service.stop_done(
+        session, user=user, route_id=route_id, seq=seq, quantity=body.quantity
+    )
+    return await service.route_out(session, route)
+
+
+@router.post("/routes/{route_id}/release", response_model=RouteOut)
+async def release(route_id: int, user: CurrentUser, session: SessionDep) -> RouteOut:
+    """Give the route back: stops not done go back to other drivers."""
+    route = await service.release(session, user=user, route_id=route_id)
+    return await service.route_out(session, route)
+
+
+@router.get("/routes/{route_id}/gpx", response_class=Response)
+async def gpx(route_id: int, user: CurrentUser, session: ReadSessionDep) -> Response:
+    """The route as a GPX 1.1 file for navigation apps."""
+    route = await service.get_route(session, user=user, route_id=route_id)
+    body = service.gpx_of(await service.route_out(session, route))
+    return Response(
+        body,
+        media_type="application/gpx+xml",
+        headers={"Content-Disposition": f'attachment; filename="route-{route_id}.gpx"'},
+    )
+
+
+@pages.get("/driver", response_class=HTMLResponse)
+async def driver_page() -> HTMLResponse:
+    """The driver's mobile page (static: it talks to the API with the driver's token)."""
+    return HTMLResponse(PAGE.read_text(encoding="utf-8"))

@@ -1,0 +1,384 @@
+"""Drivers' routes through the API: plan, reserve, stops done, give back, GPX, and races.
+
+Every planned route is replayed by ``matching.routes.check_solution`` on an instance rebuilt
+from the hub's own rows (sites' hours, batches' quantities), so the check does not trust the
+planner's reading of the database.
+"""
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+import gpxpy
+import httpx
+import numpy as np
+import pytest
+
+from hub.routes import service
+from hub.stats.totals import add_into
+from hub.timeutil import PARIS
+from matching.routes import (
+    HaversineProvider,
+    Instance,
+    Place,
+    Request,
+    Solution,
+    Vehicle,
+    check_solution,
+)
+
+# Plan at 10:00 in Paris whatever the hour the tests run: labs open 08:00-18:00.
+TEN_AM = datetime.now(PARIS).replace(hour=10, minute=0, second=0, microsecond=0)
+START = {"start_lat": 45.1885, "start_lon": 5.7245}  # Grenoble centre
+
+# Grenoble-area places: (lat, lon).
+LABS = [(45.1930, 5.7680), (45.1650, 5.7100), (45.2100, 5.6900)]
+HOSPITALS = [(45.2000, 5.7400), (45.1550, 5.7300)]
+
+
+@pytest.fixture(autouse=True)
+def fast_fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed 10:00 start and a short solve: the tests are about the hub, not the solver."""
+    monkeypatch.setattr(service, "now", lambda: TEN_AM)
+    monkeypatch.setattr(service, "SOLVE_SECONDS", 0.3)
+
+
+async def _ready_batch(client: httpx.AsyncClient, maker, lab_id: int, need_id: int, n: int) -> int:
+    """Claim ``n`` units of a need for a lab, make them all and mark the batch ready."""
+    r = await client.post(
+        f"/api/v1/needs/{need_id}/claims",
+        json={"lab_id": lab_id, "quantity": n},
+        headers=maker.headers,
+    )
+    assert r.status_code == 201, r.text
+    bid = r.json()["id"]
+    r = await client.post(
+        f"/api/v1/batches/{bid}/progress", json={"made": n}, headers=maker.headers
+    )
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/v1/batches/{bid}/ready", headers=maker.headers)
+    assert r.status_code == 200, r.text
+    return int(bid)
+
+
+@pytest.fixture
+async def world(hub, client: httpx.AsyncClient) -> dict[str, Any]:
+    """Three labs and two hospitals around Grenoble; six ready batches of 10 to 35 units."""
+    staff = await hub.account("hospital_staff")
+    maker = await hub.account("maker")
+    hospitals = [
+        await hub.site(staff, "hospitals", lat=lat, lon=lon, name=f"CHU {i}")
+        for i, (lat, lon) in enumerate(HOSPITALS)
+    ]
+    labs = [
+        await hub.site(maker, "labs", lat=lat, lon=lon, name=f"Fablab {i}")
+        for i, (lat, lon) in enumerate(LABS)
+    ]
+    needs = [await hub.need(staff, h["id"], quantity=200) for h in hospitals]
+    batches = []
+    for k, quantity in enumerate((10, 15, 20, 25, 30, 35)):
+        lab, need = labs[k % 3], needs[k % 2]
+        batches.append(await _ready_batch(client, maker, lab["id"], need["id"], quantity))
+    return {
+        "staff": staff,
+        "maker": maker,
+        "labs": labs,
+        "hospitals": hospitals,
+        "needs": needs,
+        "batches": batches,
+    }
+
+
+async def _plan(client: httpx.AsyncClient, driver, **extra: Any) -> httpx.Response:
+    body = {**START, "capacity_units": 60, "available_minutes": 240, **extra}
+    return await client.post("/api/v1/routes", json=body, headers=driver.headers)
+
+
+async def _batch(client: httpx.AsyncClient, who, bid: int) -> dict[str, Any]:
+    r = await client.get(f"/api/v1/batches/{bid}", headers=who.headers)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+async def _minutes(value: str) -> float:
+    at = datetime.fromisoformat(value).astimezone(PARIS)
+    return at.hour * 60 + at.minute + at.second / 60
+
+
+async def check_route(client: httpx.AsyncClient, who, route: dict[str, Any]) -> None:
+    """Replay a hub route with the independent checker, from the hub's own rows."""
+    stops = route["stops"]
+    start = Place(route["start_lon"], route["start_lat"])
+    places = [start, start]
+    early, late = [0.0, 0.0], [np.inf, np.inf]
+    node_of: dict[tuple[int, str], int] = {}
+    requests = []
+    for bid in dict.fromkeys(s["batch_id"] for s in stops):
+        batch = await _batch(client, who, bid)
+        for kind in ("pickup", "delivery"):
+            stop = next(s for s in stops if s["batch_id"] == bid and s["kind"] == kind)
+            assert stop["quantity"] == batch["made"], "a route carries whole ready batches"
+            node_of[(bid, kind)] = len(places)
+            places.append(Place(stop["lon"], stop["lat"]))
+            h, m = stop["opens"].split(":")
+            early.append(int(h) * 60 + int(m))
+            h, m = stop["closes"].split(":")
+            late.append(int(h) * 60 + int(m))
+        requests.append(
+            Request(node_of[(bid, "pickup")], node_of[(bid, "delivery")], batch["made"])
+        )
+    travel = HaversineProvider(circuity=1.3, speed_kmh=50.0).matrix(places)
+    shift_start = 600.0
+    instance = Instance(
+        distance=travel.distance_km,
+        duration=travel.duration_min,
+        early=np.array(early),
+        late=np.array(late),
+        service=np.array([0.0, 0.0] + [service.SERVICE_MIN] * (len(places) - 2)),
+        requests=tuple(requests),
+        vehicles=(
+            Vehicle(
+                0, 1, route["capacity_units"], shift_start, shift_start + route["available_minutes"]
+            ),
+        ),
+    )
+    order = tuple(node_of[(s["batch_id"], s["kind"])] for s in stops)
+    assert [s["seq"] for s in stops] == list(range(1, len(stops) + 1))
+    assert check_solution(instance, Solution(routes=(order,))) == []
+    assert route["distance_km"] == pytest.approx(instance.route_distance(0, list(order)), 1e-3)
+    # ETAs: in order, inside each site's hours, and after the start.
+    etas = [await _minutes(s["eta"]) for s in stops]
+    assert etas == sorted(etas)
+    for s, eta in zip(stops, etas, strict=True):
+        assert early[node_of[(s["batch_id"], s["kind"])]] <= eta + 1e-6
+        assert eta <= late[node_of[(s["batch_id"], s["kind"])]] + 1e-6
+
+
+async def test_journey_ready_batches_route_stops_done_delivered(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    driver = await hub.account("driver")
+    r = await _plan(client, driver)
+    assert r.status_code == 201, r.text
+    route = r.json()
+    assert route["status"] == "active" and route["stops"]
+    assert route["distance_km"] > 0 and route["duration_min"] > 0
+    await check_route(client, driver, route)
+    first = route["stops"][0]
+    assert first["kind"] == "pickup"
+    assert first["contact_phone"] == "+33 4 76 00 00 00"
+    assert first["geo_uri"].startswith(f"geo:{first['lat']:.6f},{first['lon']:.6f}?q=")
+    assert "openstreetmap.org/directions" in first["directions_url"]
+    assert "route=45.18850,5.72450;" in first["directions_url"]
+    # The driver now sees the contacts of the sites on the route, through the sites API too.
+    site = await client.get(f"/api/v1/labs/{first['site_id']}", headers=driver.headers)
+    assert site.json()["contact_phone"] == "+33 4 76 00 00 00"
+
+    log = await client.get("/api/v1/events?since=0&limit=1000", headers=driver.headers)
+    last = log.json()["items"][-1]["id"]
+    for stop in route["stops"]:
+        r = await client.post(
+            f"/api/v1/routes/{route['id']}/stops/{stop['seq']}/done",
+            json={"quantity": stop["quantity"]},
+            headers=driver.headers,
+        )
+        assert r.status_code == 200, r.text
+        batch = await _batch(client, driver, stop["batch_id"])
+        counter = "picked_up" if stop["kind"] == "pickup" else "delivered"
+        assert batch["state"] == counter
+        assert batch[counter] == stop["quantity"]
+    assert r.json()["status"] == "done"
+    assert all(s["done_quantity"] == s["quantity"] for s in r.json()["stops"])
+
+    # Each stop done is an event whose totals delta moves picked_up / delivered.
+    log = await client.get(f"/api/v1/events?since={last}&limit=1000", headers=driver.headers)
+    items = log.json()["items"]
+    kinds = [e["kind"] for e in items]
+    assert (
+        kinds.count("batch.picked_up") == kinds.count("batch.delivered") == len(route["stops"]) // 2
+    )
+    delta: dict[str, dict[str, int]] = {}
+    for e in items:
+        add_into(delta, e["payload"].get("totals_delta", {}))
+    carried = sum(s["quantity"] for s in route["stops"] if s["kind"] == "pickup")
+    assert delta["face-shield-prusa-rc3"]["delivered"] == carried
+    assert delta["face-shield-prusa-rc3"]["picked_up"] == carried
+    stats = (await client.get("/api/v1/stats")).json()["totals"]["face-shield-prusa-rc3"]
+    assert stats["delivered"] == carried
+
+    # A second route only gets what is still ready: never a delivered batch again.
+    again = await _plan(client, driver, capacity_units=200, available_minutes=600)
+    if again.status_code == 201:
+        await check_route(client, driver, again.json())
+        done = {s["batch_id"] for s in route["stops"]}
+        assert not done & {s["batch_id"] for s in again.json()["stops"]}
+    else:
+        assert again.status_code == 409, again.text
+
+
+async def test_two_drivers_at_once_never_share_a_batch(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    drivers = [await hub.account("driver") for _ in range(3)]
+    answers = await asyncio.gather(*(_plan(client, d, capacity_units=40) for d in drivers))
+    routes = [a.json() for a in answers if a.status_code == 201]
+    assert all(a.status_code in (201, 409) for a in answers), [a.text for a in answers]
+    assert routes
+    seen: list[int] = []
+    for driver, answer in zip(drivers, answers, strict=True):
+        if answer.status_code == 201:
+            await check_route(client, driver, answer.json())
+            seen += list({s["batch_id"] for s in answer.json()["stops"]})
+    assert len(seen) == len(set(seen)), "a batch was given to two drivers"
+
+
+async def test_only_the_driver_changes_or_reads_the_route(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    driver, other = await hub.account("driver"), await hub.account("driver")
+    route = (await _plan(client, driver)).json()
+    url = f"/api/v1/routes/{route['id']}"
+    done = await client.post(f"{url}/stops/1/done", json={"quantity": 1}, headers=other.headers)
+    assert done.status_code == 403
+    assert (await client.post(f"{url}/release", headers=other.headers)).status_code == 403
+    assert (await client.get(f"{url}/gpx", headers=other.headers)).status_code == 403
+    assert (await client.get(url, headers=other.headers)).status_code == 403
+    assert (await client.get(url)).status_code == 401
+    assert (await client.get("/api/v1/routes/999999", headers=driver.headers)).status_code == 404
+    # A maker is not a driver.
+    assert (await _plan(client, world["maker"])).status_code == 403
+    batch = await _batch(client, driver, route["stops"][0]["batch_id"])
+    assert batch["state"] == "ready" and batch["picked_up"] == 0
+
+
+async def test_stop_rules_quantities_and_order(hub, client: httpx.AsyncClient, world) -> None:
+    driver = await hub.account("driver")
+    route = (await _plan(client, driver)).json()
+    url = f"/api/v1/routes/{route['id']}/stops"
+    pickup = route["stops"][0]
+    delivery = next(
+        s for s in route["stops"] if s["kind"] == "delivery" and s["batch_id"] == pickup["batch_id"]
+    )
+    early = await client.post(
+        f"{url}/{delivery['seq']}/done", json={"quantity": 1}, headers=driver.headers
+    )
+    assert early.status_code == 409 and "Pick up" in early.json()["detail"]
+    too_many = await client.post(
+        f"{url}/{pickup['seq']}/done",
+        json={"quantity": pickup["quantity"] + 1},
+        headers=driver.headers,
+    )
+    assert too_many.status_code == 422
+    negative = await client.post(
+        f"{url}/{pickup['seq']}/done", json={"quantity": -1}, headers=driver.headers
+    )
+    assert negative.status_code == 422
+    assert (
+        await client.post(f"{url}/99/done", json={"quantity": 1}, headers=driver.headers)
+    ).status_code == 404
+    short = pickup["quantity"] - 2
+    ok = await client.post(
+        f"{url}/{pickup['seq']}/done", json={"quantity": short}, headers=driver.headers
+    )
+    assert ok.status_code == 200, ok.text
+    twice = await client.post(
+        f"{url}/{pickup['seq']}/done", json={"quantity": short}, headers=driver.headers
+    )
+    assert twice.status_code == 409
+    over = await client.post(
+        f"{url}/{delivery['seq']}/done", json={"quantity": short + 1}, headers=driver.headers
+    )
+    assert over.status_code == 422
+    handed = await client.post(
+        f"{url}/{delivery['seq']}/done", json={"quantity": short}, headers=driver.headers
+    )
+    assert handed.status_code == 200
+    batch = await _batch(client, driver, pickup["batch_id"])
+    assert (batch["picked_up"], batch["delivered"], batch["state"]) == (short, short, "delivered")
+
+
+async def test_give_back_releases_what_is_not_done(hub, client: httpx.AsyncClient, world) -> None:
+    driver, other = await hub.account("driver"), await hub.account("driver")
+    # Take every batch within reach, so that the other driver has nothing left.
+    route = (await _plan(client, driver, capacity_units=200, available_minutes=600)).json()
+    planned = {s["batch_id"] for s in route["stops"]}
+    assert planned == set(world["batches"])
+    assert (await _plan(client, other)).status_code == 409
+    first = route["stops"][0]
+    r = await client.post(
+        f"/api/v1/routes/{route['id']}/stops/{first['seq']}/done",
+        json={"quantity": first["quantity"]},
+        headers=driver.headers,
+    )
+    assert r.status_code == 200
+    back = await client.post(f"/api/v1/routes/{route['id']}/release", headers=driver.headers)
+    assert back.status_code == 200 and back.json()["status"] == "released"
+    again = await client.post(f"/api/v1/routes/{route['id']}/release", headers=driver.headers)
+    assert again.status_code == 409
+    after = await client.post(
+        f"/api/v1/routes/{route['id']}/stops/{route['stops'][1]['seq']}/done",
+        json={"quantity": 1},
+        headers=driver.headers,
+    )
+    assert after.status_code == 409
+    # The freed batches are plannable again; the one on board is not.
+    r = await _plan(client, other, capacity_units=200, available_minutes=600)
+    assert r.status_code == 201, r.text
+    await check_route(client, other, r.json())
+    assert {s["batch_id"] for s in r.json()["stops"]} == planned - {first["batch_id"]}
+
+
+async def test_gpx_is_valid_and_has_every_stop(hub, client: httpx.AsyncClient, world) -> None:
+    driver = await hub.account("driver")
+    route = (await _plan(client, driver)).json()
+    r = await client.get(f"/api/v1/routes/{route['id']}/gpx", headers=driver.headers)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/gpx+xml")
+    gpx = gpxpy.parse(r.text)
+    assert len(gpx.waypoints) == len(route["stops"])
+    for wpt, stop in zip(gpx.waypoints, route["stops"], strict=True):
+        assert wpt.name.startswith(f"{stop['seq']}. ")
+        assert (wpt.latitude, wpt.longitude) == pytest.approx((stop["lat"], stop["lon"]))
+    points = gpx.routes[0].points
+    assert len(points) == len(route["stops"]) + 2
+    assert (points[0].latitude, points[0].longitude) == (START["start_lat"], START["start_lon"])
+
+
+async def test_impossible_requests_say_why(hub, client: httpx.AsyncClient, world) -> None:
+    driver = await hub.account("driver")
+    zero = await _plan(client, driver, capacity_units=0)
+    assert zero.status_code == 422 and "capacity_units" in zero.json()["detail"]
+    short = await _plan(client, driver, available_minutes=5)
+    assert short.status_code == 409
+    assert "more than the 5 min available" in short.json()["detail"]
+    small = await _plan(client, driver, capacity_units=5)
+    assert small.status_code == 409
+    assert "larger than the vehicle" in small.json()["detail"]
+    bad_area = await _plan(client, driver, area="planet:mars")
+    assert bad_area.status_code == 422
+    elsewhere = await _plan(client, driver, area="departement:29")
+    assert elsewhere.status_code == 409 and "No ready batch" in elsewhere.json()["detail"]
+    missing = await client.post("/api/v1/routes", json={"start_lat": 45.0}, headers=driver.headers)
+    assert missing.status_code == 422
+    assert (await client.get("/api/v1/routes", headers=driver.headers)).json()["items"] == []
+
+
+async def test_closed_labs_are_explained_in_paris_time(
+    hub, client: httpx.AsyncClient, world, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "now", lambda: TEN_AM + timedelta(hours=9))
+    driver = await hub.account("driver")
+    late = await _plan(client, driver)
+    assert late.status_code == 409
+    assert "closes at 18:00" in late.json()["detail"]
+
+
+async def test_area_limits_the_batches(hub, client: httpx.AsyncClient, world) -> None:
+    driver = await hub.account("driver")
+    r = await _plan(
+        client, driver, area="departement:38", capacity_units=200, available_minutes=600
+    )
+    assert r.status_code == 201, r.text
+    assert {s["batch_id"] for s in r.json()["stops"]} == set(world["batches"])
+    listed = (await client.get("/api/v1/routes", headers=driver.headers)).json()["items"]
+    assert [x["id"] for x in listed] == [r.json()["id"]]
