@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from dashboards.live import start_live, stop_live
+from dashboards.routes import include_dashboards
 from hub.auth.routes import router as auth_router
 from hub.batches.routes import router as batches_router
 from hub.bodylimit import BodyLimitMiddleware
@@ -100,7 +102,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await start_live(app)
         yield
+        await stop_live(app)
         await app.state.db.dispose()
 
     app = FastAPI(
@@ -117,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router())
     app.include_router(driver_pages)
+    include_dashboards(app)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""The live dashboard: the websocket stream, its fan-out between processes, and the page."""

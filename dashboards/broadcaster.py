@@ -1,0 +1,138 @@
+"""The broadcaster: reads new events from the log once, and fans them out to subscribers.
+
+Every process runs one. A "poke" (an in-process commit, a PostgreSQL NOTIFY or a Redis
+message) wakes it; it then reads the events after the last id it delivered, in id order.
+Appends are serialised per database (an advisory lock on PostgreSQL, ``BEGIN IMMEDIATE`` on
+SQLite), so ids commit in order and "everything after the last id" never skips one.
+
+Each subscriber has a bounded queue. Delivery is ``put_nowait``: a subscriber whose queue is
+full is dropped and told to reconnect with ``since``; the others never wait for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from dashboards.details import load_names
+from dashboards.protocol import EventMessage, event_message
+from hub.db import Database
+from hub.events.service import last_event_id, list_events
+
+log = logging.getLogger("hub.live")
+
+# Without any poke (a writer in a process we cannot hear), new events still arrive this fast.
+POLL_SECONDS = 2.0
+PAGE = 500
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One websocket client: its area, its variant and its bounded queue of messages."""
+
+    key: str
+    detailed: bool
+    queue: asyncio.Queue[tuple[int, str]]
+    kicked: asyncio.Event = field(default_factory=asyncio.Event)
+    # The last event id this client was sent: where it must resume from.
+    sent: int = 0
+
+
+class Broadcaster:
+    """Delivers each new event of the log to the subscribers of its areas."""
+
+    def __init__(self, db: Database, *, queue_size: int = 256) -> None:
+        self.db = db
+        self.queue_size = queue_size
+        self.last_id = 0
+        self.dropped = 0
+        self._subscribers: dict[str, set[Subscriber]] = defaultdict(set)
+        self._detailed = 0
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start after the newest event: subscribers get history from the log, not from here."""
+        async with self.db.read_sessions() as session:
+            self.last_id = await last_event_id(session)
+        self._task = asyncio.create_task(self._run(), name="live-broadcaster")
+
+    async def stop(self) -> None:
+        """Stop reading; connected clients are closed by the server."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def poke(self) -> None:
+        """Wake the reader: new events may have been committed."""
+        self._wake.set()
+
+    def subscribe(self, key: str, *, detailed: bool) -> Subscriber:
+        """Register a client for an area key (``FR``, ``region:84``, ``departement:38``)."""
+        subscriber = Subscriber(key, detailed, asyncio.Queue(self.queue_size))
+        self._subscribers[key].add(subscriber)
+        self._detailed += detailed
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Forget a client (idempotent)."""
+        group = self._subscribers.get(subscriber.key)
+        if group is not None and subscriber in group:
+            group.discard(subscriber)
+            self._detailed -= subscriber.detailed
+            if not group:
+                del self._subscribers[subscriber.key]
+
+    @property
+    def client_count(self) -> int:
+        """Return how many clients are subscribed."""
+        return sum(len(group) for group in self._subscribers.values())
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            self._wake.clear()
+            try:
+                await self.catch_up()
+            except Exception:
+                # A database blip must not end the stream; the next poke or poll retries.
+                log.exception("live stream: reading new events failed")
+                await asyncio.sleep(0.5)
+
+    async def catch_up(self) -> None:
+        """Read every event after the last delivered one and deliver it, in id order."""
+        while True:
+            async with self.db.read_sessions() as session:
+                rows = await list_events(session, since=self.last_id, limit=PAGE)
+                names = await load_names(session, rows) if rows and self._detailed else {}
+            for row in rows:
+                self.deliver(event_message(row, names.get(row.id)))
+            if len(rows) < PAGE:
+                return
+
+    def deliver(self, message: EventMessage) -> None:
+        """Queue one event for every subscriber of its areas; drop those who are full."""
+        if message.event_id <= self.last_id:
+            return
+        self.last_id = message.event_id
+        item_public = (message.event_id, message.public)
+        item_detailed = (message.event_id, message.detailed)
+        for key in message.keys:
+            group = self._subscribers.get(key)
+            if not group:
+                continue
+            # A copy: dropping a subscriber changes the set.
+            for subscriber in tuple(group):
+                try:
+                    subscriber.queue.put_nowait(
+                        item_detailed if subscriber.detailed else item_public
+                    )
+                except asyncio.QueueFull:
+                    self.dropped += 1
+                    self.unsubscribe(subscriber)
+                    subscriber.kicked.set()

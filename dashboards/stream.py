@@ -1,0 +1,176 @@
+"""``/ws/live``: a snapshot (or a replay from ``since``), then one message per event.
+
+The client is subscribed *before* the snapshot is read, and live events it already got from
+the snapshot or the replay are skipped by id, so nothing is lost or sent twice in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect
+
+from dashboards.access import sees_details
+from dashboards.broadcaster import Subscriber
+from dashboards.details import load_names
+from dashboards.live import LiveStream
+from dashboards.protocol import (
+    CLOSE_BAD_REQUEST,
+    CLOSE_TOO_SLOW,
+    CLOSE_UNAUTHENTICATED,
+    CLOSE_UNAVAILABLE,
+    event_message,
+    heartbeat_message,
+    resumed_message,
+    snapshot_message,
+)
+from hub.auth.models import User
+from hub.auth.service import user_for_token
+from hub.errors import HubError
+from hub.events.service import last_event_id, list_events
+from hub.geo.areas import Area, parse_area
+from hub.stats.service import totals
+
+log = logging.getLogger("hub.live")
+router = APIRouter(tags=["live"])
+# A stalled peer must not keep a dropped connection's handler alive for long.
+CLOSE_TIMEOUT_SECONDS = 2.0
+
+
+def _token(websocket: WebSocket) -> str | None:
+    # Browsers cannot set headers on a WebSocket, hence the query parameter.
+    token = websocket.query_params.get("token")
+    if token:
+        return token
+    scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def _user(websocket: WebSocket, raw: str | None) -> User | None:
+    if raw is None:
+        return None
+    async with websocket.app.state.db.read_sessions() as session:
+        return await user_for_token(session, raw)
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
+            await websocket.close(code=code, reason=reason)
+
+
+async def _opening(websocket: WebSocket, area: Area, since: int | None, sub: Subscriber) -> None:
+    """Send the snapshot, or the replay from ``since``; set ``sub.sent`` to what they cover."""
+    settings = websocket.app.state.settings
+    region = area.code if area.kind == "region" else None
+    departement = area.code if area.kind == "departement" else None
+    replay: list[str] = []
+    snapshot: str | None = None
+    # One read transaction: the event id and what we send agree.
+    async with websocket.app.state.db.read_sessions() as session:
+        head = await last_event_id(session)
+        if since is not None and since <= head and head - since <= settings.live_replay_limit:
+            rows = await list_events(
+                session,
+                since=since,
+                limit=settings.live_replay_limit,
+                region=region,
+                departement=departement,
+            )
+            names = await load_names(session, rows) if sub.detailed and rows else {}
+            for row in rows:
+                message = event_message(row, names.get(row.id))
+                replay.append(message.detailed if sub.detailed else message.public)
+        else:
+            snapshot = snapshot_message(
+                area, head, await totals(session, area), detailed=sub.detailed
+            )
+    if snapshot is not None:
+        await websocket.send_text(snapshot)
+    else:
+        for text in replay:
+            await websocket.send_text(text)
+        await websocket.send_text(resumed_message(area, since or 0, head, detailed=sub.detailed))
+    sub.sent = head
+
+
+async def _forward(websocket: WebSocket, sub: Subscriber, heartbeat: float) -> None:
+    """Send queued events in order, skipping those the opening covered; beat when idle."""
+    queue = sub.queue
+    while True:
+        try:
+            async with asyncio.timeout(heartbeat):
+                event_id, text = await queue.get()
+        except TimeoutError:
+            await websocket.send_text(heartbeat_message(sub.sent))
+            continue
+        if event_id <= sub.sent:
+            continue
+        await websocket.send_text(text)
+        sub.sent = event_id
+
+
+async def _until_disconnect(websocket: WebSocket) -> None:
+    """Read (and ignore) what the client sends, until it goes away."""
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+
+
+def _parse(websocket: WebSocket) -> tuple[Area, int | None]:
+    area = parse_area(websocket.query_params.get("area") or "FR")
+    raw_since = websocket.query_params.get("since")
+    since = int(raw_since) if raw_since not in (None, "") else None
+    if since is not None and since < 0:
+        raise ValueError("since must be a non-negative event id")
+    return area, since
+
+
+@router.websocket("/ws/live")
+async def live(websocket: WebSocket) -> None:
+    """Stream the totals of an area: ``?area=FR|region:CODE|departement:CODE&since=ID``."""
+    await websocket.accept()
+    stream: LiveStream | None = getattr(websocket.app.state, "live", None)
+    if stream is None:
+        await _close(websocket, CLOSE_UNAVAILABLE, "live stream not running")
+        return
+    try:
+        area, since = _parse(websocket)
+    except ValueError as exc:
+        await _close(websocket, CLOSE_BAD_REQUEST, str(exc)[:120])
+        return
+    try:
+        user = await _user(websocket, _token(websocket))
+    except HubError as exc:
+        await _close(websocket, CLOSE_UNAUTHENTICATED, exc.detail[:120])
+        return
+    broadcaster = stream.broadcaster
+    sub = broadcaster.subscribe(str(area), detailed=sees_details(user, area))
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        await _opening(websocket, area, since, sub)
+        heartbeat = websocket.app.state.settings.live_heartbeat_seconds
+        tasks = [
+            asyncio.create_task(_forward(websocket, sub, heartbeat)),
+            asyncio.create_task(_until_disconnect(websocket)),
+            asyncio.create_task(sub.kicked.wait()),  # type: ignore[arg-type]
+        ]
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            # A send to a vanished peer fails: that is how a disconnect often shows.
+            if not task.cancelled() and task.exception() is not None:
+                log.debug("live client ended: %r", task.exception())
+        if tasks[2] in done:
+            tasks[0].cancel()
+            await _close(websocket, CLOSE_TOO_SLOW, f"too slow, reconnect with since={sub.sent}")
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass
+    finally:
+        for task in tasks:
+            task.cancel()
+        broadcaster.unsubscribe(sub)

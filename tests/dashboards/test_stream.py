@@ -1,0 +1,195 @@
+"""``/ws/live``: snapshot then events, resume by ``since``, areas, slow clients, privacy."""
+
+import asyncio
+import json
+import socket
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+from tests_support import BREST, GRENOBLE
+
+from dashboards.protocol import EventMessage
+from hub.stats.totals import add_into
+
+
+async def _stats(client: httpx.AsyncClient, area: str = "FR") -> dict[str, Any]:
+    r = await client.get("/api/v1/stats", params={"area": area})
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+@pytest.fixture
+async def world(hub: Any) -> dict[str, Any]:
+    """A hospital and a lab in Grenoble (38, région 84), a hospital in Brest (29, région 53)."""
+    staff = await hub.account("hospital_staff")
+    grenoble = await hub.site(staff, "hospitals", lat=GRENOBLE[0], lon=GRENOBLE[1])
+    brest = await hub.site(staff, "hospitals", lat=BREST[0], lon=BREST[1], name="CHU Brest")
+    maker = await hub.account("maker")
+    lab = await hub.site(maker, "labs", lat=GRENOBLE[0], lon=GRENOBLE[1], name="Fablab Grenoble")
+    return {"staff": staff, "grenoble": grenoble, "brest": brest, "maker": maker, "lab": lab}
+
+
+async def test_snapshot_equals_stats_then_events_carry_deltas(hub, client, live, world) -> None:
+    await hub.need(world["staff"], world["grenoble"]["id"], quantity=50)
+    async with live(area="FR") as c:
+        snapshot = await c.next()
+        stats = await _stats(client)
+        assert snapshot["type"] == "snapshot"
+        assert (snapshot["event_id"], snapshot["totals"]) == (stats["event_id"], stats["totals"])
+        need = await hub.need(world["staff"], world["grenoble"]["id"], quantity=30)
+        claim = await client.post(
+            f"/api/v1/needs/{need['id']}/claims",
+            json={"lab_id": world["lab"]["id"], "quantity": 20},
+            headers=world["maker"].headers,
+        )
+        assert claim.status_code == 201, claim.text
+        progress = await client.post(
+            f"/api/v1/batches/{claim.json()['id']}/progress",
+            json={"made": 7},
+            headers=world["maker"].headers,
+        )
+        assert progress.status_code == 200, progress.text
+        events = await c.events(3)
+        assert [e["kind"] for e in events] == ["need.created", "batch.claimed", "batch.progress"]
+        assert events[2]["totals_delta"] == {"face-shield-prusa-rc3": {"made": 7}}
+        ids = [e["event_id"] for e in events]
+        assert ids == sorted(ids) and ids[0] > snapshot["event_id"]
+        running = snapshot["totals"]
+        for e in events:
+            add_into(running, e["totals_delta"])
+        after = await _stats(client)
+        assert after["event_id"] == ids[-1]
+        assert running == after["totals"]
+
+
+async def test_resume_with_since_replays_what_was_missed(hub, client, live, world) -> None:
+    async with live() as c:
+        snapshot = await c.next()
+    for quantity in (11, 12, 13):
+        await hub.need(world["staff"], world["grenoble"]["id"], quantity=quantity)
+    async with live(since=snapshot["event_id"]) as c:
+        replayed = await c.events(3)
+        assert [e["data"]["quantity"] for e in replayed] == [11, 12, 13]
+        resumed = await c.next()
+        assert resumed["type"] == "resumed"
+        assert resumed["event_id"] == replayed[-1]["event_id"]
+        await hub.need(world["staff"], world["grenoble"]["id"], quantity=14)
+        (live_event,) = await c.events(1)
+        # Nothing twice, nothing skipped: the live stream continues right after the replay.
+        assert live_event["data"]["quantity"] == 14
+        assert await c.silent()
+        running = snapshot["totals"]
+        for e in [*replayed, live_event]:
+            add_into(running, e["totals_delta"])
+        assert running == (await _stats(client))["totals"]
+
+
+async def test_a_gap_older_than_the_replay_limit_gets_a_fresh_snapshot(
+    hub, client, live, world
+) -> None:
+    for _ in range(31):  # the test settings replay at most 30 events
+        await hub.need(world["staff"], world["grenoble"]["id"], quantity=1)
+    async with live(since=1) as c:
+        snapshot = await c.next()
+        assert snapshot["type"] == "snapshot"
+        assert snapshot["totals"] == (await _stats(client))["totals"]
+
+
+async def test_only_events_of_the_requested_area(hub, client, live, world) -> None:
+    await hub.need(world["staff"], world["brest"]["id"], quantity=5)
+    async with live(area="departement:29") as finistere, live(area="region:84") as ara:
+        for c, area in ((finistere, "departement:29"), (ara, "region:84")):
+            snapshot = await c.next()
+            assert snapshot["area"] == area
+            assert snapshot["totals"] == (await _stats(client, area))["totals"]
+        await hub.need(world["staff"], world["grenoble"]["id"], quantity=21)
+        await hub.need(world["staff"], world["brest"]["id"], quantity=22)
+        (brest,) = await finistere.events(1)
+        (grenoble,) = await ara.events(1)
+        assert (brest["departement"], brest["data"]["quantity"]) == ("29", 22)
+        assert (grenoble["region"], grenoble["data"]["quantity"]) == ("84", 21)
+        assert await finistere.silent(0.2)
+        assert await ara.silent(0.2)
+
+
+async def test_names_only_with_a_coordinators_token(hub, client, live, world) -> None:
+    national = await hub.account("coordinator")
+    breton = await hub.account("coordinator", area="region:53")
+    async with (
+        live() as public,
+        live(token=national.token) as coordinator,
+        live(token=breton.token) as elsewhere,
+    ):
+        snapshots = [await c.next() for c in (public, coordinator, elsewhere)]
+        assert [s["detailed"] for s in snapshots] == [False, True, False]
+        await hub.need(world["staff"], world["grenoble"]["id"], quantity=9)
+        anonymous, named, other = [(await c.events(1))[0] for c in (public, coordinator, elsewhere)]
+        assert "names" not in anonymous and "names" not in other
+        assert named["names"]["hospital"]["name"] == world["grenoble"]["name"]
+        assert named["names"]["hospital"]["contact_phone"] == "+33 4 76 00 00 00"
+        assert "Dr Contact" not in json.dumps(anonymous)
+    async with live(token="not-a-token") as bad:
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await bad.next()
+        assert closed.value.rcvd.code == 4401
+
+
+async def test_bad_area_is_refused_with_a_reason(live) -> None:
+    async with live(area="region:99") as c:
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await c.next()
+        assert closed.value.rcvd.code == 4400
+        assert "région" in closed.value.rcvd.reason
+
+
+async def test_idle_connections_get_heartbeats(base_url) -> None:
+    async with websockets.connect(f"ws://{base_url}/ws/live") as ws:
+        assert json.loads(await ws.recv())["type"] == "snapshot"
+        beat = json.loads(await asyncio.wait_for(ws.recv(), 3))
+        assert beat["type"] == "heartbeat"
+
+
+def _stalled_client(base_url: str) -> socket.socket:
+    """Open a websocket by hand, with a tiny receive window, and then never read from it."""
+    host, port = base_url.split(":")
+    raw = socket.socket()
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.connect((host, int(port)))
+    raw.sendall(
+        b"GET /ws/live HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    assert raw.recv(12) == b"HTTP/1.1 101"
+    return raw
+
+
+async def test_a_stalled_client_is_dropped_without_delaying_the_others(app, base_url, live) -> None:
+    # The stalled client's kernel buffer fills, then the server's sends to it block, then its
+    # queue (16 in the test settings) overflows: it is dropped, the healthy client is not.
+    stalled = await asyncio.to_thread(_stalled_client, base_url)
+    broadcaster = app.state.live.broadcaster
+    async with live() as healthy:
+        await healthy.next()
+        for _ in range(100):
+            if broadcaster.client_count == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert broadcaster.client_count == 2
+        # Big synthetic events: several MB in total, far more than the socket buffers hold.
+        filler = "x" * 60_000
+        n = 150
+        start = broadcaster.last_id
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        got = []
+        for i in range(1, n + 1):
+            text = json.dumps({"type": "event", "event_id": start + i, "pad": filler})
+            broadcaster.deliver(EventMessage(start + i, ("FR",), text, text))
+            got.append((await healthy.next())["event_id"])
+        assert got == list(range(start + 1, start + n + 1))
+        assert loop.time() - began < 5
+        assert broadcaster.dropped == 1
+        assert broadcaster.client_count == 1
+    stalled.close()
