@@ -4,8 +4,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, true
 
-from hub.errors import Invalid
-from hub.geo.areas import Area, parse_area
+from hub.auth.models import User
+from hub.auth.service import require_role
+from hub.errors import Forbidden, Invalid
+from hub.geo.areas import Area, parse_area, region_of_departement
 
 
 def parse_area_param(text: str | None) -> Area | None:
@@ -25,3 +27,21 @@ def area_condition(area: Area | None, region_col: Any, departement_col: Any) -> 
     if area.kind == "region":
         return region_col == area.code  # type: ignore[no-any-return]
     return departement_col == area.code  # type: ignore[no-any-return]
+
+
+def coordinator_area(user: User, requested: str | None) -> Area:
+    """Return the area a coordinator may act on: theirs by default, never wider (403)."""
+    require_role(user, "coordinator")
+    own = parse_area_param(user.area) if user.role == "coordinator" else None
+    wanted = parse_area_param(requested) if requested else own
+    wanted = wanted or parse_area("FR")
+    if own is None or own.kind == "FR" or str(own) == str(wanted):
+        return wanted
+    inside = (
+        own.kind == "region"
+        and wanted.kind == "departement"
+        and region_of_departement(wanted.code or "") == own.code
+    )
+    if not inside:
+        raise Forbidden(f"You coordinate {own}; {wanted} is outside your area.")
+    return wanted

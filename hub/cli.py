@@ -5,7 +5,7 @@ import csv
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -177,7 +177,9 @@ def import_(
 
 
 def _blank_to_none(row: dict[str, Any]) -> dict[str, Any]:
-    return {k.strip(): (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in row.items()}
+    return {
+        k.strip(): (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in row.items()
+    }
 
 
 def _site_importer(kind: str) -> Callable[..., Awaitable[None]]:
@@ -196,9 +198,7 @@ def _site_importer(kind: str) -> Callable[..., Awaitable[None]]:
         data = {k: v for k, v in data.items() if v is not None}
         if type_ == "lab":
             data["equipment"] = equipment.split(";") if equipment else []
-        site = await create_site(
-            session, user=actor, type=type_, data=schema.model_validate(data)
-        )
+        site = await create_site(session, user=actor, type=type_, data=schema.model_validate(data))
         if owner:
             await add_member(session, user=actor, site=site, email=owner)
         if verify:
@@ -218,6 +218,47 @@ async def _import_need(
     if "accepts" in data:
         data["accepts"] = data["accepts"].split(";")
     await create_need(session, user=actor, data=NeedIn.model_validate(data), today=today())
+
+
+@app.command()
+def match(
+    area: Annotated[str, typer.Option(help="FR, region:CODE or departement:CODE")] = "FR",
+    max_distance_km: Annotated[float, typer.Option(help="Farthest lab for a need")] = 200.0,
+    lead_days: Annotated[int, typer.Option(help="Days between made and due")] = 1,
+    horizon_days: Annotated[int, typer.Option(help="Days of production considered")] = 28,
+) -> None:
+    """Run the matcher for an area and store its proposals, as a coordinator would."""
+    from hub.matching_runs.schemas import RunIn
+    from hub.matching_runs.service import run_matching
+    from hub.timeutil import today
+
+    async def go(db: Database) -> Any:
+        with console.status(f"Matching open needs in {area}..."):
+            async with db.transaction() as session:
+                actor = await system_user(session)
+            params = RunIn(
+                area=area,
+                max_distance_km=max_distance_km,
+                lead_days=lead_days,
+                horizon_days=horizon_days,
+            )
+            return await run_matching(db, user=actor, params=params, today=today())
+
+    try:
+        run_out = run(go)
+    except (HubError, ValidationError) as exc:
+        err.print(f"[red]{getattr(exc, 'detail', exc)}[/red]")
+        raise typer.Exit(1) from exc
+    assigned = sum(a.quantity for a in run_out.assignments)
+    table = Table("figure", "value", title=f"Matching run {run_out.id} ({run_out.area})")
+    table.add_row("needs considered", str(run_out.needs_considered))
+    table.add_row("offers considered", str(run_out.offers_considered))
+    table.add_row("proposals (batches)", str(len(run_out.assignments)))
+    table.add_row("units proposed", str(assigned))
+    table.add_row("units unmet", str(sum(run_out.unmet.values())))
+    table.add_row("unit-km", f"{run_out.unit_km:,.1f}")
+    table.add_row("seconds", f"{run_out.seconds:.2f}")
+    console.print(table)
 
 
 @app.command("export")

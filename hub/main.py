@@ -21,6 +21,7 @@ from hub.db import Database
 from hub.errors import HubError
 from hub.events.routes import router as events_router
 from hub.exports.routes import router as exports_router
+from hub.matching_runs.routes import router as matching_router
 from hub.needs.routes import router as needs_router
 from hub.offers.routes import router as offers_router
 from hub.ratelimit import RateLimiter
@@ -91,6 +92,7 @@ def api_router() -> APIRouter:
         events_router,
         exports_router,
         routes_router,
+        matching_router,
     ):
         api.include_router(router)
     return api

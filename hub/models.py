@@ -4,6 +4,7 @@ from hub.auth.models import Token, User
 from hub.batches.models import Batch
 from hub.db import Base
 from hub.events.models import Event
+from hub.matching_runs.models import MatchingRun
 from hub.needs.models import IdempotencyKey, Need
 from hub.offers.models import Offer
 from hub.routes.models import Route, RouteStop
@@ -14,6 +15,7 @@ __all__ = [
     "Batch",
     "Event",
     "IdempotencyKey",
+    "MatchingRun",
     "Membership",
     "Need",
     "Offer",

@@ -129,9 +129,16 @@ class Hub:
     ) -> dict[str, Any]:
         """Create a hospital or lab (Grenoble by default)."""
         kind = "hospital" if type == "hospitals" else "fablab"
-        body = {"name": f"{type} of test", "kind": kind, "address": "1 rue du Test",
-                "lat": lat, "lon": lon, "contact_name": "Dr Contact",
-                "contact_phone": "+33 4 76 00 00 00", **extra}
+        body = {
+            "name": f"{type} of test",
+            "kind": kind,
+            "address": "1 rue du Test",
+            "lat": lat,
+            "lon": lon,
+            "contact_name": "Dr Contact",
+            "contact_phone": "+33 4 76 00 00 00",
+            **extra,
+        }
         r = await self.client.post(f"/api/v1/{type}", json=body, headers=who.headers)
         assert r.status_code == 201, r.text
         return dict(r.json())
@@ -150,9 +157,14 @@ class Hub:
 
         from hub.timeutil import today
 
-        body = {"hospital_id": hospital_id, "design": "face-shield-prusa-rc3",
-                "quantity": quantity, "needed_by": (today() + timedelta(days=7)).isoformat(),
-                "priority": "high", **extra}
+        body = {
+            "hospital_id": hospital_id,
+            "design": "face-shield-prusa-rc3",
+            "quantity": quantity,
+            "needed_by": (today() + timedelta(days=7)).isoformat(),
+            "priority": "high",
+            **extra,
+        }
         r = await self.client.post("/api/v1/needs", json=body, headers=staff.headers)
         assert r.status_code == 201, r.text
         return dict(r.json())

@@ -20,9 +20,7 @@ What = Literal["needs", "labs", "batches"]
 Format = Literal["csv", "geojson"]
 
 
-async def export_rows(
-    session: AsyncSession, what: What, area: Area | None
-) -> list[dict[str, Any]]:
+async def export_rows(session: AsyncSession, what: What, area: Area | None) -> list[dict[str, Any]]:
     """Return flat rows (each with ``lat`` and ``lon``) for one kind of record."""
     if what == "labs":
         labs = await session.scalars(

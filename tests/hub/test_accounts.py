@@ -15,7 +15,12 @@ from hub.main import create_app
 async def test_signup_returns_user_and_working_token(client: httpx.AsyncClient) -> None:
     r = await client.post(
         "/api/v1/auth/signup",
-        json={"email": "Ana@Example.org", "password": "s3cret-pass", "name": "Ana", "role": "maker"},
+        json={
+            "email": "Ana@Example.org",
+            "password": "s3cret-pass",
+            "name": "Ana",
+            "role": "maker",
+        },
     )
     assert r.status_code == 201, r.text
     body = r.json()

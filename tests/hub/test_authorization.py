@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from tests_support import GRENOBLE
 
 
@@ -58,8 +57,13 @@ async def _proposal(app: Any, w: dict[str, Any]) -> int:
     async with app.state.db.transaction() as session:
         need = await get_need(session, w["need"]["id"], lock=True)
         batch = await create_batch(
-            session, need=need, lab_id=w["lab"]["id"], quantity=10,
-            design=need.design, state="proposed", actor=None,
+            session,
+            need=need,
+            lab_id=w["lab"]["id"],
+            quantity=10,
+            design=need.design,
+            state="proposed",
+            actor=None,
         )
     return batch.id
 
@@ -98,8 +102,12 @@ async def test_create_hospital(client, world) -> None:
     w = world
     body = {"name": "H", "kind": "clinic", "address": "x", "lat": 45.0, "lon": 5.0}
     await _check(
-        client, w, lambda h: client.post("/api/v1/hospitals", json=body, headers=h),
-        ["maker", "driver"], "staff", _get(client, w, "/api/v1/hospitals"),
+        client,
+        w,
+        lambda h: client.post("/api/v1/hospitals", json=body, headers=h),
+        ["maker", "driver"],
+        "staff",
+        _get(client, w, "/api/v1/hospitals"),
     )
 
 
@@ -107,8 +115,12 @@ async def test_create_lab(client, world) -> None:
     w = world
     body = {"name": "L", "kind": "home", "address": "x", "lat": 45.0, "lon": 5.0}
     await _check(
-        client, w, lambda h: client.post("/api/v1/labs", json=body, headers=h),
-        ["staff", "driver"], "maker", _get(client, w, "/api/v1/labs"),
+        client,
+        w,
+        lambda h: client.post("/api/v1/labs", json=body, headers=h),
+        ["staff", "driver"],
+        "maker",
+        _get(client, w, "/api/v1/labs"),
     )
 
 
@@ -118,8 +130,11 @@ async def test_verify_site(client, world, type: str) -> None:
     site = w["hospital"] if type == "hospitals" else w["lab"]
     url = f"/api/v1/{type}/{site['id']}/verify"
     await _check(
-        client, w, lambda h: client.post(url, headers=h),
-        ["staff", "maker", "driver", "coord_there"], "coord_here",
+        client,
+        w,
+        lambda h: client.post(url, headers=h),
+        ["staff", "maker", "driver", "coord_there"],
+        "coord_here",
         _get(client, w, f"/api/v1/{type}/{site['id']}"),
     )
 
@@ -129,9 +144,12 @@ async def test_add_member(client, world) -> None:
     url = f"/api/v1/labs/{w['lab']['id']}/members"
     newcomer = w["other_maker"].email
     await _check(
-        client, w, lambda h: client.post(url, json={"email": newcomer}, headers=h),
-        ["other_maker", "staff", "driver", "coord_there"], "maker",
-        _get(client, w, f"/api/v1/labs?mine=true"),
+        client,
+        w,
+        lambda h: client.post(url, json={"email": newcomer}, headers=h),
+        ["other_maker", "staff", "driver", "coord_there"],
+        "maker",
+        _get(client, w, "/api/v1/labs?mine=true"),
     )
 
 
@@ -140,19 +158,27 @@ async def test_replace_offers(client, world) -> None:
     url = f"/api/v1/labs/{w['lab']['id']}/offers"
     body = [{"design": "ear-saver", "units_per_day": 50, "available_from": "2026-01-01"}]
     await _check(
-        client, w, lambda h: client.put(url, json=body, headers=h),
-        ["other_maker", "staff", "driver", "coord_here", "coord_there"], "maker",
+        client,
+        w,
+        lambda h: client.put(url, json=body, headers=h),
+        ["other_maker", "staff", "driver", "coord_here", "coord_there"],
+        "maker",
         _get(client, w, url),
     )
 
 
 async def test_post_need(client, world) -> None:
     w = world
-    body = {**{k: w["need"][k] for k in ("design", "quantity", "needed_by", "priority")},
-            "hospital_id": w["hospital"]["id"]}
+    body = {
+        **{k: w["need"][k] for k in ("design", "quantity", "needed_by", "priority")},
+        "hospital_id": w["hospital"]["id"],
+    }
     await _check(
-        client, w, lambda h: client.post("/api/v1/needs", json=body, headers=h),
-        ["other_staff", "maker", "driver", "coord_here", "coord_there"], "staff",
+        client,
+        w,
+        lambda h: client.post("/api/v1/needs", json=body, headers=h),
+        ["other_staff", "maker", "driver", "coord_here", "coord_there"],
+        "staff",
         _get(client, w, "/api/v1/needs"),
     )
 
@@ -161,8 +187,11 @@ async def test_cancel_need(client, world) -> None:
     w = world
     url = f"/api/v1/needs/{w['need']['id']}/cancel"
     await _check(
-        client, w, lambda h: client.post(url, headers=h),
-        ["other_staff", "maker", "driver", "coord_there"], "staff",
+        client,
+        w,
+        lambda h: client.post(url, headers=h),
+        ["other_staff", "maker", "driver", "coord_there"],
+        "staff",
         _get(client, w, f"/api/v1/needs/{w['need']['id']}"),
     )
 
@@ -172,8 +201,11 @@ async def test_claim(client, world) -> None:
     url = f"/api/v1/needs/{w['need']['id']}/claims"
     body = {"lab_id": w["lab"]["id"], "quantity": 5}
     await _check(
-        client, w, lambda h: client.post(url, json=body, headers=h),
-        ["other_maker", "staff", "driver", "coord_here", "coord_there"], "maker",
+        client,
+        w,
+        lambda h: client.post(url, json=body, headers=h),
+        ["other_maker", "staff", "driver", "coord_here", "coord_there"],
+        "maker",
         _get(client, w, "/api/v1/batches"),
     )
 
@@ -183,8 +215,11 @@ async def test_answer_proposal(client, app, world, action: str) -> None:
     w = world
     bid = await _proposal(app, w)
     await _check(
-        client, w, lambda h: client.post(f"/api/v1/batches/{bid}/{action}", headers=h),
-        ["other_maker", "staff", "driver", "coord_here", "coord_there"], "maker",
+        client,
+        w,
+        lambda h: client.post(f"/api/v1/batches/{bid}/{action}", headers=h),
+        ["other_maker", "staff", "driver", "coord_here", "coord_there"],
+        "maker",
         _get(client, w, f"/api/v1/batches/{bid}"),
     )
 
@@ -193,9 +228,11 @@ async def test_progress(client, world) -> None:
     w = world
     bid = await _batch(client, w)
     await _check(
-        client, w,
+        client,
+        w,
         lambda h: client.post(f"/api/v1/batches/{bid}/progress", json={"made": 3}, headers=h),
-        ["other_maker", "staff", "driver", "coord_here", "coord_there"], "maker",
+        ["other_maker", "staff", "driver", "coord_here", "coord_there"],
+        "maker",
         _get(client, w, f"/api/v1/batches/{bid}"),
     )
 
@@ -204,8 +241,11 @@ async def test_ready(client, world) -> None:
     w = world
     bid = await _batch(client, w, made=10)
     await _check(
-        client, w, lambda h: client.post(f"/api/v1/batches/{bid}/ready", headers=h),
-        ["other_maker", "staff", "driver", "coord_here", "coord_there"], "maker",
+        client,
+        w,
+        lambda h: client.post(f"/api/v1/batches/{bid}/ready", headers=h),
+        ["other_maker", "staff", "driver", "coord_here", "coord_there"],
+        "maker",
         _get(client, w, f"/api/v1/batches/{bid}"),
     )
 
@@ -214,9 +254,11 @@ async def test_receipt(client, world) -> None:
     w = world
     bid = await _batch(client, w, made=10, ready=True)
     await _check(
-        client, w,
+        client,
+        w,
         lambda h: client.post(f"/api/v1/batches/{bid}/receipt", json={"accepted": 10}, headers=h),
-        ["other_staff", "maker", "driver", "coord_here", "coord_there"], "staff",
+        ["other_staff", "maker", "driver", "coord_here", "coord_there"],
+        "staff",
         _get(client, w, f"/api/v1/batches/{bid}"),
     )
 
@@ -226,8 +268,11 @@ async def test_cancel_batch(client, world, rightful: str) -> None:
     w = world
     bid = await _batch(client, w)
     await _check(
-        client, w, lambda h: client.post(f"/api/v1/batches/{bid}/cancel", headers=h),
-        ["other_maker", "staff", "driver", "coord_there"], rightful,
+        client,
+        w,
+        lambda h: client.post(f"/api/v1/batches/{bid}/cancel", headers=h),
+        ["other_maker", "staff", "driver", "coord_there"],
+        rightful,
         _get(client, w, f"/api/v1/batches/{bid}"),
     )
 
@@ -236,9 +281,11 @@ async def test_adjust_batch(client, world) -> None:
     w = world
     bid = await _batch(client, w)
     await _check(
-        client, w,
+        client,
+        w,
         lambda h: client.post(f"/api/v1/batches/{bid}/adjust", json={"quantity": 4}, headers=h),
-        ["maker", "other_maker", "staff", "driver", "coord_there"], "coord_here",
+        ["maker", "other_maker", "staff", "driver", "coord_there"],
+        "coord_here",
         _get(client, w, f"/api/v1/batches/{bid}"),
     )
 

@@ -34,8 +34,9 @@ async def test_full_journey_claim_to_receipt(hub, client: httpx.AsyncClient, wor
     assert batch["state"] == "claimed"
     assert len(batch["code"]) == 8
     bid = batch["id"]
-    assert (await client.post(f"/api/v1/batches/{bid}/progress", json={"made": 10},
-                              headers=m)).json()["made"] == 10
+    assert (
+        await client.post(f"/api/v1/batches/{bid}/progress", json={"made": 10}, headers=m)
+    ).json()["made"] == 10
     need = (await client.get(f"/api/v1/needs/{world['need']['id']}", headers=s)).json()
     assert need["progress"]["claimed"] == 40
     assert need["progress"]["made"] == 10
@@ -52,15 +53,11 @@ async def test_full_journey_claim_to_receipt(hub, client: httpx.AsyncClient, wor
     body = receipt.json()
     assert body["state"] == "received"
     assert (body["accepted"], body["rejected"], body["delivered"]) == (38, 2, 40)
-    again = await client.post(
-        f"/api/v1/batches/{bid}/receipt", json={"accepted": 40}, headers=s
-    )
+    again = await client.post(f"/api/v1/batches/{bid}/receipt", json={"accepted": 40}, headers=s)
     assert again.status_code == 409
 
 
-async def test_ready_with_partial_made_releases_the_rest(
-    client: httpx.AsyncClient, world
-) -> None:
+async def test_ready_with_partial_made_releases_the_rest(client: httpx.AsyncClient, world) -> None:
     m = world["maker"].headers
     bid = (await _claim(client, world, 100)).json()["id"]
     assert (await _claim(client, world, 1)).status_code == 409
@@ -96,7 +93,8 @@ async def test_receipt_cannot_count_more_than_made(client: httpx.AsyncClient, wo
     assert early.status_code == 409  # not ready yet
     await client.post(f"/api/v1/batches/{bid}/ready", headers=m)
     too_many = await client.post(
-        f"/api/v1/batches/{bid}/receipt", json={"accepted": 20, "rejected": 1, "reason": "x"},
+        f"/api/v1/batches/{bid}/receipt",
+        json={"accepted": 20, "rejected": 1, "reason": "x"},
         headers=s,
     )
     assert too_many.status_code == 422

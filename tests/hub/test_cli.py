@@ -8,9 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from serverproc import HUB
 
 from hub.timeutil import today
-from serverproc import HUB
 
 
 def hub_cli(db: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -28,15 +28,40 @@ def db(tmp_path: Path) -> Path:
 
 
 def test_users_create_reads_password_from_stdin(db: Path) -> None:
-    r = hub_cli(db, "users", "create", "coord@example.org", "--role", "coordinator",
-                "--area", "region:84", stdin="a-long-password\n")
+    r = hub_cli(
+        db,
+        "users",
+        "create",
+        "coord@example.org",
+        "--role",
+        "coordinator",
+        "--area",
+        "region:84",
+        stdin="a-long-password\n",
+    )
     assert r.returncode == 0, r.stderr
     assert "region:84" in r.stdout
-    again = hub_cli(db, "users", "create", "coord@example.org", "--role", "coordinator",
-                    stdin="a-long-password\n")
+    again = hub_cli(
+        db,
+        "users",
+        "create",
+        "coord@example.org",
+        "--role",
+        "coordinator",
+        stdin="a-long-password\n",
+    )
     assert again.returncode == 1
-    bad_area = hub_cli(db, "users", "create", "c2@example.org", "--role", "coordinator",
-                       "--area", "region:999", stdin="a-long-password\n")
+    bad_area = hub_cli(
+        db,
+        "users",
+        "create",
+        "c2@example.org",
+        "--role",
+        "coordinator",
+        "--area",
+        "region:999",
+        stdin="a-long-password\n",
+    )
     assert bad_area.returncode == 1
     short = hub_cli(db, "users", "create", "c3@example.org", stdin="short\n")
     assert short.returncode == 2
@@ -45,16 +70,29 @@ def test_users_create_reads_password_from_stdin(db: Path) -> None:
 def test_import_labs_reports_rejected_rows_then_export(db: Path, tmp_path: Path) -> None:
     source = tmp_path / "labs.csv"
     rows = [
-        {"name": "Fablab de Grenoble", "kind": "fablab", "address": "Grenoble",
-         "lat": "45.19", "lon": "5.72", "equipment": "fdm;laser"},
+        {
+            "name": "Fablab de Grenoble",
+            "kind": "fablab",
+            "address": "Grenoble",
+            "lat": "45.19",
+            "lon": "5.72",
+            "equipment": "fdm;laser",
+        },
         {"name": "Broken", "kind": "fablab", "address": "x", "lat": "123", "lon": "5"},
-        {"name": "Atelier Brest", "kind": "prototyping_workshop", "address": "Brest",
-         "lat": "48.39", "lon": "-4.49", "equipment": ""},
+        {
+            "name": "Atelier Brest",
+            "kind": "prototyping_workshop",
+            "address": "Brest",
+            "lat": "48.39",
+            "lon": "-4.49",
+            "equipment": "",
+        },
         {"name": "Nowhere", "kind": "castle", "address": "x", "lat": "45", "lon": "5"},
     ]
     with source.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["name", "kind", "address", "lat", "lon",
-                                                    "equipment"])
+        writer = csv.DictWriter(
+            handle, fieldnames=["name", "kind", "address", "lat", "lon", "equipment"]
+        )
         writer.writeheader()
         writer.writerows(rows)
     r = hub_cli(db, "import", "labs", str(source))
@@ -64,8 +102,10 @@ def test_import_labs_reports_rejected_rows_then_export(db: Path, tmp_path: Path)
     out = hub_cli(db, "export", "labs", "--format", "geojson")
     assert out.returncode == 0, out.stderr
     features = json.loads(out.stdout)["features"]
-    assert sorted(f["properties"]["name"] for f in features) == ["Atelier Brest",
-                                                                 "Fablab de Grenoble"]
+    assert sorted(f["properties"]["name"] for f in features) == [
+        "Atelier Brest",
+        "Fablab de Grenoble",
+    ]
     grenoble = next(f for f in features if f["properties"]["name"] == "Fablab de Grenoble")
     assert grenoble["geometry"]["coordinates"] == [5.72, 45.19]
     assert grenoble["properties"]["departement"] == "38"
@@ -76,9 +116,7 @@ def test_import_labs_reports_rejected_rows_then_export(db: Path, tmp_path: Path)
 
 def test_import_hospitals_and_needs(db: Path, tmp_path: Path) -> None:
     hospitals = tmp_path / "h.csv"
-    hospitals.write_text(
-        "name,kind,address,lat,lon\nCHU Brest,hospital,Brest,48.39,-4.49\n"
-    )
+    hospitals.write_text("name,kind,address,lat,lon\nCHU Brest,hospital,Brest,48.39,-4.49\n")
     r = hub_cli(db, "import", "hospitals", str(hospitals), "--verify")
     assert r.returncode == 0, r.stdout
     needs = tmp_path / "needs.csv"
@@ -99,3 +137,33 @@ def test_import_hospitals_and_needs(db: Path, tmp_path: Path) -> None:
         ("ear-saver", "10", "29"),
         ("face-shield-prusa-rc3", "250", "29"),
     ]
+
+
+def test_match_command_stores_proposals(db: Path, tmp_path: Path) -> None:
+    hospitals = tmp_path / "h.csv"
+    hospitals.write_text("name,kind,address,lat,lon\nCHU Brest,hospital,Brest,48.39,-4.49\n")
+    labs = tmp_path / "l.csv"
+    labs.write_text("name,kind,address,lat,lon\nLab Quimper,fablab,Quimper,47.996,-4.102\n")
+    assert hub_cli(db, "import", "hospitals", str(hospitals), "--verify").returncode == 0
+    assert hub_cli(db, "import", "labs", str(labs), "--verify").returncode == 0
+    soon = (today() + timedelta(days=5)).isoformat()
+    needs = tmp_path / "n.csv"
+    needs.write_text(
+        f"hospital_id,design,quantity,needed_by,priority\n1,ear-saver,80,{soon},high\n"
+    )
+    assert hub_cli(db, "import", "needs", str(needs)).returncode == 0
+    # Offers come through the API in real life; here straight into the database.
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO offers (lab_id, design, units_per_day, available_from, stock, created_at)"
+            " VALUES (2, 'ear-saver', 10, ?, 0, '2026-01-01')",
+            (today().isoformat(),),
+        )
+    r = hub_cli(db, "match", "--area", "region:53")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "units proposed" in r.stdout
+    batches = list(csv.DictReader(hub_cli(db, "export", "batches").stdout.splitlines()))
+    # Ten a day from day 0; due day 5 with one lead day allows days 0..4: 50 units.
+    assert [(b["state"], b["quantity"]) for b in batches] == [("proposed", "50")]

@@ -10,8 +10,14 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
 
 async def test_openapi_lists_the_v1_api(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/openapi.json")).json()["paths"]
-    for path in ("/api/v1/auth/signup", "/api/v1/needs", "/api/v1/needs/{need_id}/claims",
-                 "/api/v1/labs/{lab_id}/offers", "/api/v1/stats", "/api/v1/events"):
+    for path in (
+        "/api/v1/auth/signup",
+        "/api/v1/needs",
+        "/api/v1/needs/{need_id}/claims",
+        "/api/v1/labs/{lab_id}/offers",
+        "/api/v1/stats",
+        "/api/v1/events",
+    ):
         assert path in paths
 
 
@@ -26,8 +32,12 @@ async def test_unknown_things_are_404_json(client: httpx.AsyncClient, hub) -> No
 async def test_designs_are_served(client: httpx.AsyncClient) -> None:
     designs = (await client.get("/api/v1/designs")).json()
     slugs = {d["slug"] for d in designs}
-    assert {"face-shield-prusa-rc3", "face-shield-3dverkstan", "ear-saver",
-            "charlotte-valve"} <= slugs
+    assert {
+        "face-shield-prusa-rc3",
+        "face-shield-3dverkstan",
+        "ear-saver",
+        "charlotte-valve",
+    } <= slugs
     one = (await client.get("/api/v1/designs/ear-saver")).json()
     assert one["slug"] == "ear-saver"
     assert (await client.get("/api/v1/designs/unicorn")).status_code == 404

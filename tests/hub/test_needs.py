@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from tests_support import BREST, GRENOBLE, LYON
 
 from hub.timeutil import today
-from tests_support import BREST, GRENOBLE, LYON
 
 
 async def _count_needs(client: httpx.AsyncClient, headers: dict[str, str]) -> int:
@@ -17,8 +17,13 @@ async def _count_needs(client: httpx.AsyncClient, headers: dict[str, str]) -> in
 async def test_retried_post_with_same_key_creates_one_need(hub, client: httpx.AsyncClient) -> None:
     staff = await hub.account("hospital_staff")
     hospital = await hub.site(staff, "hospitals")
-    body = {"hospital_id": hospital["id"], "design": "ear-saver", "quantity": 500,
-            "needed_by": (today() + timedelta(days=3)).isoformat(), "priority": "critical"}
+    body = {
+        "hospital_id": hospital["id"],
+        "design": "ear-saver",
+        "quantity": 500,
+        "needed_by": (today() + timedelta(days=3)).isoformat(),
+        "priority": "critical",
+    }
     headers = {**staff.headers, "Idempotency-Key": "retry-me-42"}
     first = await client.post("/api/v1/needs", json=body, headers=headers)
     second = await client.post("/api/v1/needs", json=body, headers=headers)
@@ -35,8 +40,13 @@ async def test_retried_post_with_same_key_creates_one_need(hub, client: httpx.As
 async def test_concurrent_retries_create_one_need(hub, client: httpx.AsyncClient) -> None:
     staff = await hub.account("hospital_staff")
     hospital = await hub.site(staff, "hospitals")
-    body = {"hospital_id": hospital["id"], "design": "ear-saver", "quantity": 50,
-            "needed_by": (today() + timedelta(days=3)).isoformat(), "priority": "normal"}
+    body = {
+        "hospital_id": hospital["id"],
+        "design": "ear-saver",
+        "quantity": 50,
+        "needed_by": (today() + timedelta(days=3)).isoformat(),
+        "priority": "normal",
+    }
     headers = {**staff.headers, "Idempotency-Key": "burst"}
     results = await asyncio.gather(
         *[client.post("/api/v1/needs", json=body, headers=headers) for _ in range(8)]
@@ -71,8 +81,14 @@ async def test_bad_need_is_422_with_message_and_changes_nothing(
 ) -> None:
     staff = await hub.account("hospital_staff")
     hospital = await hub.site(staff, "hospitals")
-    body = {"hospital_id": hospital["id"], "design": "face-shield-prusa-rc3", "quantity": 10,
-            "needed_by": (today() + timedelta(days=5)).isoformat(), "priority": "high", **patch}
+    body = {
+        "hospital_id": hospital["id"],
+        "design": "face-shield-prusa-rc3",
+        "quantity": 10,
+        "needed_by": (today() + timedelta(days=5)).isoformat(),
+        "priority": "high",
+        **patch,
+    }
     body = {k: v for k, v in body.items() if v is not None}
     r = await client.post("/api/v1/needs", json=body, headers=staff.headers)
     assert r.status_code == 422, (why, r.text)
@@ -97,9 +113,14 @@ async def test_oversized_body_is_refused_and_changes_nothing(
 ) -> None:
     staff = await hub.account("hospital_staff")
     hospital = await hub.site(staff, "hospitals")
-    body = {"hospital_id": hospital["id"], "design": "ear-saver", "quantity": 10,
-            "needed_by": (today() + timedelta(days=5)).isoformat(), "priority": "high",
-            "padding": "x" * 2_000_000}
+    body = {
+        "hospital_id": hospital["id"],
+        "design": "ear-saver",
+        "quantity": 10,
+        "needed_by": (today() + timedelta(days=5)).isoformat(),
+        "priority": "high",
+        "padding": "x" * 2_000_000,
+    }
     r = await client.post("/api/v1/needs", json=body, headers=staff.headers)
     assert r.status_code == 422
     assert "larger than" in r.json()["detail"]
@@ -110,8 +131,13 @@ async def test_only_staff_of_the_hospital_post_needs(hub, client: httpx.AsyncCli
     staff = await hub.account("hospital_staff")
     other = await hub.account("hospital_staff")
     hospital = await hub.site(staff, "hospitals")
-    body = {"hospital_id": hospital["id"], "design": "ear-saver", "quantity": 10,
-            "needed_by": (today() + timedelta(days=5)).isoformat(), "priority": "high"}
+    body = {
+        "hospital_id": hospital["id"],
+        "design": "ear-saver",
+        "quantity": 10,
+        "needed_by": (today() + timedelta(days=5)).isoformat(),
+        "priority": "high",
+    }
     assert (await client.post("/api/v1/needs", json=body)).status_code == 401
     assert (await client.post("/api/v1/needs", json=body, headers=other.headers)).status_code == 403
 

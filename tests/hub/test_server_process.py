@@ -5,9 +5,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from serverproc import HubProcess
 
 from hub.timeutil import today
-from serverproc import HubProcess
 
 
 @pytest.fixture
@@ -32,15 +32,25 @@ def test_serve_applies_migrations_and_answers(server: HubProcess) -> None:
     staff = _signup(base, "hospital_staff", "staff@example.org")
     hospital = httpx.post(
         f"{base}/api/v1/hospitals",
-        json={"name": "CHU Grenoble Alpes", "kind": "hospital", "address": "Bd de la Chantourne",
-              "lat": 45.2006, "lon": 5.7474},
+        json={
+            "name": "CHU Grenoble Alpes",
+            "kind": "hospital",
+            "address": "Bd de la Chantourne",
+            "lat": 45.2006,
+            "lon": 5.7474,
+        },
         headers=staff,
     ).json()
     assert (hospital["region"], hospital["departement"]) == ("84", "38")
     need = httpx.post(
         f"{base}/api/v1/needs",
-        json={"hospital_id": hospital["id"], "design": "face-shield-prusa-rc3", "quantity": 200,
-              "needed_by": (today() + timedelta(days=4)).isoformat(), "priority": "critical"},
+        json={
+            "hospital_id": hospital["id"],
+            "design": "face-shield-prusa-rc3",
+            "quantity": 200,
+            "needed_by": (today() + timedelta(days=4)).isoformat(),
+            "priority": "critical",
+        },
         headers=staff,
     )
     assert need.status_code == 201
@@ -63,8 +73,13 @@ def test_acknowledged_writes_survive_kill_9(database_url: str, tmp_path: Path) -
     for i in range(30):
         r = httpx.post(
             f"{base}/api/v1/needs",
-            json={"hospital_id": hospital["id"], "design": "ear-saver", "quantity": i + 1,
-                  "needed_by": (today() + timedelta(days=2)).isoformat(), "priority": "high"},
+            json={
+                "hospital_id": hospital["id"],
+                "design": "ear-saver",
+                "quantity": i + 1,
+                "needed_by": (today() + timedelta(days=2)).isoformat(),
+                "priority": "high",
+            },
             headers=staff,
         )
         assert r.status_code == 201
@@ -73,9 +88,7 @@ def test_acknowledged_writes_survive_kill_9(database_url: str, tmp_path: Path) -
     restarted = HubProcess(database_url, tmp_path)
     restarted.start()
     try:
-        listing = httpx.get(
-            f"{restarted.url}/api/v1/needs?limit=500", headers=staff
-        ).json()
+        listing = httpx.get(f"{restarted.url}/api/v1/needs?limit=500", headers=staff).json()
         assert sorted(n["id"] for n in listing["items"]) == sorted(acknowledged)
     finally:
         restarted.stop()

@@ -2,8 +2,7 @@
 
 import httpx
 import pytest
-
-from tests_support import GRENOBLE, BREST
+from tests_support import BREST, GRENOBLE
 
 
 @pytest.mark.parametrize(
@@ -26,9 +25,7 @@ async def test_site_outside_france_works_without_codes(hub) -> None:
     assert site["region"] is None and site["departement"] is None
 
 
-async def test_verification_is_for_coordinators_of_the_area(
-    hub, client: httpx.AsyncClient
-) -> None:
+async def test_verification_is_for_coordinators_of_the_area(hub, client: httpx.AsyncClient) -> None:
     staff = await hub.account("hospital_staff")
     site = await hub.site(staff, "hospitals", lat=GRENOBLE[0], lon=GRENOBLE[1])
     url = f"/api/v1/hospitals/{site['id']}/verify"

@@ -1,0 +1,1 @@
+"""Matching runs: the matcher applied to the hub's needs and offers."""

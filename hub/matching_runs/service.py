@@ -1,0 +1,263 @@
+"""Running the matcher on the hub's data and storing its proposals as batches.
+
+Inputs are read in a read transaction and solved outside any lock (a national run takes
+seconds); the proposals are then written in one transaction that re-checks each need's
+remaining quantity under its row lock, so a claim made meanwhile is never double-booked.
+"""
+
+import asyncio
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import matching
+from hub.area_filter import area_condition, coordinator_area
+from hub.auth.models import User
+from hub.batches.models import Batch
+from hub.batches.service import create_batch
+from hub.db import Database
+from hub.events import service as events
+from hub.geo.areas import Area
+from hub.matching_runs.models import MatchingRun
+from hub.matching_runs.schemas import AssignmentOut, RunIn, RunOut
+from hub.needs.models import Need
+from hub.needs.service import INACTIVE_BATCH_STATES, allocated, get_need
+from hub.offers.models import Offer
+from hub.sites.models import Site
+
+# Batches whose units a lab still has to make: they use up its future capacity.
+PENDING_WORK_STATES = ("proposed", "claimed")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the matcher sees, already converted to its dataclasses."""
+
+    needs: list[matching.Need]
+    offers: list[matching.Offer]
+
+
+async def load_inputs(session: AsyncSession, *, area: Area, today: date) -> Inputs:
+    """Open needs of verified hospitals in the area, and offers of verified labs, net of work."""
+    held = (
+        select(Batch.need_id, func.sum(Batch.quantity).label("held"))
+        .where(Batch.state.not_in(INACTIVE_BATCH_STATES))
+        .group_by(Batch.need_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Need, Site, func.coalesce(held.c.held, 0))
+        .join(Site, Site.id == Need.hospital_id)
+        .outerjoin(held, held.c.need_id == Need.id)
+        .where(
+            Site.status == "verified",
+            Need.status.not_in(("cancelled", "delivered")),
+            area_condition(area, Need.region, Need.departement),
+        )
+    )
+    needs = [
+        matching.Need(
+            id=need.id,
+            design=need.design,
+            lon=site.lon,
+            lat=site.lat,
+            quantity=need.quantity - int(taken),
+            # An overdue need is still wanted as soon as possible.
+            due_day=max(0, (need.needed_by - today).days),
+            priority=need.priority,
+        )
+        for need, site, taken in rows.all()
+        if need.quantity - int(taken) > 0
+    ]
+    pending = await session.execute(
+        select(Batch.lab_id, Batch.design, func.sum(Batch.quantity - Batch.made))
+        .where(Batch.state.in_(PENDING_WORK_STATES))
+        .group_by(Batch.lab_id, Batch.design)
+    )
+    work = {(lab, design): int(units) for lab, design, units in pending.all()}
+    offer_rows = await session.execute(
+        select(Offer, Site).join(Site, Site.id == Offer.lab_id).where(Site.status == "verified")
+    )
+    offers = []
+    for offer, lab in offer_rows.all():
+        converted = _net_offer(offer, lab, today, work.get((offer.lab_id, offer.design), 0))
+        if converted is not None:
+            offers.append(converted)
+    return Inputs(needs=needs, offers=offers)
+
+
+def _net_offer(offer: Offer, lab: Site, today: date, owed: int) -> matching.Offer | None:
+    """Convert an offer to day numbers, with work already promised taken off the front.
+
+    Promised units use up stock first, then whole days of production from the first day:
+    rounding up to whole days may hide a part-day of capacity, but never double-books.
+    """
+    first = max(0, (offer.available_from - today).days)
+    last = None if offer.available_until is None else (offer.available_until - today).days
+    if last is not None and last < first:
+        return None
+    stock = offer.stock
+    from_stock = min(stock, owed)
+    stock -= from_stock
+    owed -= from_stock
+    if owed > 0:
+        if offer.units_per_day == 0:
+            return None
+        first += math.ceil(owed / offer.units_per_day)
+        if last is not None and first > last:
+            return None if stock == 0 else _stock_only(offer, lab, stock)
+    if offer.units_per_day == 0 and stock == 0:
+        return None
+    return matching.Offer(
+        lab_id=offer.lab_id,
+        design=offer.design,
+        lon=lab.lon,
+        lat=lab.lat,
+        units_per_day=offer.units_per_day,
+        first_day=first,
+        last_day=last,
+        stock=stock,
+    )
+
+
+def _stock_only(offer: Offer, lab: Site, stock: int) -> matching.Offer:
+    return matching.Offer(
+        lab_id=offer.lab_id,
+        design=offer.design,
+        lon=lab.lon,
+        lat=lab.lat,
+        units_per_day=0,
+        first_day=0,
+        last_day=0,
+        stock=stock,
+    )
+
+
+async def run_matching(db: Database, *, user: User, params: RunIn, today: date) -> RunOut:
+    """Match the area's open needs to verified labs and store proposals; return the run."""
+    area = coordinator_area(user, params.area)
+    started = time.perf_counter()
+    async with db.read_sessions() as session:
+        inputs = await load_inputs(session, area=area, today=today)
+    result = await asyncio.to_thread(
+        matching.match,
+        inputs.needs,
+        inputs.offers,
+        max_distance_km=params.max_distance_km,
+        lead_days=params.lead_days,
+        horizon_days=params.horizon_days,
+    )
+    async with db.transaction() as session:
+        return await store_run(
+            session,
+            user=user,
+            area=area,
+            params=params,
+            inputs=inputs,
+            result=result,
+            started=started,
+        )
+
+
+async def store_run(
+    session: AsyncSession,
+    *,
+    user: User,
+    area: Area,
+    params: RunIn,
+    inputs: Inputs,
+    result: matching.MatchResult,
+    started: float,
+) -> RunOut:
+    """Write the run and its proposals in one transaction."""
+    run = MatchingRun(
+        created_by=user.id,
+        area=str(area),
+        max_distance_km=params.max_distance_km,
+        lead_days=params.lead_days,
+        horizon_days=params.horizon_days,
+        needs_considered=len(inputs.needs),
+        offers_considered=len(inputs.offers),
+    )
+    session.add(run)
+    await session.flush()
+    by_need: dict[int, list[matching.Assignment]] = defaultdict(list)
+    for assignment in result.assignments:
+        by_need[int(assignment.need_id)].append(assignment)  # type: ignore[call-overload]
+    unmet = {int(k): int(v) for k, v in result.unmet.items()}  # type: ignore[call-overload]
+    out: list[AssignmentOut] = []
+    # Needs locked in id order, so concurrent runs and claims cannot deadlock.
+    for need_id in sorted(by_need):
+        need = await get_need(session, need_id, lock=True)
+        room = need.quantity - await allocated(session, need_id)
+        for a in sorted(by_need[need_id], key=lambda a: a.distance_km):
+            quantity = min(a.quantity, room)
+            if quantity <= 0:
+                unmet[need_id] = unmet.get(need_id, 0) + a.quantity
+                continue
+            room -= quantity
+            batch = await create_batch(
+                session,
+                need=need,
+                lab_id=int(a.lab_id),
+                quantity=quantity,  # type: ignore[call-overload]
+                design=a.design,
+                state="proposed",
+                actor=user,
+                distance_km=round(a.distance_km, 3),
+                run_id=run.id,
+            )
+            out.append(
+                AssignmentOut(
+                    batch_id=batch.id,
+                    need_id=need_id,
+                    lab_id=batch.lab_id,
+                    design=a.design,
+                    quantity=quantity,
+                    distance_km=round(a.distance_km, 3),
+                    ready_by_day=a.ready_by_day,
+                )
+            )
+    run.assigned_units = sum(a.quantity for a in out)
+    run.unmet_units = sum(unmet.values())
+    run.unit_km = round(sum(a.quantity * a.distance_km for a in out), 3)
+    run.unmet = {str(k): v for k, v in unmet.items()}
+    run.seconds = round(time.perf_counter() - started, 3)
+    await events.append(
+        session,
+        kind="matching.run",
+        entity="matching_run",
+        entity_id=run.id,
+        actor_id=user.id,
+        region=area.code if area.kind == "region" else None,
+        departement=area.code if area.kind == "departement" else None,
+        payload={
+            "run_id": run.id,
+            "area": run.area,
+            "assigned_units": run.assigned_units,
+            "unmet_units": run.unmet_units,
+            "unit_km": run.unit_km,
+            "proposals": len(out),
+        },
+    )
+    return RunOut(
+        id=run.id,
+        area=run.area,
+        assignments=out,
+        unmet=unmet,
+        unit_km=run.unit_km,
+        needs_considered=run.needs_considered,
+        offers_considered=run.offers_considered,
+        seconds=run.seconds,
+        created_at=run.created_at,
+    )
+
+
+async def get_run(session: AsyncSession, run_id: int) -> MatchingRun | None:
+    """Return a stored run."""
+    return await session.get(MatchingRun, run_id)

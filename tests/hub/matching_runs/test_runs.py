@@ -1,0 +1,135 @@
+"""Matching runs through the API: proposals become batches, and runs never double-book."""
+
+import httpx
+import pytest
+from tests_support import GRENOBLE, LYON
+
+from hub.timeutil import today
+
+DESIGN = "face-shield-prusa-rc3"
+
+
+@pytest.fixture
+async def world(hub, client: httpx.AsyncClient):
+    """A verified hospital in Grenoble, a verified lab in Lyon, an Isère coordinator."""
+    staff = await hub.account("hospital_staff")
+    hospital = await hub.site(staff, "hospitals", lat=GRENOBLE[0], lon=GRENOBLE[1])
+    await hub.verified("hospitals", hospital["id"])
+    maker = await hub.account("maker")
+    lab = await hub.site(maker, "labs", lat=LYON[0], lon=LYON[1])
+    await hub.verified("labs", lab["id"])
+    coordinator = await hub.account("coordinator", area="region:84")
+    return {
+        "staff": staff,
+        "hospital": hospital,
+        "maker": maker,
+        "lab": lab,
+        "coordinator": coordinator,
+    }
+
+
+async def _offer(client, w, stock: int, per_day: int = 0) -> None:
+    r = await client.put(
+        f"/api/v1/labs/{w['lab']['id']}/offers",
+        json=[
+            {
+                "design": DESIGN,
+                "units_per_day": per_day,
+                "stock": stock,
+                "available_from": today().isoformat(),
+            }
+        ],
+        headers=w["maker"].headers,
+    )
+    assert r.status_code == 200, r.text
+
+
+async def _run(client, who, **body) -> httpx.Response:
+    return await client.post("/api/v1/matching/runs", json=body, headers=who.headers)
+
+
+async def test_run_proposes_and_second_run_never_double_books(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    w = world
+    await _offer(client, w, stock=50)
+    need_a = await hub.need(w["staff"], w["hospital"]["id"], quantity=30, design=DESIGN)
+    first = await _run(client, w["coordinator"])
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert [(a["need_id"], a["quantity"]) for a in body["assignments"]] == [(need_a["id"], 30)]
+    # Lyon to Grenoble, as the crow flies, is about 95 km.
+    assert 85 < body["assignments"][0]["distance_km"] < 105
+    assert body["unit_km"] == pytest.approx(30 * body["assignments"][0]["distance_km"], rel=1e-6)
+    proposals = await client.get(
+        f"/api/v1/batches?lab_id={w['lab']['id']}&state=proposed", headers=w["maker"].headers
+    )
+    assert [b["quantity"] for b in proposals.json()["items"]] == [30]
+    # Same inputs again: nothing left to give, nothing to take.
+    again = (await _run(client, w["coordinator"])).json()
+    assert again["assignments"] == []
+    # A new need can only get what the lab has left: 50 - 30 promised.
+    need_b = await hub.need(w["staff"], w["hospital"]["id"], quantity=40, design=DESIGN)
+    third = (await _run(client, w["coordinator"])).json()
+    assert [(a["need_id"], a["quantity"]) for a in third["assignments"]] == [(need_b["id"], 20)]
+    assert third["unmet"] == {str(need_b["id"]): 20}
+
+
+async def test_declined_units_go_back_to_the_pool(hub, client: httpx.AsyncClient, world) -> None:
+    w = world
+    await _offer(client, w, stock=100)
+    await hub.need(w["staff"], w["hospital"]["id"], quantity=60, design=DESIGN)
+    batch_id = (await _run(client, w["coordinator"])).json()["assignments"][0]["batch_id"]
+    declined = await client.post(f"/api/v1/batches/{batch_id}/decline", headers=w["maker"].headers)
+    assert declined.json()["state"] == "declined"
+    rerun = (await _run(client, w["coordinator"])).json()
+    assert sum(a["quantity"] for a in rerun["assignments"]) == 60
+    accepted = await client.post(
+        f"/api/v1/batches/{rerun['assignments'][0]['batch_id']}/accept",
+        headers=w["maker"].headers,
+    )
+    assert accepted.json()["state"] == "claimed"
+
+
+async def test_critical_need_wins_scarce_capacity(hub, client: httpx.AsyncClient, world) -> None:
+    """One lab, two needs at the same hospital, capacity for one: the critical one is served."""
+    w = world
+    await _offer(client, w, stock=100)
+    normal = await hub.need(
+        w["staff"], w["hospital"]["id"], quantity=100, design=DESIGN, priority="normal"
+    )
+    critical = await hub.need(
+        w["staff"], w["hospital"]["id"], quantity=100, design=DESIGN, priority="critical"
+    )
+    body = (await _run(client, w["coordinator"])).json()
+    assert [(a["need_id"], a["quantity"]) for a in body["assignments"]] == [(critical["id"], 100)]
+    assert body["unmet"] == {str(normal["id"]): 100}
+
+
+async def test_unverified_sites_and_far_labs_are_left_out(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    w = world
+    await _offer(client, w, stock=100)
+    pending_staff = await hub.account("hospital_staff")
+    pending = await hub.site(pending_staff, "hospitals", lat=GRENOBLE[0], lon=GRENOBLE[1])
+    await hub.need(pending_staff, pending["id"], quantity=10, design=DESIGN)
+    body = (await _run(client, w["coordinator"])).json()
+    assert body["assignments"] == [] and body["needs_considered"] == 0
+    await hub.need(w["staff"], w["hospital"]["id"], quantity=10, design=DESIGN)
+    too_far = (await _run(client, w["coordinator"], max_distance_km=50)).json()
+    assert too_far["assignments"] == []
+
+
+async def test_only_coordinators_of_the_area_run(hub, client: httpx.AsyncClient, world) -> None:
+    w = world
+    brittany = await hub.account("coordinator", area="region:53")
+    assert (await client.post("/api/v1/matching/runs", json={})).status_code == 401
+    assert (await _run(client, w["maker"])).status_code == 403
+    assert (await _run(client, w["staff"])).status_code == 403
+    assert (await _run(client, brittany, area="region:84")).status_code == 403
+    assert (await _run(client, w["coordinator"], area="FR")).status_code == 403
+    assert (await _run(client, w["coordinator"], area="departement:38")).status_code == 201
+    assert (await _run(client, brittany, area="departement:29")).status_code == 201
+    bad = await _run(client, w["coordinator"], max_distance_km=-3)
+    assert bad.status_code == 422
