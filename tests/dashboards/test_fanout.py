@@ -1,0 +1,284 @@
+"""Fan-out: many concurrent writers skip nothing; two ``hub serve`` processes act as one hub."""
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from tests_support import GRENOBLE
+
+from hub.db import Database
+from hub.events.service import list_events
+from hub.migrate import upgrade
+
+PG_URL = os.environ.get("HUB_TEST_DATABASE_URL")
+REQUIRE_PG = os.environ.get("HUB_REQUIRE_POSTGRES") == "1"
+HUB = str(Path(sys.executable).with_name("hub"))
+REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _collect(ws: Any, until_id: int, timeout: float = 20) -> list[int]:
+    """Receive event ids until ``until_id`` has arrived."""
+    ids: list[int] = []
+    async with asyncio.timeout(timeout):
+        while not ids or ids[-1] < until_id:
+            message = json.loads(await ws.recv())
+            if message["type"] == "event":
+                ids.append(message["event_id"])
+    return ids
+
+
+async def _all_event_ids(app: Any) -> list[int]:
+    async with app.state.db.read_sessions() as session:
+        return [e.id for e in await list_events(session, since=0, limit=100_000)]
+
+
+async def test_many_concurrent_writers_skip_nothing(hub, app, base_url) -> None:
+    staff = await hub.account("hospital_staff")
+    hospital = await hub.site(staff, "hospitals", lat=GRENOBLE[0], lon=GRENOBLE[1])
+    async with websockets.connect(f"ws://{base_url}/ws/live") as ws:
+        snapshot = json.loads(await ws.recv())
+
+        async def writer(n: int) -> None:
+            for _ in range(n):
+                await hub.need(staff, hospital["id"], quantity=1)
+
+        await asyncio.gather(*(writer(10) for _ in range(6)))
+        expected = [i for i in await _all_event_ids(app) if i > snapshot["event_id"]]
+        assert len(expected) == 60
+        assert await _collect(ws, expected[-1]) == expected
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """The test PostgreSQL, or a clean skip (a failure when PostgreSQL is required)."""
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("HUB_TEST_DATABASE_URL is not set but PostgreSQL tests are required")
+        pytest.skip("set HUB_TEST_DATABASE_URL to run the cross-process tests")
+    return PG_URL
+
+
+def _serve(url: str, broadcast_url: str | None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    env = {**os.environ, "HUB_DATABASE_URL": url, "HUB_AUTH_RATE_PER_MINUTE": "100000"}
+    env.pop("HUB_BROADCAST_URL", None)
+    if broadcast_url:
+        env["HUB_BROADCAST_URL"] = broadcast_url
+    process = subprocess.Popen(
+        [HUB, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        try:
+            if httpx.get(f"http://{base}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    else:
+        process.kill()
+        raise AssertionError("hub serve did not become ready")
+    try:
+        yield base, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def _reset_schema(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+async def _event_ids_in_database(url: str, after: int) -> list[int]:
+    engine = create_async_engine(url)
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT id FROM events WHERE id > :a ORDER BY id"), {"a": after}
+        )
+        ids = [int(r[0]) for r in rows]
+    await engine.dispose()
+    return ids
+
+
+def _redis_available() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture
+async def two_hubs(postgres_url: str) -> Any:
+    """Two ``hub serve`` processes on one fresh PostgreSQL, fanned out by LISTEN/NOTIFY."""
+    broadcast = None
+    await _reset_schema(postgres_url)
+    # Migrated here, so that both processes can start at once (their own upgrade is a no-op).
+    db = Database(postgres_url)
+    await upgrade(db.engine)
+    await db.dispose()
+    first, second = _serve(postgres_url, broadcast), _serve(postgres_url, broadcast)
+    a, b = await asyncio.gather(asyncio.to_thread(next, first), asyncio.to_thread(next, second))
+    yield a[0], b[0]
+    for gen in (second, first):
+        await asyncio.to_thread(gen.close)
+
+
+async def _signup(http: httpx.AsyncClient, role: str, n: int) -> dict[str, str]:
+    r = await http.post(
+        "/api/v1/auth/signup",
+        json={
+            "email": f"{role}{n}@example.org",
+            "password": "correct horse battery",
+            "name": f"{role} {n}",
+            "role": role,
+        },
+    )
+    assert r.status_code == 201, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def test_a_change_through_one_process_reaches_a_client_of_the_other(two_hubs) -> None:
+    a, b = two_hubs
+    async with (
+        httpx.AsyncClient(base_url=f"http://{a}", timeout=20) as api_a,
+        httpx.AsyncClient(base_url=f"http://{b}", timeout=20) as api_b,
+        websockets.connect(f"ws://{b}/ws/live") as ws,
+    ):
+        snapshot = json.loads(await ws.recv())
+        assert snapshot["type"] == "snapshot"
+        staff = await _signup(api_a, "hospital_staff", 1)
+        hospital = await api_a.post(
+            "/api/v1/hospitals",
+            json={
+                "name": "CHU",
+                "kind": "hospital",
+                "address": "1 rue du Test",
+                "lat": GRENOBLE[0],
+                "lon": GRENOBLE[1],
+            },
+            headers=staff,
+        )
+        assert hospital.status_code == 201, hospital.text
+        started = time.monotonic()
+        message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        # The poll fallback takes 2 s; NOTIFY or Redis must be much faster than that.
+        assert time.monotonic() - started < 1.0
+        assert (message["type"], message["kind"]) == ("event", "hospital.created")
+
+        from datetime import date, timedelta
+
+        async def writer(api: httpx.AsyncClient, n: int) -> None:
+            for _ in range(n):
+                r = await api.post(
+                    "/api/v1/needs",
+                    json={
+                        "hospital_id": hospital.json()["id"],
+                        "design": "ear-saver",
+                        "quantity": 1,
+                        "priority": "normal",
+                        "needed_by": (date.today() + timedelta(days=5)).isoformat(),
+                    },
+                    headers=staff,
+                )
+                assert r.status_code == 201, r.text
+
+        # Concurrent writers on both processes: B's client gets every event once, in order.
+        await asyncio.gather(*(writer(api, 10) for api in (api_a, api_b, api_a, api_b)))
+        stats = (await api_b.get("/api/v1/stats")).json()
+        ids = await _collect(ws, stats["event_id"])
+        assert ids == await _event_ids_in_database(
+            os.environ["HUB_TEST_DATABASE_URL"], message["event_id"]
+        )
+        assert len(ids) == 40
+        assert stats["totals"]["ear-saver"]["requested"] == 40
+
+
+async def _serve_in_process(app: Any) -> tuple[str, Any, asyncio.Task[None]]:
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    return f"127.0.0.1:{port}", server, task
+
+
+async def test_redis_fans_out_between_two_hubs(database_url: str) -> None:
+    if not _redis_available():
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    from hub.config import Settings
+    from hub.main import create_app
+
+    settings = Settings(
+        database_url=database_url, broadcast_url=REDIS_URL, auth_rate_per_minute=100_000
+    )
+    # Two apps, two broadcasters, two connection pools: only Redis links them (and the 2 s
+    # poll, which the timing below rules out).
+    apps = [create_app(settings), create_app(settings)]
+    served = [await _serve_in_process(app) for app in apps]
+    (a, *_), (b, *_) = served
+    try:
+        async with (
+            httpx.AsyncClient(base_url=f"http://{a}", timeout=20) as api_a,
+            websockets.connect(f"ws://{b}/ws/live") as ws,
+        ):
+            assert json.loads(await ws.recv())["type"] == "snapshot"
+            staff = await _signup(api_a, "hospital_staff", 1)
+            started = time.monotonic()
+            r = await api_a.post(
+                "/api/v1/hospitals",
+                json={
+                    "name": "CHU",
+                    "kind": "hospital",
+                    "address": "1 rue du Test",
+                    "lat": GRENOBLE[0],
+                    "lon": GRENOBLE[1],
+                },
+                headers=staff,
+            )
+            assert r.status_code == 201, r.text
+            message = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            assert time.monotonic() - started < 1.0
+            assert message["kind"] == "hospital.created"
+            assert apps[1].state.live.bus.__class__.__name__ == "RedisBus"
+    finally:
+        for _, server, task in served:
+            server.should_exit = True
+            await task
+        for app in apps:
+            await app.state.db.dispose()
