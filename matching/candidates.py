@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from matching.flow import build_network, lab_node, need_node, potentials, solve_network
+from matching.flow import build_network, lab_potentials, potentials, solve_network
 from matching.problem import DesignProblem
 
 IntArray = NDArray[np.int64]
@@ -52,8 +52,14 @@ def initial_candidates(prob: DesignProblem, k_need: int, k_offer: int) -> BoolAr
     return keep
 
 
-def solve_on(prob: DesignProblem, mask: BoolArray) -> tuple[IntArray, IntArray]:
-    """Solve with the pairs in ``mask`` as candidate arcs; return (flow per pair, potentials)."""
+def solve_on(prob: DesignProblem, mask: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Solve with the pairs in ``mask`` as candidate arcs.
+
+    Returns
+    -------
+    pair_flow, lab_pot, need_pot
+        Flow per pair, potentials of every (offer, level) and of every need.
+    """
     idx = np.flatnonzero(mask)
     net = build_network(
         prob.quantity,
@@ -67,7 +73,8 @@ def solve_on(prob: DesignProblem, mask: BoolArray) -> tuple[IntArray, IntArray]:
     flows = solve_network(net)
     pair_flow = np.zeros(len(mask), dtype=np.int64)
     pair_flow[idx] = flows[net.first_candidate_arc :]
-    return pair_flow, potentials(net, flows)
+    dist = potentials(net, flows)
+    return pair_flow, lab_potentials(net, dist), dist[net.first_need_node :]
 
 
 def solve_unpruned(prob: DesignProblem) -> IntArray:
@@ -88,7 +95,7 @@ def solve_unpruned(prob: DesignProblem) -> IntArray:
 
 
 def solve_pruned(
-    prob: DesignProblem, k_need: int = 8, k_offer: int = 4, add_per_need: int = 8
+    prob: DesignProblem, k_need: int = 16, k_offer: int = 8, add_per_need: int = 1000
 ) -> tuple[IntArray, PruneStats]:
     """Flow per pair of the exact optimum, found on a pruned network grown by pricing.
 
@@ -106,16 +113,18 @@ def solve_pruned(
     n_pairs = len(prob.pair_need)
     if len(prob.quantity) == 0 or n_pairs == 0:
         return np.zeros(n_pairs, dtype=np.int64), PruneStats(0, 0, n_pairs)
-    n_offers, n_levels = prob.production.shape
     mask = initial_candidates(prob, k_need, k_offer)
-    tail_of_pair = lab_node(prob.pair_offer, prob.level[prob.pair_need], n_levels)
-    head_of_pair = need_node(prob.pair_need, n_offers, n_levels)
+    pair_level = prob.level[prob.pair_need]
     rounds = 0
     while True:
         rounds += 1
-        pair_flow, dist = solve_on(prob, mask)
+        pair_flow, lab_pot, need_pot = solve_on(prob, mask)
         excluded = np.flatnonzero(~mask)
-        reduced = prob.pair_cost[excluded] + dist[tail_of_pair[excluded]] - dist[head_of_pair[excluded]]
+        reduced = (
+            prob.pair_cost[excluded]
+            + lab_pot[prob.pair_offer[excluded], pair_level[excluded]]
+            - need_pot[prob.pair_need[excluded]]
+        )
         negative = reduced < 0
         if not negative.any():
             return pair_flow, PruneStats(rounds, int(mask.sum()), n_pairs)

@@ -29,7 +29,12 @@ IntArray = NDArray[np.int64]
 
 @dataclass(frozen=True, slots=True)
 class Network:
-    """Arc arrays of one time-expanded network; candidate arcs come last."""
+    """Arc arrays of one time-expanded network; candidate arcs come last.
+
+    ``lab_nodes[j, k]`` is the node of (offer j, level k), or -1 where that lab has no
+    candidate need at level k: such a node is merged into the lab's next level that has one,
+    since units made earlier can always wait (inventory is free).
+    """
 
     n_nodes: int
     tails: NDArray[np.int32]
@@ -38,16 +43,8 @@ class Network:
     costs: IntArray
     supplies: IntArray
     first_candidate_arc: int
-
-
-def lab_node(offer: IntArray, level: IntArray, n_levels: int) -> IntArray:
-    """Node index of (offer, level)."""
-    return 1 + offer * n_levels + level
-
-
-def need_node(need: IntArray, n_offers: int, n_levels: int) -> IntArray:
-    """Node index of a need."""
-    return 1 + n_offers * n_levels + need
+    lab_nodes: IntArray
+    first_need_node: int
 
 
 def build_network(
@@ -73,23 +70,33 @@ def build_network(
     """
     n_needs = len(quantity)
     n_offers, n_levels = production.shape
-    n_nodes = 1 + n_offers * n_levels + n_needs
-    offers = np.arange(n_offers, dtype=np.int64)
-    needs = np.arange(n_needs, dtype=np.int64)
+    # Keep only the lab-level nodes some candidate arc leaves from.
+    present = np.zeros((n_offers, n_levels), dtype=np.bool_)
+    present[cand_offer, level[cand_need]] = True
+    n_lab_nodes = int(present.sum())
+    lab_nodes = np.full((n_offers, n_levels), -1, dtype=np.int64)
+    lab_nodes[present] = 1 + np.arange(n_lab_nodes)
+    first_need_node = 1 + n_lab_nodes
+    n_nodes = first_need_node + n_needs
 
-    # S -> (j, k): the period's production.
-    src_heads = lab_node(np.repeat(offers, n_levels), np.tile(np.arange(n_levels), n_offers), n_levels)
-    src_caps = production.reshape(-1).astype(np.int64)
-    # (j, k) -> (j, k + 1): units kept for later deadlines. Capacity: all the lab ever makes.
-    inv_off = np.repeat(offers, n_levels - 1)
-    inv_lvl = np.tile(np.arange(n_levels - 1), n_offers)
-    inv_tails = lab_node(inv_off, inv_lvl, n_levels)
-    inv_caps = production.sum(axis=1).astype(np.int64)[inv_off]
+    # S -> (j, k): production of every period up to level k since the lab's previous node.
+    nxt = next_present(present)
+    has_next = nxt < n_levels
+    rows = np.broadcast_to(np.arange(n_offers)[:, None], present.shape)
+    supply_cap = np.zeros(n_nodes, dtype=np.int64)
+    np.add.at(supply_cap, lab_nodes[rows[has_next], nxt[has_next]], production[has_next])
+    src_heads = np.flatnonzero(supply_cap[:first_need_node] > 0).astype(np.int64)
+    src_caps = supply_cap[src_heads]
+    # (j, k) -> (j, k') between a lab's consecutive nodes: units kept for later deadlines.
+    node_lab = np.nonzero(present)[0]  # row-major, so a lab's nodes are consecutive
+    same = node_lab[1:] == node_lab[:-1]
+    inv_tails = (1 + np.flatnonzero(same)).astype(np.int64)
+    inv_caps = production.sum(axis=1).astype(np.int64)[node_lab[:-1][same]]
     # S -> i: unmet demand at the priority penalty.
-    pen_heads = need_node(needs, n_offers, n_levels)
+    pen_heads = first_need_node + np.arange(n_needs, dtype=np.int64)
     # (j, k_i) -> i: the candidates.
-    cand_tails = lab_node(cand_offer, level[cand_need], n_levels)
-    cand_heads = need_node(cand_need, n_offers, n_levels)
+    cand_tails = lab_nodes[cand_offer, level[cand_need]]
+    cand_heads = first_need_node + cand_need
 
     tails = np.concatenate(
         (np.zeros(len(src_heads) + n_needs, dtype=np.int64), inv_tails, cand_tails)
@@ -106,7 +113,7 @@ def build_network(
     )
     supplies = np.zeros(n_nodes, dtype=np.int64)
     supplies[0] = int(quantity.sum())
-    supplies[need_node(needs, n_offers, n_levels)] = -quantity
+    supplies[first_need_node:] = -quantity
     return Network(
         n_nodes=n_nodes,
         tails=tails.astype(np.int32),
@@ -115,7 +122,36 @@ def build_network(
         costs=costs.astype(np.int64),
         supplies=supplies,
         first_candidate_arc=len(tails) - len(cand_tails),
+        lab_nodes=lab_nodes,
+        first_need_node=first_need_node,
     )
+
+
+def next_present(present: NDArray[np.bool_]) -> IntArray:
+    """For each (row, k): the smallest k' >= k with ``present[row, k']``, else n_levels."""
+    n_levels = present.shape[1]
+    pos = np.where(present, np.arange(n_levels), n_levels)
+    return np.minimum.accumulate(pos[:, ::-1], axis=1)[:, ::-1].astype(np.int64)
+
+
+def lab_potentials(net: Network, dist: IntArray) -> IntArray:
+    """Potentials of every (offer, level), including the nodes merged away.
+
+    A merged node sits on the free inventory chain just before its lab's next node, so it
+    takes that node's potential; after a lab's last node (or for a lab without any), the
+    largest value keeping its arcs from ``S`` and from the last node non-negative in reduced
+    cost: ``min(dist[S], dist[last node])``. Either way every arc the merged node would have
+    keeps a non-negative reduced cost, so the potentials stay a valid certificate.
+    """
+    present = net.lab_nodes >= 0
+    n_offers, n_levels = present.shape
+    nxt = next_present(present)
+    rows = np.arange(n_offers)[:, None]
+    clipped = np.minimum(nxt, n_levels - 1)
+    pot = dist[np.maximum(net.lab_nodes[rows, clipped], 0)]
+    last = np.where(present, net.lab_nodes, -1).max(axis=1)
+    tail_pot = np.where(last >= 0, np.minimum(dist[0], dist[np.maximum(last, 0)]), dist[0])
+    return np.where(nxt < n_levels, pot, tail_pot[:, None]).astype(np.int64)
 
 
 def solve_network(net: Network) -> IntArray:

@@ -34,18 +34,19 @@ _DESIGN_SHARE: Final[dict[str, float]] = {
     "gown-sewn": 2.0,
 }
 _HOSPITAL_KINDS: Final[tuple[str, ...]] = (
-    "hospital", "clinic", "nursing_home", "pharmacy", "gp_practice",
+    "hospital", "clinic", "nursing_home", "pharmacy", "gp",
 )  # fmt: skip
 _HOSPITAL_KIND_P: Final[tuple[float, ...]] = (0.25, 0.15, 0.3, 0.15, 0.15)
-#: The six workshop archetypes of the seed study plus a maker at home, with machines each.
+#: The six workshop archetypes of the seed study plus a maker at home (the hub's lab kinds),
+#: with how many machines each has.
 _LAB_KINDS: Final[dict[str, int]] = {
-    "maker_home": 1,
+    "home": 1,
     "digital_mediation": 2,
-    "third_place": 3,
+    "hybrid_third_place": 3,
     "fablab": 5,
-    "territorial_lab": 6,
+    "territorial_innovation_lab": 6,
     "training_space": 8,
-    "pro_workshop": 20,
+    "prototyping_workshop": 20,
 }
 _LAB_KIND_P: Final[tuple[float, ...]] = (0.35, 0.12, 0.12, 0.18, 0.08, 0.08, 0.07)
 _PRIORITIES: Final[tuple[str, ...]] = ("critical", "high", "normal")
@@ -122,7 +123,9 @@ def _place(
     kind_idx = rng.choice(len(kinds), size=n, p=np.array(kind_p) / sum(kind_p))
     jitter = rng.uniform(-0.01, 0.01, size=(n, 2))
     sites = []
-    for k, (c_idx, kd, (dx, dy)) in enumerate(zip(picks.tolist(), kind_idx.tolist(), jitter, strict=True)):
+    for k, (c_idx, kd, (dx, dy)) in enumerate(
+        zip(picks.tolist(), kind_idx.tolist(), jitter, strict=True)
+    ):
         c = communes[c_idx]
         sites.append(
             Site(
@@ -174,14 +177,27 @@ def national_scenario(
     share = np.array([_DESIGN_SHARE.get(s, 1.0) for s in slugs])
     share /= share.sum()
 
-    hospitals = _place(rng, communes, max(1, n_needs // 3), 1.0, "H", _HOSPITAL_KINDS, _HOSPITAL_KIND_P, "Centre de soins")
+    hospitals = _place(
+        rng,
+        communes,
+        max(1, n_needs // 3),
+        1.0,
+        "H",
+        _HOSPITAL_KINDS,
+        _HOSPITAL_KIND_P,
+        "Centre de soins",
+    )
     lab_kinds = tuple(_LAB_KINDS)
-    labs = _place(rng, communes, max(1, (n_offers * 5) // 7), 0.8, "L", lab_kinds, _LAB_KIND_P, "Atelier")
+    labs = _place(
+        rng, communes, max(1, (n_offers * 5) // 7), 0.8, "L", lab_kinds, _LAB_KIND_P, "Atelier"
+    )
 
     # Needs.
     site_of_need = rng.integers(0, len(hospitals), size=n_needs)
     design_of_need = rng.choice(len(slugs), size=n_needs, p=share)
-    quantity = np.clip(np.rint(rng.lognormal(np.log(150.0), 1.1, size=n_needs)), 10, 5000).astype(int)
+    quantity = np.clip(np.rint(rng.lognormal(np.log(150.0), 1.1, size=n_needs)), 10, 5000).astype(
+        int
+    )
     early = rng.random(n_needs) < 0.5  # half the needs are urgent: due in the first ten days
     due = np.where(early, rng.integers(1, 11, size=n_needs), rng.integers(1, 29, size=n_needs))
     priority = rng.choice(len(_PRIORITIES), size=n_needs, p=_PRIORITY_P)
@@ -191,7 +207,15 @@ def national_scenario(
         h = hospitals[int(site_of_need[k])]
         nid = f"N{k:05d}"
         needs.append(
-            Need(nid, slugs[int(design_of_need[k])], h.lon, h.lat, int(quantity[k]), int(due[k]), _PRIORITIES[int(priority[k])])
+            Need(
+                nid,
+                slugs[int(design_of_need[k])],
+                h.lon,
+                h.lat,
+                int(quantity[k]),
+                int(due[k]),
+                _PRIORITIES[int(priority[k])],
+            )
         )
         need_site[nid] = h.key
 
@@ -218,8 +242,12 @@ def national_scenario(
     # Scale rates per design so that capacity over the horizon is capacity_ratio x demand.
     design_of_offer = np.array([d for _, d in pairs], dtype=int)
     demand = np.bincount(design_of_need, weights=quantity, minlength=len(slugs))
-    raw_capacity = np.bincount(design_of_offer, weights=raw_rate * (active_days + stock_days), minlength=len(slugs))
-    scale = np.divide(capacity_ratio * demand, raw_capacity, out=np.zeros(len(slugs)), where=raw_capacity > 0)
+    raw_capacity = np.bincount(
+        design_of_offer, weights=raw_rate * (active_days + stock_days), minlength=len(slugs)
+    )
+    scale = np.divide(
+        capacity_ratio * demand, raw_capacity, out=np.zeros(len(slugs)), where=raw_capacity > 0
+    )
     rate = np.maximum(np.rint(raw_rate * scale[design_of_offer]), 0).astype(int)
     stock = np.rint(rate * stock_days).astype(int)
     offers = [
