@@ -1,0 +1,172 @@
+"""The driver's page in a real phone-sized browser against a real ``hub serve``.
+
+Signs in, uses the (mocked) position, plans a route, marks a stop done, switches to English,
+and fails on any console error. Skips cleanly where Debian's chromium is not installed.
+"""
+
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from serverproc import HubProcess
+
+from hub.timeutil import PARIS
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = shutil.which("chromium")
+PASSWORD = "correct horse battery"
+GRENOBLE = (45.1885, 5.7245)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[HubProcess]:
+    """A hub on a fresh SQLite file."""
+    hub = HubProcess(
+        f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}",
+        tmp_path,
+        HUB_AUTH_RATE_PER_MINUTE="10000",
+    )
+    hub.start()
+    yield hub
+    hub.stop()
+
+
+def _account(c: httpx.Client, role: str) -> dict[str, str]:
+    email = f"{role}@example.org"
+    r = c.post(
+        "/api/v1/auth/signup",
+        json={"email": email, "password": PASSWORD, "name": f"A {role}", "role": role},
+    )
+    assert r.status_code == 201, r.text
+    return {"email": email, "Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def _scenario(base_url: str) -> dict[str, Any]:
+    """One hospital, one lab, one ready batch of 24 face shields, and a driver."""
+    with httpx.Client(base_url=base_url, timeout=30) as c:
+        staff, maker = _account(c, "hospital_staff"), _account(c, "maker")
+        driver = _account(c, "driver")
+        # Open around the clock, so that the test plans whatever the hour.
+        hours = {"opens": "00:00", "closes": "23:59", "address": "1 rue du Test"}
+        site = {"contact_name": "Dr Contact", "contact_phone": "+33 4 76 00 00 00", **hours}
+        hospital = c.post(
+            "/api/v1/hospitals",
+            json={
+                "name": "CHU <Grenoble>",
+                "kind": "hospital",
+                "lat": 45.2000,
+                "lon": 5.7400,
+                **site,
+            },
+            headers={"Authorization": staff["Authorization"]},
+        ).json()
+        lab = c.post(
+            "/api/v1/labs",
+            json={"name": "Fablab & Co", "kind": "fablab", "lat": 45.1650, "lon": 5.7100, **site},
+            headers={"Authorization": maker["Authorization"]},
+        ).json()
+        need = c.post(
+            "/api/v1/needs",
+            json={
+                "hospital_id": hospital["id"],
+                "design": "face-shield-prusa-rc3",
+                "quantity": 50,
+                "needed_by": datetime.now(PARIS).date().isoformat(),
+                "priority": "critical",
+            },
+            headers={"Authorization": staff["Authorization"]},
+        ).json()
+        m = {"Authorization": maker["Authorization"]}
+        batch = c.post(
+            f"/api/v1/needs/{need['id']}/claims",
+            json={"lab_id": lab["id"], "quantity": 24},
+            headers=m,
+        ).json()
+        assert (
+            c.post(
+                f"/api/v1/batches/{batch['id']}/progress", json={"made": 24}, headers=m
+            ).status_code
+            == 200
+        )
+        assert c.post(f"/api/v1/batches/{batch['id']}/ready", headers=m).status_code == 200
+    return {"driver": driver, "batch_id": batch["id"]}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_driver_plans_and_marks_a_stop_done_on_a_phone(server: HubProcess) -> None:
+    if datetime.now(PARIS).hour >= 23:
+        pytest.skip("sites close at 23:59: too close to midnight to plan a route")
+    from playwright.sync_api import sync_playwright
+
+    world = _scenario(server.url)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            geolocation={"latitude": GRENOBLE[0], "longitude": GRENOBLE[1]},
+            permissions=["geolocation"],
+            locale="fr-FR",
+        )
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        page.goto(f"{server.url}/driver")
+        assert page.locator("html").get_attribute("lang") == "fr"
+        page.fill("#email", world["driver"]["email"])
+        page.fill("#password", PASSWORD)
+        page.click("#signin-form button[type=submit]")
+        page.wait_for_selector("#plan:not([hidden])")
+
+        page.click("#locate")
+        page.wait_for_function("document.getElementById('lat').value !== ''")
+        assert float(page.input_value("#lat")) == pytest.approx(GRENOBLE[0], abs=1e-4)
+        page.fill("#capacity", "30")
+        page.fill("#minutes", "120")
+        page.click("#plan-submit")
+        page.wait_for_selector("#route:not([hidden])", timeout=30_000)
+        assert page.locator(".stop").count() == 2
+        # The user-supplied name shows as text, not as markup.
+        assert "CHU <Grenoble>" in page.inner_text("#stops")
+        assert page.locator("#map polyline").count() == 1
+        assert page.locator("#map circle").count() == 2
+        first = page.locator(".stop").first
+        assert first.locator("a[href^='geo:']").count() == 1
+        assert first.locator("a[href^='https://www.openstreetmap.org/directions']").count() == 1
+        assert first.locator("a[href^='tel:']").count() == 1
+        # Phone-sized: nothing wider than the screen, and the buttons are thumb-sized.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert first.locator("button.done[type=button]").bounding_box()["height"] >= 44
+
+        first.locator("button.done[type=button]").click()
+        first.locator("input[type=number]").fill("20")
+        first.locator("button[type=submit]").click()
+        page.wait_for_selector(".stop.is-done")
+        assert "20" in page.locator(".stop.is-done").inner_text()
+
+        with httpx.Client(base_url=server.url) as c:
+            batch = c.get(
+                f"/api/v1/batches/{world['batch_id']}",
+                headers={"Authorization": world["driver"]["Authorization"]},
+            ).json()
+        assert (batch["state"], batch["picked_up"]) == ("picked_up", 20)
+
+        # English, same session: the active route comes back after a reload.
+        page.goto(f"{server.url}/driver?lang=en")
+        page.wait_for_selector("#route:not([hidden])")
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert "Give the route back" in page.inner_text("#release")
+        assert "Pickup" in page.inner_text("#stops")
+        browser.close()
+    assert errors == []
