@@ -1,12 +1,81 @@
-"""Mount the dashboard's routes on the application."""
+"""Mount the dashboard: the page, its static files, its JSON endpoints and the live stream."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+from typing import Annotated
 
+from fastapi import APIRouter, FastAPI, Query
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from dashboards import service
+from dashboards.access import sees_details
+from dashboards.schemas import Bottlenecks, DailyOutput, MapView, Outlines
 from dashboards.stream import router as stream_router
+from hub.area_filter import parse_area_param
+from hub.deps import OptionalUser, ReadSessionDep
+from hub.geo.areas import Area, departement_names, map_projection, svg_paths
+
+STATIC = Path(__file__).resolve().parent / "static"
+AreaParam = Annotated[str, Query(description="FR, region:CODE or departement:CODE")]
+
+api = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
+page = APIRouter(include_in_schema=False)
+
+
+def _area(text: str) -> Area:
+    return parse_area_param(text) or Area("FR")
+
+
+@api.get("/outlines", response_model=Outlines)
+async def outlines(response: Response) -> Outlines:
+    """Return the SVG outlines of the départements (static: cache them)."""
+    projection = map_projection()
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return Outlines(
+        width=projection.width,
+        height=projection.height,
+        paths=svg_paths(),
+        names=departement_names(),
+    )
+
+
+@api.get("/map", response_model=MapView)
+async def map_(session: ReadSessionDep, user: OptionalUser, area: AreaParam = "FR") -> MapView:
+    """Return unmet demand per département and the sites of an area as points."""
+    parsed = _area(area)
+    return await service.map_view(session, parsed, detailed=sees_details(user, parsed))
+
+
+@api.get("/bottlenecks", response_model=Bottlenecks)
+async def bottlenecks(
+    session: ReadSessionDep, user: OptionalUser, area: AreaParam = "FR"
+) -> Bottlenecks:
+    """Return needs due within 48 h still unmet, stalled batches, and uncovered départements."""
+    parsed = _area(area)
+    return await service.bottlenecks(session, parsed, detailed=sees_details(user, parsed))
+
+
+@api.get("/daily", response_model=DailyOutput)
+async def daily(
+    session: ReadSessionDep,
+    area: AreaParam = "FR",
+    days: Annotated[int, Query(ge=1, le=90)] = 14,
+) -> DailyOutput:
+    """Return units made and delivered per day."""
+    return await service.daily_output(session, _area(area), days=days)
+
+
+@page.get("/dashboard")
+async def dashboard() -> FileResponse:
+    """Serve the coordinator's page (plain HTML and JavaScript: no CDN, no build)."""
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
 def include_dashboards(app: FastAPI) -> None:
     """Add the live stream, the page and its JSON endpoints to the app."""
     app.include_router(stream_router)
+    app.include_router(api)
+    app.include_router(page)
+    app.mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static")

@@ -7,8 +7,14 @@ so the shared ``hub`` helper drives a server that also streams.
 
 import asyncio
 import json
+import os
 import socket
-from collections.abc import AsyncIterator
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -112,3 +118,59 @@ class _Connection:
 
     async def __aexit__(self, *_: Any) -> None:
         await self.ws.close()
+
+
+HUB = str(Path(sys.executable).with_name("hub"))
+
+
+@pytest.fixture
+def hub_process() -> Iterator[Callable[..., str]]:
+    """Start real ``hub serve`` processes: ``hub_process(database_url, **env)`` -> host:port."""
+    processes: list[subprocess.Popen[bytes]] = []
+    logs: list[Any] = []
+
+    def start(database_url: str, **env: str) -> str:
+        port = free_port()
+        environment = {
+            **os.environ,
+            "HUB_DATABASE_URL": database_url,
+            "HUB_AUTH_RATE_PER_MINUTE": "100000",
+        }
+        environment.pop("HUB_BROADCAST_URL", None)
+        environment.update({f"HUB_{k.upper()}": v for k, v in env.items()})
+        # A file, not a pipe: nobody reads a pipe while the server runs, and a full one blocks it.
+        log = tempfile.TemporaryFile()  # noqa: SIM115 (closed at teardown, below)
+        logs.append(log)
+        process = subprocess.Popen(
+            [HUB, "serve", "--port", str(port)],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        processes.append(process)
+        base = f"127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                log.seek(0)
+                stderr = log.read().decode(errors="replace")
+                raise AssertionError(f"hub serve exited: {stderr[-2000:]}")
+            try:
+                if httpx.get(f"http://{base}/readyz", timeout=1).status_code == 200:
+                    return base
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("hub serve did not become ready in 60 s")
+
+    yield start
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for log in logs:
+        log.close()

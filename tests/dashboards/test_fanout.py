@@ -4,11 +4,7 @@ import asyncio
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,7 +20,6 @@ from hub.migrate import upgrade
 
 PG_URL = os.environ.get("HUB_TEST_DATABASE_URL")
 REQUIRE_PG = os.environ.get("HUB_REQUIRE_POSTGRES") == "1"
-HUB = str(Path(sys.executable).with_name("hub"))
 REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -77,42 +72,6 @@ def postgres_url() -> str:
     return PG_URL
 
 
-def _serve(url: str, broadcast_url: str | None) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    env = {**os.environ, "HUB_DATABASE_URL": url, "HUB_AUTH_RATE_PER_MINUTE": "100000"}
-    env.pop("HUB_BROADCAST_URL", None)
-    if broadcast_url:
-        env["HUB_BROADCAST_URL"] = broadcast_url
-    process = subprocess.Popen(
-        [HUB, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-        try:
-            if httpx.get(f"http://{base}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    else:
-        process.kill()
-        raise AssertionError("hub serve did not become ready")
-    try:
-        yield base, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 async def _reset_schema(url: str) -> None:
     engine = create_async_engine(url)
     async with engine.begin() as conn:
@@ -142,19 +101,17 @@ def _redis_available() -> bool:
 
 
 @pytest.fixture
-async def two_hubs(postgres_url: str) -> Any:
+async def two_hubs(postgres_url: str, hub_process: Any) -> tuple[str, str]:
     """Two ``hub serve`` processes on one fresh PostgreSQL, fanned out by LISTEN/NOTIFY."""
-    broadcast = None
     await _reset_schema(postgres_url)
     # Migrated here, so that both processes can start at once (their own upgrade is a no-op).
     db = Database(postgres_url)
     await upgrade(db.engine)
     await db.dispose()
-    first, second = _serve(postgres_url, broadcast), _serve(postgres_url, broadcast)
-    a, b = await asyncio.gather(asyncio.to_thread(next, first), asyncio.to_thread(next, second))
-    yield a[0], b[0]
-    for gen in (second, first):
-        await asyncio.to_thread(gen.close)
+    a, b = await asyncio.gather(
+        asyncio.to_thread(hub_process, postgres_url), asyncio.to_thread(hub_process, postgres_url)
+    )
+    return a, b
 
 
 async def _signup(http: httpx.AsyncClient, role: str, n: int) -> dict[str, str]:
