@@ -217,8 +217,18 @@ async def test_journey_ready_batches_route_stops_done_delivered(
 
 
 async def test_two_drivers_at_once_never_share_a_batch(
-    hub, client: httpx.AsyncClient, world
+    hub, client: httpx.AsyncClient, world, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Count lost races: identical requests plan identical routes, so all but one must re-plan.
+    lost = []
+    reserve = service._reserve
+
+    async def spy(*args: Any, **kwargs: Any) -> Any:
+        route = await reserve(*args, **kwargs)
+        lost.append(route is None)
+        return route
+
+    monkeypatch.setattr(service, "_reserve", spy)
     drivers = [await hub.account("driver") for _ in range(3)]
     answers = await asyncio.gather(*(_plan(client, d, capacity_units=40) for d in drivers))
     routes = [a.json() for a in answers if a.status_code == 201]
@@ -230,6 +240,46 @@ async def test_two_drivers_at_once_never_share_a_batch(
             await check_route(client, driver, answer.json())
             seen += list({s["batch_id"] for s in answer.json()["stops"]})
     assert len(seen) == len(set(seen)), "a batch was given to two drivers"
+    assert any(lost), "the race was not exercised: every driver planned after the others"
+
+
+async def test_the_database_refuses_two_open_pickups_of_one_batch(
+    hub, client: httpx.AsyncClient, world, app
+) -> None:
+    """The unique index behind the locks: even a buggy code path cannot double-book."""
+    from sqlalchemy.exc import IntegrityError
+
+    from hub.routes.models import Route, RouteStop
+
+    driver = await hub.account("driver")
+    route = (await _plan(client, driver)).json()
+    pickup = route["stops"][0]
+    with pytest.raises(IntegrityError):
+        async for session in app.state.db.write():
+            other = Route(
+                driver_id=driver.id,
+                start_lat=45.0,
+                start_lon=5.0,
+                capacity=10,
+                available_minutes=60,
+                distance_km=0.0,
+                duration_min=0.0,
+            )
+            session.add(other)
+            await session.flush()
+            session.add(
+                RouteStop(
+                    route_id=other.id,
+                    seq=1,
+                    kind="pickup",
+                    batch_id=pickup["batch_id"],
+                    open_batch_id=pickup["batch_id"],
+                    site_id=pickup["site_id"],
+                    quantity=1,
+                    eta=TEN_AM,
+                )
+            )
+            await session.flush()
 
 
 async def test_only_the_driver_changes_or_reads_the_route(
