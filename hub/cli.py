@@ -83,6 +83,65 @@ def serve(
     )
 
 
+@app.command()
+def demo(
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    needs: Annotated[int, typer.Option(help="Needs in the generated scenario.")] = 400,
+    offers: Annotated[int, typer.Option(help="Offers in the generated scenario.")] = 300,
+    interval: Annotated[float, typer.Option(help="Seconds between two live steps.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Scenario seed.")] = 2020,
+) -> None:
+    """Start the hub with a spring-2020 scenario on real French geography, moving live."""
+    import uvicorn
+    from rich.panel import Panel
+
+    from hub.demo import seed as demo_seed
+    from hub.demo import simulate
+    from hub.main import create_app
+    from hub.migrate import upgrade
+
+    settings = get_settings()
+    port = port or settings.port
+
+    async def main() -> None:
+        app_ = create_app(settings)
+        db: Database = app_.state.db
+        await upgrade(db.engine)
+        if await demo_seed.is_empty(db):
+            with console.status("Loading the spring-2020 scenario (sites, needs, offers)..."):
+                report = await demo_seed.seed(db, n_needs=needs, n_offers=offers, seed=seed)
+            with console.status("Playing the first days: accepting, making, delivering..."):
+                await simulate.warm_up(db, seed=seed)
+            console.print(
+                f"Loaded {report.hospitals} hospitals, {report.labs} labs, {report.needs} needs, "
+                f"{report.offers} offers; the matcher proposed {report.proposals} batches."
+            )
+        else:
+            console.print("The database already holds data: continuing from it.")
+        base = f"http://{settings.host}:{port}"
+        accounts = "\n".join(
+            f"  {email:<28} {role}{' ' + area if area else ''}"
+            for email, role, area in demo_seed.ACCOUNTS
+        )
+        console.print(
+            Panel(
+                f"Dashboard  {base}/dashboard\nDriver     {base}/driver\nAPI docs   {base}/docs"
+                f"\n\nAccounts (password [bold]{demo_seed.PASSWORD}[/bold]):\n{accounts}",
+                title="The hub is running",
+            )
+        )
+        server = uvicorn.Server(
+            uvicorn.Config(app_, host=settings.host, port=port, log_level="warning")
+        )
+        mover = asyncio.create_task(simulate.run(db, interval=interval, seed=seed))
+        try:
+            await server.serve()
+        finally:
+            mover.cancel()
+
+    asyncio.run(main())
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending migrations."""

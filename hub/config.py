@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     auth_rate_per_minute: int = 20
     circuity: float = 1.3
     speed_kmh: float = 50.0
+    route_seconds: float = 2.0
     live_queue_size: int = 256
     live_replay_limit: int = 5_000
     live_heartbeat_seconds: float = 20.0

@@ -90,6 +90,30 @@ async def record(
     )
 
 
+def new_batch(
+    *,
+    need: Need,
+    lab_id: int,
+    quantity: int,
+    design: str,
+    state: str,
+    distance_km: float | None = None,
+    run_id: int | None = None,
+) -> Batch:
+    """Return a new, unsaved batch for a need, due when the need is."""
+    return Batch(
+        code=new_code(),
+        need_id=need.id,
+        lab_id=lab_id,
+        design=design,
+        quantity=quantity,
+        due=need.needed_by,
+        state=state,
+        distance_km=distance_km,
+        run_id=run_id,
+    )
+
+
 async def create_batch(
     session: AsyncSession,
     *,
@@ -109,13 +133,11 @@ async def create_batch(
             f"Only {max(remaining, 0)} units of need {need.id} remain unclaimed; "
             f"you asked for {quantity}."
         )
-    batch = Batch(
-        code=new_code(),
-        need_id=need.id,
+    batch = new_batch(
+        need=need,
         lab_id=lab_id,
-        design=design,
         quantity=quantity,
-        due=need.needed_by,
+        design=design,
         state=state,
         distance_km=distance_km,
         run_id=run_id,

@@ -19,14 +19,14 @@ import matching
 from hub.area_filter import area_condition, coordinator_area
 from hub.auth.models import User
 from hub.batches.models import Batch
-from hub.batches.service import create_batch
+from hub.batches.service import new_batch
 from hub.db import Database
 from hub.events import service as events
 from hub.geo.areas import Area
 from hub.matching_runs.models import MatchingRun
 from hub.matching_runs.schemas import AssignmentOut, RunIn, RunOut
 from hub.needs.models import Need
-from hub.needs.service import INACTIVE_BATCH_STATES, allocated, get_need
+from hub.needs.service import INACTIVE_BATCH_STATES, allocated_many
 from hub.offers.models import Offer
 from hub.sites.models import Site
 
@@ -190,39 +190,58 @@ async def store_run(
     for assignment in result.assignments:
         by_need[int(assignment.need_id)].append(assignment)  # type: ignore[call-overload]
     unmet = {int(k): int(v) for k, v in result.unmet.items()}  # type: ignore[call-overload]
-    out: list[AssignmentOut] = []
-    # Needs locked in id order, so concurrent runs and claims cannot deadlock.
-    for need_id in sorted(by_need):
-        need = await get_need(session, need_id, lock=True)
-        room = need.quantity - await allocated(session, need_id)
+    # Lock every need that gets a proposal, in id order so concurrent runs cannot deadlock,
+    # then re-check what each still has room for: a claim made while we solved wins.
+    ids = sorted(by_need)
+    needs = {
+        n.id: n
+        for n in (
+            await session.scalars(
+                select(Need)
+                .where(Need.id.in_(ids))
+                .order_by(Need.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).all()
+    }
+    held = await allocated_many(session, ids)
+    planned: list[tuple[Batch, matching.Assignment]] = []
+    for need_id in ids:
+        need = needs[need_id]
+        room = need.quantity - held.get(need_id, 0) if need.status != "cancelled" else 0
         for a in sorted(by_need[need_id], key=lambda a: a.distance_km):
             quantity = min(a.quantity, room)
             if quantity <= 0:
                 unmet[need_id] = unmet.get(need_id, 0) + a.quantity
                 continue
             room -= quantity
-            batch = await create_batch(
-                session,
+            batch = new_batch(
                 need=need,
-                lab_id=int(a.lab_id),
-                quantity=quantity,  # type: ignore[call-overload]
+                lab_id=int(a.lab_id),  # type: ignore[call-overload]
+                quantity=quantity,
                 design=a.design,
                 state="proposed",
-                actor=user,
                 distance_km=round(a.distance_km, 3),
                 run_id=run.id,
             )
-            out.append(
-                AssignmentOut(
-                    batch_id=batch.id,
-                    need_id=need_id,
-                    lab_id=batch.lab_id,
-                    design=a.design,
-                    quantity=quantity,
-                    distance_km=round(a.distance_km, 3),
-                    ready_by_day=a.ready_by_day,
-                )
-            )
+            planned.append((batch, a))
+    # Proposals change no totals and no need status, so one insert and one run event
+    # (batches carry run_id) record them; accepting one emits its own event.
+    session.add_all([batch for batch, _ in planned])
+    await session.flush()
+    out = [
+        AssignmentOut(
+            batch_id=batch.id,
+            need_id=batch.need_id,
+            lab_id=batch.lab_id,
+            design=batch.design,
+            quantity=batch.quantity,
+            distance_km=batch.distance_km or 0.0,
+            ready_by_day=a.ready_by_day,
+        )
+        for batch, a in planned
+    ]
     run.assigned_units = sum(a.quantity for a in out)
     run.unmet_units = sum(unmet.values())
     run.unit_km = round(sum(a.quantity * a.distance_km for a in out), 3)
