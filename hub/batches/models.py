@@ -17,8 +17,7 @@ class Batch(Base):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint(
-            "0 <= delivered AND delivered <= picked_up AND picked_up <= made "
-            "AND made <= quantity",
+            "0 <= delivered AND delivered <= picked_up AND picked_up <= made AND made <= quantity",
             name="counters_ordered",
         ),
         CheckConstraint(

@@ -3,8 +3,10 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
+from fastapi.responses import HTMLResponse
 
 from hub.batches import service
+from hub.batches.label import label_html
 from hub.batches.schemas import (
     AdjustIn,
     BatchList,
@@ -81,6 +83,18 @@ async def adjust(batch_id: int, body: AdjustIn, user: CurrentUser, session: Sess
 async def get(batch_id: int, user: CurrentUser, session: ReadSessionDep) -> BatchOut:
     """Return one batch."""
     return BatchOut.model_validate(await service.get_batch(session, batch_id))
+
+
+@router.get("/batches/{batch_id}/label", response_class=HTMLResponse)
+async def label(
+    batch_id: int,
+    user: CurrentUser,
+    session: ReadSessionDep,
+    lang: Annotated[str, Query(pattern="^(fr|en)$")] = "fr",
+) -> HTMLResponse:
+    """A printable box label with the batch's tracking code (for the lab holding it)."""
+    batch, lab, hospital = await service.label_parts(session, user=user, batch_id=batch_id)
+    return HTMLResponse(label_html(batch, lab, hospital, lang=lang))
 
 
 @router.get("/batches", response_model=BatchList)

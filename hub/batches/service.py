@@ -374,6 +374,17 @@ async def adjust(session: AsyncSession, *, user: User, batch_id: int, quantity: 
     return batch
 
 
+async def label_parts(
+    session: AsyncSession, *, user: User, batch_id: int
+) -> tuple[Batch, Site, Site]:
+    """Return a batch with its lab and hospital, for its label (lab members only)."""
+    batch = await get_batch(session, batch_id)
+    lab = await get_site(session, batch.lab_id, "lab")
+    await require_member(session, user, lab)
+    need = await get_need(session, batch.need_id)
+    return batch, lab, await get_site(session, need.hospital_id, "hospital")
+
+
 async def list_batches(
     session: AsyncSession,
     *,

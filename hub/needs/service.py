@@ -105,9 +105,7 @@ async def create_need(
     return need, True
 
 
-async def _replayed(
-    session: AsyncSession, user: User, key: str, data: NeedIn
-) -> Need | None:
+async def _replayed(session: AsyncSession, user: User, key: str, data: NeedIn) -> Need | None:
     row = await session.scalar(
         select(IdempotencyKey).where(IdempotencyKey.user_id == user.id, IdempotencyKey.key == key)
     )

@@ -178,3 +178,18 @@ async def test_stats_equal_the_sum_of_event_deltas(client: httpx.AsyncClient, wo
     assert shield["rejected"] == 1
     area = (await client.get("/api/v1/stats?area=region:53")).json()["totals"]
     assert area == {}
+
+
+async def test_box_label_shows_the_tracking_code(client: httpx.AsyncClient, world, hub) -> None:
+    batch = (await _claim(client, world, 12)).json()
+    url = f"/api/v1/batches/{batch['id']}/label"
+    page = await client.get(url, headers=world["maker"].headers)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert batch["code"] in page.text
+    assert world["hospital"]["name"] in page.text
+    assert "Code de suivi" in page.text
+    english = await client.get(f"{url}?lang=en", headers=world["maker"].headers)
+    assert "Tracking code" in english.text
+    stranger = await hub.account("maker")
+    assert (await client.get(url, headers=stranger.headers)).status_code == 403

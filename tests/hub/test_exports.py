@@ -4,7 +4,6 @@ import csv
 import json
 
 import httpx
-
 from tests_support import BREST, GRENOBLE
 
 

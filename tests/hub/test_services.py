@@ -1,0 +1,100 @@
+"""Service functions called directly with a session, below the HTTP layer."""
+
+from datetime import timedelta
+
+import pytest
+
+from hub.auth.service import create_user
+from hub.batches import service as batches
+from hub.errors import Conflict, Forbidden, Invalid
+from hub.needs.schemas import NeedIn
+from hub.needs.service import create_need
+from hub.sites.schemas import HospitalIn, LabIn
+from hub.sites.service import create_site
+from hub.stats.service import totals
+from hub.timeutil import today
+
+
+@pytest.fixture
+async def db(app):
+    """The test app's database."""
+    return app.state.db
+
+
+async def _world(db):
+    async with db.transaction() as s:
+        staff = await create_user(
+            s, email="s@x.org", password="pw-pw-pw-pw", name="S", role="hospital_staff"
+        )
+        maker = await create_user(
+            s, email="m@x.org", password="pw-pw-pw-pw", name="M", role="maker"
+        )
+        hospital = await create_site(
+            s,
+            user=staff,
+            type="hospital",
+            data=HospitalIn(name="H", kind="hospital", address="x", lat=48.39, lon=-4.49),
+        )
+        lab = await create_site(
+            s,
+            user=maker,
+            type="lab",
+            data=LabIn(name="L", kind="fablab", address="x", lat=48.0, lon=-4.1),
+        )
+        need, created = await create_need(
+            s,
+            user=staff,
+            today=today(),
+            data=NeedIn(
+                hospital_id=hospital.id,
+                design="ear-saver",
+                quantity=30,
+                needed_by=today() + timedelta(days=2),
+                priority="high",
+            ),
+        )
+    assert created
+    return staff, maker, hospital, lab, need
+
+
+async def test_claim_beyond_remaining_raises_conflict_and_writes_nothing(db) -> None:
+    _, maker, _, lab, need = await _world(db)
+    async with db.transaction() as s:
+        await batches.claim(s, user=maker, need_id=need.id, lab_id=lab.id, quantity=25, design=None)
+    with pytest.raises(Conflict, match="Only 5 units"):
+        async with db.transaction() as s:
+            await batches.claim(
+                s, user=maker, need_id=need.id, lab_id=lab.id, quantity=6, design=None
+            )
+    async with db.read_sessions() as s:
+        assert (await totals(s, None))["ear-saver"]["claimed"] == 25
+
+
+async def test_progress_rules(db) -> None:
+    staff, maker, _, lab, need = await _world(db)
+    async with db.transaction() as s:
+        batch = await batches.claim(
+            s, user=maker, need_id=need.id, lab_id=lab.id, quantity=10, design=None
+        )
+    async with db.transaction() as s:
+        await batches.report_progress(s, user=maker, batch_id=batch.id, made=6)
+    with pytest.raises(Conflict):
+        async with db.transaction() as s:
+            await batches.report_progress(s, user=maker, batch_id=batch.id, made=5)
+    with pytest.raises(Invalid):
+        async with db.transaction() as s:
+            await batches.report_progress(s, user=maker, batch_id=batch.id, made=11)
+    with pytest.raises(Forbidden):
+        async with db.transaction() as s:
+            await batches.report_progress(s, user=staff, batch_id=batch.id, made=7)
+    async with db.read_sessions() as s:
+        assert (await batches.get_batch(s, batch.id)).made == 6
+
+
+async def test_claim_of_a_design_the_need_does_not_accept(db) -> None:
+    _, maker, _, lab, need = await _world(db)
+    with pytest.raises(Invalid, match="accepts"):
+        async with db.transaction() as s:
+            await batches.claim(
+                s, user=maker, need_id=need.id, lab_id=lab.id, quantity=1, design="gown-sewn"
+            )
