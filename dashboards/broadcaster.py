@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from dashboards.details import load_names
-from dashboards.protocol import EventMessage, event_message
+from dashboards.protocol import EventMessage, event_message, heartbeat_message
 from hub.db import Database
 from hub.events.service import last_event_id, list_events
 
@@ -27,6 +27,8 @@ log = logging.getLogger("hub.live")
 # Without any poke (a writer in a process we cannot hear), new events still arrive this fast.
 POLL_SECONDS = 2.0
 PAGE = 500
+# Queue items are (event id, text); heartbeats carry this id, which no event has.
+HEARTBEAT_ID = 0
 
 
 @dataclass(eq=False)
@@ -44,28 +46,34 @@ class Subscriber:
 class Broadcaster:
     """Delivers each new event of the log to the subscribers of its areas."""
 
-    def __init__(self, db: Database, *, queue_size: int = 256) -> None:
+    def __init__(
+        self, db: Database, *, queue_size: int = 256, heartbeat_seconds: float = 20.0
+    ) -> None:
         self.db = db
         self.queue_size = queue_size
+        self.heartbeat_seconds = heartbeat_seconds
         self.last_id = 0
         self.dropped = 0
         self._subscribers: dict[str, set[Subscriber]] = defaultdict(set)
         self._detailed = 0
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         """Start after the newest event: subscribers get history from the log, not from here."""
         async with self.db.read_sessions() as session:
             self.last_id = await last_event_id(session)
-        self._task = asyncio.create_task(self._run(), name="live-broadcaster")
+        self._tasks = [
+            asyncio.create_task(self._run(), name="live-broadcaster"),
+            asyncio.create_task(self._beat(), name="live-heartbeat"),
+        ]
 
     async def stop(self) -> None:
         """Stop reading; connected clients are closed by the server."""
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
 
     def poke(self) -> None:
         """Wake the reader: new events may have been committed."""
@@ -103,6 +111,17 @@ class Broadcaster:
                 # A database blip must not end the stream; the next poke or poll retries.
                 log.exception("live stream: reading new events failed")
                 await asyncio.sleep(0.5)
+
+    async def _beat(self) -> None:
+        # One timer for the whole process rather than one per client: idle clients (empty
+        # queue) get a heartbeat so that proxies keep their connections open.
+        beat = (HEARTBEAT_ID, heartbeat_message())
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            for group in tuple(self._subscribers.values()):
+                for subscriber in tuple(group):
+                    if subscriber.queue.empty():
+                        subscriber.queue.put_nowait(beat)
 
     async def catch_up(self) -> None:
         """Read every event after the last delivered one and deliver it, in id order."""

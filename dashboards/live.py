@@ -25,7 +25,11 @@ async def start_live(app: FastAPI) -> LiveStream:
     """Start the broadcaster and the right bus for the configuration; store it on the app."""
     db = app.state.db
     settings = app.state.settings
-    broadcaster = Broadcaster(db, queue_size=settings.live_queue_size)
+    broadcaster = Broadcaster(
+        db,
+        queue_size=settings.live_queue_size,
+        heartbeat_seconds=settings.live_heartbeat_seconds,
+    )
     await broadcaster.start()
     db.after_events.append(broadcaster.poke)
     bus: Bus | None = None

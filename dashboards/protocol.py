@@ -125,6 +125,6 @@ def resumed_message(area: Area, since: int, event_id: int, *, detailed: bool) ->
     )
 
 
-def heartbeat_message(event_id: int) -> str:
+def heartbeat_message() -> str:
     """Return a ``heartbeat``: keeps proxies from closing an idle connection."""
-    return dumps({"type": "heartbeat", "event_id": event_id})
+    return dumps({"type": "heartbeat"})

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 
 from dashboards import service
 from dashboards.access import sees_details
@@ -65,6 +66,28 @@ async def daily(
 ) -> DailyOutput:
     """Return units made and delivered per day."""
     return await service.daily_output(session, _area(area), days=days)
+
+
+class StreamStatus(BaseModel):
+    """This process's live stream: how many clients, up to which event, how many dropped."""
+
+    clients: int
+    last_event_id: int
+    dropped: int
+
+
+@api.get("/stream", response_model=StreamStatus)
+async def stream_status(request: Request) -> StreamStatus:
+    """Return this process's live-stream counters (for operators and the benchmark)."""
+    live = getattr(request.app.state, "live", None)
+    if live is None:
+        return StreamStatus(clients=0, last_event_id=0, dropped=0)
+    broadcaster = live.broadcaster
+    return StreamStatus(
+        clients=broadcaster.client_count,
+        last_event_id=broadcaster.last_id,
+        dropped=broadcaster.dropped,
+    )
 
 
 @page.get("/dashboard")

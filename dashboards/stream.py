@@ -14,7 +14,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from dashboards.access import sees_details
-from dashboards.broadcaster import Subscriber
+from dashboards.broadcaster import HEARTBEAT_ID, Subscriber
 from dashboards.details import load_names
 from dashboards.live import LiveStream
 from dashboards.protocol import (
@@ -23,7 +23,6 @@ from dashboards.protocol import (
     CLOSE_UNAUTHENTICATED,
     CLOSE_UNAVAILABLE,
     event_message,
-    heartbeat_message,
     resumed_message,
     snapshot_message,
 )
@@ -97,15 +96,13 @@ async def _opening(websocket: WebSocket, area: Area, since: int | None, sub: Sub
     sub.sent = head
 
 
-async def _forward(websocket: WebSocket, sub: Subscriber, heartbeat: float) -> None:
-    """Send queued events in order, skipping those the opening covered; beat when idle."""
+async def _forward(websocket: WebSocket, sub: Subscriber) -> None:
+    """Send queued messages in order, skipping events the opening already covered."""
     queue = sub.queue
     while True:
-        try:
-            async with asyncio.timeout(heartbeat):
-                event_id, text = await queue.get()
-        except TimeoutError:
-            await websocket.send_text(heartbeat_message(sub.sent))
+        event_id, text = await queue.get()
+        if event_id == HEARTBEAT_ID:
+            await websocket.send_text(text)
             continue
         if event_id <= sub.sent:
             continue
@@ -154,9 +151,8 @@ async def live(websocket: WebSocket) -> None:
     tasks: list[asyncio.Task[None]] = []
     try:
         await _opening(websocket, area, since, sub)
-        heartbeat = websocket.app.state.settings.live_heartbeat_seconds
         tasks = [
-            asyncio.create_task(_forward(websocket, sub, heartbeat)),
+            asyncio.create_task(_forward(websocket, sub)),
             asyncio.create_task(_until_disconnect(websocket)),
             asyncio.create_task(sub.kicked.wait()),  # type: ignore[arg-type]
         ]
