@@ -95,7 +95,12 @@ def solve_unpruned(prob: DesignProblem) -> IntArray:
 
 
 def solve_pruned(
-    prob: DesignProblem, k_need: int = 16, k_offer: int = 8, add_per_need: int = 1000
+    prob: DesignProblem,
+    k_need: int = 8,
+    k_offer: int = 4,
+    add_per_need: int = 1000,
+    margin_m: int = 10_000,
+    widen_unmet: bool = True,
 ) -> tuple[IntArray, PruneStats]:
     """Flow per pair of the exact optimum, found on a pruned network grown by pricing.
 
@@ -109,6 +114,14 @@ def solve_pruned(
         At most this many priced-out arcs join per need and round, the most negative first;
         it keeps each round's network small. Termination is unaffected: every round adds at
         least one arc, and stops only when none has a negative reduced cost.
+    margin_m
+        Arcs whose reduced cost is below this (metres) join too, once some arc is negative:
+        potentials move between rounds, and arcs almost priced in would otherwise come in one
+        round at a time.
+    widen_unmet
+        After the first round, every need left short gets all its pairs: a capacity-bound
+        need's potential is its penalty, so nearly every lab in reach would price in anyway,
+        over many rounds.
     """
     n_pairs = len(prob.pair_need)
     if len(prob.quantity) == 0 or n_pairs == 0:
@@ -125,9 +138,13 @@ def solve_pruned(
             + lab_pot[prob.pair_offer[excluded], pair_level[excluded]]
             - need_pot[prob.pair_need[excluded]]
         )
-        negative = reduced < 0
-        if not negative.any():
+        if not (reduced < 0).any():
             return pair_flow, PruneStats(rounds, int(mask.sum()), n_pairs)
-        entering = excluded[negative]
-        ranks = rank_within(prob.pair_need[entering], reduced[negative].astype(np.float64))
+        near = reduced < max(margin_m, 0)
+        entering = excluded[near]
+        ranks = rank_within(prob.pair_need[entering], reduced[near].astype(np.float64))
         mask[entering[ranks < add_per_need]] = True
+        if widen_unmet and rounds == 1:
+            # Capacity-bound needs price in every lab within reach; take them all at once.
+            served = np.bincount(prob.pair_need, weights=pair_flow, minlength=len(prob.quantity))
+            mask |= (served < prob.quantity)[prob.pair_need]

@@ -151,7 +151,8 @@ def lab_potentials(net: Network, dist: IntArray) -> IntArray:
     pot = dist[np.maximum(net.lab_nodes[rows, clipped], 0)]
     last = np.where(present, net.lab_nodes, -1).max(axis=1)
     tail_pot = np.where(last >= 0, np.minimum(dist[0], dist[np.maximum(last, 0)]), dist[0])
-    return np.where(nxt < n_levels, pot, tail_pot[:, None]).astype(np.int64)
+    result: IntArray = np.where(nxt < n_levels, pot, tail_pot[:, None]).astype(np.int64)
+    return result
 
 
 def solve_network(net: Network) -> IntArray:

@@ -15,9 +15,13 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-def haversine_km(lon1: FloatArray, lat1: FloatArray, lon2: FloatArray, lat2: FloatArray) -> FloatArray:
+def haversine_km(
+    lon1: FloatArray, lat1: FloatArray, lon2: FloatArray, lat2: FloatArray
+) -> FloatArray:
     """Great-circle distance in km between points given in degrees (broadcasting)."""
-    lon1r, lat1r, lon2r, lat2r = (np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2))
+    lon1r, lat1r, lon2r, lat2r = (
+        np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2)
+    )
     h = (
         np.sin((lat2r - lat1r) / 2.0) ** 2
         + np.cos(lat1r) * np.cos(lat2r) * np.sin((lon2r - lon1r) / 2.0) ** 2

@@ -59,6 +59,3 @@ def greedy(
     problems = design_problems(needs, offers, max_distance_km, lead_days, horizon_days)
     flows = [greedy_design(p, needs) for p in problems]
     return assemble(needs, offers, problems, flows)
-
-
-

@@ -60,7 +60,10 @@ def made_by(offers: Sequence[Offer], days: IntArray, horizon_days: int) -> IntAr
     rate = np.array([o.units_per_day for o in offers], dtype=np.int64)
     first = np.array([o.first_day for o in offers], dtype=np.int64)
     last = np.array(
-        [horizon_days - 1 if o.last_day is None else min(o.last_day, horizon_days - 1) for o in offers],
+        [
+            horizon_days - 1 if o.last_day is None else min(o.last_day, horizon_days - 1)
+            for o in offers
+        ],
         dtype=np.int64,
     )
     upto = np.minimum(days[None, :], last[:, None])

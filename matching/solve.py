@@ -78,7 +78,9 @@ def design_problems(
     ]
 
 
-def ready_days(prob: DesignProblem, offers: Sequence[Offer], pair: IntArray, flow: IntArray) -> IntArray:
+def ready_days(
+    prob: DesignProblem, offers: Sequence[Offer], pair: IntArray, flow: IntArray
+) -> IntArray:
     """Earliest day each positive-flow pair's units are made, each lab working deadline-first.
 
     A lab makes its assignments in order of deadline; the units of an assignment are all made
@@ -86,7 +88,9 @@ def ready_days(prob: DesignProblem, offers: Sequence[Offer], pair: IntArray, flo
     The flow respects cumulative production at every deadline, hence ready <= deadline.
     """
     offer = prob.pair_offer[pair]
-    order = np.lexsort((prob.need_index[prob.pair_need[pair]], prob.level[prob.pair_need[pair]], offer))
+    order = np.lexsort(
+        (prob.need_index[prob.pair_need[pair]], prob.level[prob.pair_need[pair]], offer)
+    )
     cum = np.empty(len(pair), dtype=np.int64)
     sorted_offer = offer[order]
     csum = np.cumsum(flow[order])
@@ -122,7 +126,14 @@ def assemble(
         ready = ready_days(prob, offers, pair, flow[pair])
         np.add.at(served, need_pos, qty)
         unit_km += float(np.dot(qty, km))
-        for i, j, q, d, r in zip(need_pos.tolist(), offer_pos.tolist(), qty.tolist(), km.tolist(), ready.tolist(), strict=True):
+        for i, j, q, d, r in zip(
+            need_pos.tolist(),
+            offer_pos.tolist(),
+            qty.tolist(),
+            km.tolist(),
+            ready.tolist(),
+            strict=True,
+        ):
             a = Assignment(
                 need_id=needs[i].id,
                 lab_id=offers[j].lab_id,
@@ -206,7 +217,9 @@ def match(
     unit (1e8 m) dwarfs any distance (at most ``max_distance_km``), so rounding does not trade
     weighted units served for distance.
     """
-    return _run(needs, offers, max_distance_km, lead_days, horizon_days, lambda p: solve_pruned(p)[0])
+    return _run(
+        needs, offers, max_distance_km, lead_days, horizon_days, lambda p: solve_pruned(p)[0]
+    )
 
 
 def match_unpruned(

@@ -137,9 +137,7 @@ class Offer:
         if last_day is not None:
             last_day = _as_int(last_day, f"{who}: last_day")
             if last_day < first_day:
-                raise ValueError(
-                    f"{who}: last_day {last_day} is before first_day {first_day}"
-                )
+                raise ValueError(f"{who}: last_day {last_day} is before first_day {first_day}")
         stock = _as_int(self.stock, f"{who}: stock")
         if stock < 0:
             raise ValueError(f"{who}: stock must be at least 0, got {stock}")
