@@ -25,6 +25,14 @@ def _as_int(value: object, what: str) -> int:
         raise ValueError(f"{what} must be an integer, got {value!r}") from None
 
 
+def _check_hashable(value: object, what: str) -> None:
+    """Raise ``ValueError`` unless ``value`` can key a dict (ids must)."""
+    try:
+        hash(value)
+    except TypeError:
+        raise ValueError(f"{what} must be hashable, got {value!r}") from None
+
+
 def _check_coordinates(lon: float, lat: float, who: str) -> None:
     """Raise ``ValueError`` unless (lon, lat) is a finite WGS84 position."""
     if not (isinstance(lon, int | float) and math.isfinite(lon) and -180.0 <= lon <= 180.0):
@@ -62,6 +70,7 @@ class Need:
     priority: str = "normal"
 
     def __post_init__(self) -> None:
+        _check_hashable(self.id, "need id")
         who = f"need {self.id!r}"
         if not isinstance(self.design, str) or not self.design:
             raise ValueError(f"{who}: design must be a non-empty string, got {self.design!r}")
@@ -123,6 +132,7 @@ class Offer:
     stock: int = 0
 
     def __post_init__(self) -> None:
+        _check_hashable(self.lab_id, "offer lab_id")
         who = f"offer ({self.lab_id!r}, {self.design!r})"
         if not isinstance(self.design, str) or not self.design:
             raise ValueError(f"{who}: design must be a non-empty string, got {self.design!r}")

@@ -88,3 +88,11 @@ def test_bad_parameters(kw: dict[str, float], culprit: str) -> None:
     """Parameters out of range are named."""
     with pytest.raises(ValueError, match=culprit):
         match([need()], [offer()], **kw)  # type: ignore[arg-type]
+
+
+def test_unhashable_ids() -> None:
+    """Ids key the result's dicts, so they must be hashable."""
+    with pytest.raises(ValueError, match="need id"):
+        need(id=["n", 1])
+    with pytest.raises(ValueError, match="lab_id"):
+        offer(lab_id={"lab": 1})
