@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from dashboards.details import load_names
 from dashboards.protocol import EventMessage, event_message, heartbeat_message
@@ -27,8 +27,10 @@ log = logging.getLogger("hub.live")
 # Without any poke (a writer in a process we cannot hear), new events still arrive this fast.
 POLL_SECONDS = 2.0
 PAGE = 500
-# Queue items are (event id, text); heartbeats carry this id, which no event has.
+# Queue items are (event id, text); heartbeats and the end of a connection carry ids that
+# no event has.
 HEARTBEAT_ID = 0
+DISCONNECTED_ID = -1
 
 
 @dataclass(eq=False)
@@ -38,7 +40,8 @@ class Subscriber:
     key: str
     detailed: bool
     queue: asyncio.Queue[tuple[int, str]]
-    kicked: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set when its queue overflowed; the sender closes the connection at its next message.
+    dropped: bool = False
     # The last event id this client was sent: where it must resume from.
     sent: int = 0
 
@@ -154,4 +157,4 @@ class Broadcaster:
                 except asyncio.QueueFull:
                     self.dropped += 1
                     self.unsubscribe(subscriber)
-                    subscriber.kicked.set()
+                    subscriber.dropped = True

@@ -14,7 +14,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from dashboards.access import sees_details
-from dashboards.broadcaster import HEARTBEAT_ID, Subscriber
+from dashboards.broadcaster import DISCONNECTED_ID, HEARTBEAT_ID, Subscriber
 from dashboards.details import load_names
 from dashboards.live import LiveStream
 from dashboards.protocol import (
@@ -37,10 +37,16 @@ log = logging.getLogger("hub.live")
 router = APIRouter(tags=["live"])
 # A stalled peer must not keep a dropped connection's handler alive for long.
 CLOSE_TIMEOUT_SECONDS = 2.0
+BEARER_SUBPROTOCOL = "hub.bearer"
 
 
 def _token(websocket: WebSocket) -> str | None:
-    # Browsers cannot set headers on a WebSocket, hence the query parameter.
+    # Browsers cannot set headers on a WebSocket. They can offer subprotocols, which keeps
+    # the token out of URLs and access logs: ``new WebSocket(url, ["hub.bearer", token])``.
+    offered = list(websocket.scope.get("subprotocols") or [])
+    if BEARER_SUBPROTOCOL in offered:
+        rest = offered[offered.index(BEARER_SUBPROTOCOL) + 1 :]
+        return rest[0] if rest else None
     token = websocket.query_params.get("token")
     if token:
         return token
@@ -97,26 +103,32 @@ async def _opening(websocket: WebSocket, area: Area, since: int | None, sub: Sub
 
 
 async def _forward(websocket: WebSocket, sub: Subscriber) -> None:
-    """Send queued messages in order, skipping events the opening already covered."""
+    """Send queued messages in order, skipping events the opening already covered.
+
+    Returns when the client has gone; closes with 4008 when the client fell too far behind.
+    """
     queue = sub.queue
-    while True:
+    while not sub.dropped:
         event_id, text = await queue.get()
+        if event_id == DISCONNECTED_ID or sub.dropped:
+            break
         if event_id == HEARTBEAT_ID:
             await websocket.send_text(text)
-            continue
-        if event_id <= sub.sent:
-            continue
-        await websocket.send_text(text)
-        sub.sent = event_id
+        elif event_id > sub.sent:
+            await websocket.send_text(text)
+            sub.sent = event_id
+    if sub.dropped:
+        await _close(websocket, CLOSE_TOO_SLOW, f"too slow, reconnect with since={sub.sent}")
 
 
-async def _until_disconnect(websocket: WebSocket) -> None:
-    """Read (and ignore) what the client sends, until it goes away."""
+async def _until_disconnect(websocket: WebSocket, sub: Subscriber) -> None:
+    """Read (and ignore) what the client sends; when it goes, wake the sender."""
     with contextlib.suppress(WebSocketDisconnect):
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
+    with contextlib.suppress(asyncio.QueueFull):
+        # A full queue means the sender is blocked in a send, which fails on its own now.
+        sub.queue.put_nowait((DISCONNECTED_ID, ""))
 
 
 def _parse(websocket: WebSocket) -> tuple[Area, int | None]:
@@ -130,8 +142,15 @@ def _parse(websocket: WebSocket) -> tuple[Area, int | None]:
 
 @router.websocket("/ws/live")
 async def live(websocket: WebSocket) -> None:
-    """Stream the totals of an area: ``?area=FR|region:CODE|departement:CODE&since=ID``."""
-    await websocket.accept()
+    """Stream the totals of an area: ``?area=FR|region:CODE|departement:CODE&since=ID``.
+
+    A coordinator's token comes as the subprotocols ``hub.bearer, TOKEN`` (browsers), an
+    ``Authorization: Bearer`` header, or ``?token=`` (which ends up in access logs).
+    """
+    offered = websocket.scope.get("subprotocols") or []
+    await websocket.accept(
+        subprotocol=BEARER_SUBPROTOCOL if BEARER_SUBPROTOCOL in offered else None
+    )
     stream: LiveStream | None = getattr(websocket.app.state, "live", None)
     if stream is None:
         await _close(websocket, CLOSE_UNAVAILABLE, "live stream not running")
@@ -148,25 +167,16 @@ async def live(websocket: WebSocket) -> None:
         return
     broadcaster = stream.broadcaster
     sub = broadcaster.subscribe(str(area), detailed=sees_details(user, area))
-    tasks: list[asyncio.Task[None]] = []
+    # One extra task per client, to notice a disconnect; the handler itself is the sender.
+    receiver: asyncio.Task[None] | None = None
     try:
         await _opening(websocket, area, since, sub)
-        tasks = [
-            asyncio.create_task(_forward(websocket, sub)),
-            asyncio.create_task(_until_disconnect(websocket)),
-            asyncio.create_task(sub.kicked.wait()),  # type: ignore[arg-type]
-        ]
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            # A send to a vanished peer fails: that is how a disconnect often shows.
-            if not task.cancelled() and task.exception() is not None:
-                log.debug("live client ended: %r", task.exception())
-        if tasks[2] in done:
-            tasks[0].cancel()
-            await _close(websocket, CLOSE_TOO_SLOW, f"too slow, reconnect with since={sub.sent}")
-    except (WebSocketDisconnect, RuntimeError, OSError):
-        pass
+        receiver = asyncio.create_task(_until_disconnect(websocket, sub))
+        await _forward(websocket, sub)
+    except (WebSocketDisconnect, RuntimeError, OSError) as exc:
+        # A send to a vanished peer fails: that is how a disconnect often shows.
+        log.debug("live client ended: %r", exc)
     finally:
-        for task in tasks:
-            task.cancel()
+        if receiver is not None:
+            receiver.cancel()
         broadcaster.unsubscribe(sub)

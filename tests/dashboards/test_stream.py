@@ -114,7 +114,7 @@ async def test_only_events_of_the_requested_area(hub, client, live, world) -> No
         assert await ara.silent(0.2)
 
 
-async def test_names_only_with_a_coordinators_token(hub, client, live, world) -> None:
+async def test_names_only_with_a_coordinators_token(hub, client, live, world, base_url) -> None:
     national = await hub.account("coordinator")
     breton = await hub.account("coordinator", area="region:53")
     async with (
@@ -130,6 +130,11 @@ async def test_names_only_with_a_coordinators_token(hub, client, live, world) ->
         assert named["names"]["hospital"]["name"] == world["grenoble"]["name"]
         assert named["names"]["hospital"]["contact_phone"] == "+33 4 76 00 00 00"
         assert "Dr Contact" not in json.dumps(anonymous)
+    # Browsers send the token as a subprotocol, keeping it out of URLs and access logs.
+    offered = ["hub.bearer", national.token]
+    async with websockets.connect(f"ws://{base_url}/ws/live", subprotocols=offered) as ws:
+        assert ws.subprotocol == "hub.bearer"
+        assert json.loads(await ws.recv())["detailed"] is True
     async with live(token="not-a-token") as bad:
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await bad.next()
