@@ -347,41 +347,49 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-def measure(name: str, clients: Clients, writer: Any, n: int, rounds: int) -> Result:
-    """Time ``rounds`` writes, one at a time, from the write to every client's receipt."""
-    started: dict[int, float] = {}
-    for _ in range(WARMUP):
-        clients.wait_round(writer.write())
-    clients.arrivals()
+def measure(runs: list[tuple[str, Clients, Any]], n: int, rounds: int) -> list[Result]:
+    """Time ``rounds`` writes per run, one write at a time, from the write to every receipt.
+
+    Rounds alternate between the runs (bare, hub, ...), all connected at once, so that the
+    background load of a shared machine weighs on each of them alike.
+    """
+    started: list[dict[int, float]] = [{} for _ in runs]
+    for _, clients, writer in runs:
+        for _ in range(WARMUP):
+            clients.wait_round(writer.write())
+        clients.arrivals()
     for _ in range(rounds):
-        t0 = time.monotonic()
-        made = writer.write()
-        started[made] = t0
-        clients.wait_round(made)
-        time.sleep(0.05)
-    arrivals = clients.arrivals()
-    latencies = [
-        (t - started[made]) * 1000
-        for made, times in arrivals.items()
-        if made in started
-        for t in times
-    ]
-    assert len(latencies) == rounds * n, (len(latencies), rounds * n)
-    result = Result(
-        name,
-        n,
-        len(latencies),
-        statistics.median(latencies),
-        percentile(latencies, 0.90),
-        percentile(latencies, 0.99),
-        max(latencies),
-    )
-    print(
-        f"  {name:<34} {n:>6} clients  p50 {result.p50:7.1f}  p90 {result.p90:7.1f}  "
-        f"p99 {result.p99:7.1f}  max {result.worst:7.1f} ms",
-        flush=True,
-    )
-    return result
+        for k, (_, clients, writer) in enumerate(runs):
+            t0 = time.monotonic()
+            made = writer.write()
+            started[k][made] = t0
+            clients.wait_round(made)
+            time.sleep(0.05)
+    results = []
+    for k, (name, clients, _) in enumerate(runs):
+        latencies = [
+            (t - started[k][made]) * 1000
+            for made, times in clients.arrivals().items()
+            if made in started[k]
+            for t in times
+        ]
+        assert len(latencies) == rounds * n, (len(latencies), rounds * n)
+        result = Result(
+            name,
+            n,
+            len(latencies),
+            statistics.median(latencies),
+            percentile(latencies, 0.90),
+            percentile(latencies, 0.99),
+            max(latencies),
+        )
+        print(
+            f"  {name:<36} {n:>6} clients  p50 {result.p50:7.1f}  p90 {result.p90:7.1f}  "
+            f"p99 {result.p99:7.1f}  max {result.worst:7.1f} ms",
+            flush=True,
+        )
+        results.append(result)
+    return results
 
 
 # ---------------------------------------------------------------- servers
@@ -469,6 +477,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--harness-processes", type=int, default=2)
     parser.add_argument(
+        "--cross-clients",
+        type=int,
+        default=100,
+        help="clients of hub B in the cross-process run (few: it measures the hop, not fan-out)",
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get(
             "HUB_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/hub_bench"
@@ -489,39 +503,49 @@ def main() -> int:
     hub = HubProcess(f"sqlite+aiosqlite:///{workdir / 'hub.sqlite'}")
     hub_writer = HubWriter(hub.base)
     hub_writer.setup()
+    # A second, identical hub for the stalled-client run, measured alongside the first.
+    stalled_hub = HubProcess(f"sqlite+aiosqlite:///{workdir / 'stalled.sqlite'}")
+    stalled_writer = HubWriter(stalled_hub.base)
+    stalled_writer.setup()
 
     results: dict[str, Result] = {}
     stalled_note = ""
     try:
         for n in sizes:
             print(f"{n} clients", flush=True)
-            clients = Clients.start(f"ws://127.0.0.1:{bare_port}/", n, args.harness_processes)
-            results[f"bare {n}"] = measure(
-                "bare websockets.broadcast", clients, bare_writer, n, args.rounds
-            )
-            clients.stop()
-            clients = Clients.start(f"ws://{hub.base}/ws/live", n, args.harness_processes)
-            results[f"hub {n}"] = measure(
-                "hub, one process (SQLite)", clients, hub_writer, n, args.rounds
-            )
+            procs = args.harness_processes
+            sets = [
+                ("bare", "bare websockets.broadcast", bare_writer, f"ws://127.0.0.1:{bare_port}/"),
+                ("hub", "hub, one process (SQLite)", hub_writer, f"ws://{hub.base}/ws/live"),
+            ]
+            raw = None
             if n == sizes[0]:
-                # The same clients plus one that never reads. First fill its socket buffers
-                # so that the server's sends to it block; then measure while its queue fills.
-                dropped_before = hub_writer.dropped()
-                raw = stalled_client(hub.base)
+                url = f"ws://{stalled_hub.base}/ws/live"
+                sets.append(("stalled", "hub, plus one stalled client", stalled_writer, url))
+            runs = []
+            for _, name, writer, url in sets:
+                runs.append((name, Clients.start(url, n, procs), writer))
+            if n == sizes[0]:
+                # One client that never reads. Fill its socket buffers first, so that the
+                # hub's sends to it block while the others are measured.
+                dropped_before = stalled_writer.dropped()
+                raw = stalled_client(stalled_hub.base)
                 for _ in range(STALL_FILL):
-                    made = hub_writer.write()
-                clients.wait_round(made)
-                clients.arrivals()  # forget the filler rounds
-                results[f"stalled {n}"] = measure(
-                    "hub, with one stalled client", clients, hub_writer, n, args.rounds
-                )
-                dropped = hub_writer.dropped() - dropped_before
+                    made = stalled_writer.write()
+                runs[-1][1].wait_round(made)
+                runs[-1][1].arrivals()
+            measured = measure(runs, n, args.rounds)
+            for (key, *_), result in zip(sets, measured, strict=True):
+                results[f"{key} {n}"] = result
+            if raw is not None:
+                dropped = stalled_writer.dropped() - dropped_before
                 stalled_note = "dropped by the hub" if dropped else "still connected (not dropped)"
                 raw.close()
-            clients.stop()
+            for _, clients, _ in runs:
+                clients.stop()
     finally:
         hub.stop()
+        stalled_hub.stop()
         bare.kill()
 
     if args.postgres_url:
@@ -531,10 +555,11 @@ def main() -> int:
         try:
             writer = HubWriter(a.base)
             writer.setup()
-            n = sizes[0]
+            n = args.cross_clients
+            print(f"{n} clients across processes", flush=True)
             clients = Clients.start(f"ws://{b.base}/ws/live", n, args.harness_processes)
-            results["cross"] = measure(
-                "hub A -> hub B (PostgreSQL NOTIFY)", clients, writer, n, args.rounds
+            (results["cross"],) = measure(
+                [("hub A -> hub B (PostgreSQL NOTIFY)", clients, writer)], n, args.rounds
             )
             clients.stop()
         finally:
