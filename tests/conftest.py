@@ -33,6 +33,16 @@ async def reset_postgres(url: str) -> None:
     await engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def cheaper_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2, with lighter parameters: tests sign up hundreds of accounts."""
+    from argon2 import PasswordHasher
+
+    from hub.auth import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[str]:
     """A migrated, empty database: a SQLite file, or the test PostgreSQL reset."""
