@@ -175,6 +175,8 @@ def match(
     max_distance_km: float = 200.0,
     lead_days: int = 1,
     horizon_days: int = 28,
+    *,
+    prune: bool = True,
 ) -> MatchResult:
     """Assign offers' production to needs, exactly optimal for SPEC section 3's objective.
 
@@ -198,6 +200,10 @@ def match(
         Days between a unit being made and its due day.
     horizon_days
         Production stops on day ``horizon_days - 1``.
+    prune
+        Grow a pruned candidate set by pricing (the default), or give the solver every pair
+        within the radius at once. Both are exact; which is faster depends on the instance
+        (see ``benchmarks/RESULTS-matching.md``).
 
     Returns
     -------
@@ -217,6 +223,8 @@ def match(
     unit (1e8 m) dwarfs any distance (at most ``max_distance_km``), so rounding does not trade
     weighted units served for distance.
     """
+    if not prune:
+        return _run(needs, offers, max_distance_km, lead_days, horizon_days, solve_unpruned)
     return _run(
         needs, offers, max_distance_km, lead_days, horizon_days, lambda p: solve_pruned(p)[0]
     )
@@ -229,9 +237,5 @@ def match_unpruned(
     lead_days: int = 1,
     horizon_days: int = 28,
 ) -> MatchResult:
-    """Reference exact solver: the same min-cost flow with every pair within the radius.
-
-    Same parameters and result as ``match``; slower and hungrier, kept for benchmarks and
-    tests.
-    """
-    return _run(needs, offers, max_distance_km, lead_days, horizon_days, solve_unpruned)
+    """Reference exact solver: ``match(..., prune=False)``, every pair within the radius."""
+    return match(needs, offers, max_distance_km, lead_days, horizon_days, prune=False)
