@@ -57,9 +57,8 @@ async def optional_user(request: Request) -> User | None:
     raw = bearer_token(request)
     if raw is None:
         return None
-    async for session in get_db(request).read():
+    async with get_db(request).read_sessions() as session:
         return await user_for_token(session, raw)
-    return None
 
 
 async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.events.models import Event
@@ -75,6 +75,4 @@ async def list_events(
 
 async def last_event_id(session: AsyncSession) -> int:
     """Return the id of the newest event, or 0."""
-    from sqlalchemy import func
-
     return int((await session.scalar(select(func.coalesce(func.max(Event.id), 0)))) or 0)
