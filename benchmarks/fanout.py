@@ -108,6 +108,7 @@ def bare_server(port: int) -> None:
     subscribers: set[Any] = set()
 
     async def handler(ws: Any) -> None:
+        """Subscribe a client, or broadcast what the control socket sends."""
         if ws.request.path == "/control":
             async for message in ws:
                 broadcast(subscribers, message)
@@ -120,6 +121,7 @@ def bare_server(port: int) -> None:
             subscribers.discard(ws)
 
     async def main() -> None:
+        """Serve until killed."""
         async with serve(handler, "127.0.0.1", port, backlog=4096):
             await asyncio.Future()
 
@@ -145,6 +147,7 @@ async def _harness(url: str, n: int, conn: Connection) -> None:
     sockets: list[Any] = []
 
     async def client() -> None:
+        """Connect, take the snapshot, then time every event."""
         nonlocal ready
         async with gate:
             ws = await connect(url, ping_interval=None, open_timeout=120, max_size=None)
@@ -254,6 +257,7 @@ class HubWriter:
         suffix = f"{time.time_ns()}"
 
         def signup(role: str) -> dict[str, str]:
+            """Sign up a user of a role; return its auth header."""
             r = self.http.post(
                 "/api/v1/auth/signup",
                 json={
@@ -460,6 +464,7 @@ def reset_postgres(url: str) -> None:
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
 
     async def run() -> None:
+        """Drop and recreate the public schema."""
         conn = await asyncpg.connect(dsn)
         await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
         await conn.close()
