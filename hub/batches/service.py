@@ -426,6 +426,42 @@ async def works_for_site(session: AsyncSession, user: User, site: Site) -> bool:
     return (await session.scalar(query.limit(1))) is not None
 
 
+async def _carry(
+    session: AsyncSession,
+    *,
+    batch: Batch,
+    need: Need,
+    counter: str,
+    quantity: int,
+    limit: int,
+    limit_words: str,
+    actor: User,
+    extra: dict[str, Any] | None,
+) -> None:
+    """Set a driver's counter (picked_up or delivered) on a locked batch, forward only."""
+    verb = "pick up" if counter == "picked_up" else "deliver"
+    _require_state(batch, "ready" if counter == "picked_up" else "picked_up", action=verb)
+    if quantity > limit:
+        raise Invalid(
+            f"Batch {batch.code} has {limit} {limit_words}; you cannot {verb} {quantity}."
+        )
+    if quantity < getattr(batch, counter):
+        done = counter.replace("_", " ")
+        raise Conflict(f"Batch {batch.code} already has {getattr(batch, counter)} {done}.")
+    before = _contribution(batch)
+    setattr(batch, counter, quantity)
+    batch.state = counter
+    await record(
+        session,
+        batch=batch,
+        need=need,
+        before=before,
+        kind=f"batch.{counter}",
+        actor=actor,
+        extra=extra,
+    )
+
+
 async def pick_up_row(
     session: AsyncSession,
     *,
@@ -436,22 +472,14 @@ async def pick_up_row(
     extra: dict[str, Any] | None = None,
 ) -> None:
     """A driver collects a locked ready batch: ``picked_up`` becomes ``quantity`` (≤ made)."""
-    _require_state(batch, "ready", action="pick up")
-    if quantity > batch.made:
-        raise Invalid(
-            f"Batch {batch.code} has {batch.made} units made; you cannot pick up {quantity}."
-        )
-    if quantity < batch.picked_up:
-        raise Conflict(f"Batch {batch.code} already has {batch.picked_up} picked up.")
-    before = _contribution(batch)
-    batch.picked_up = quantity
-    batch.state = "picked_up"
-    await record(
+    await _carry(
         session,
         batch=batch,
         need=need,
-        before=before,
-        kind="batch.picked_up",
+        counter="picked_up",
+        quantity=quantity,
+        limit=batch.made,
+        limit_words="units made",
         actor=actor,
         extra=extra,
     )
@@ -467,23 +495,14 @@ async def deliver_row(
     extra: dict[str, Any] | None = None,
 ) -> None:
     """A driver hands a locked batch over: ``delivered`` becomes ``quantity`` (≤ picked up)."""
-    _require_state(batch, "picked_up", action="deliver")
-    if quantity > batch.picked_up:
-        raise Invalid(
-            f"Batch {batch.code} has {batch.picked_up} units on board; "
-            f"you cannot deliver {quantity}."
-        )
-    if quantity < batch.delivered:
-        raise Conflict(f"Batch {batch.code} already has {batch.delivered} delivered.")
-    before = _contribution(batch)
-    batch.delivered = quantity
-    batch.state = "delivered"
-    await record(
+    await _carry(
         session,
         batch=batch,
         need=need,
-        before=before,
-        kind="batch.delivered",
+        counter="delivered",
+        quantity=quantity,
+        limit=batch.picked_up,
+        limit_words="units on board",
         actor=actor,
         extra=extra,
     )
