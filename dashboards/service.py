@@ -36,6 +36,7 @@ from hub.timeutil import PARIS, today
 URGENT_WITHIN = timedelta(hours=48)
 STALLED_AFTER = timedelta(hours=24)
 MAX_ROWS = 200
+PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2}
 
 
 async def _committed_by_need(session: AsyncSession, need_ids: list[int]) -> dict[int, int]:
@@ -155,7 +156,10 @@ async def bottlenecks(
         )
         for need, name in urgent_rows
         if need.quantity - committed.get(need.id, 0) > 0
-    ][:MAX_ROWS]
+    ]
+    # Worst first: critical before high before normal, then the earliest, then the largest.
+    urgent.sort(key=lambda n: (PRIORITY_RANK[n.priority], n.needed_by, -n.unmet))
+    urgent = urgent[:MAX_ROWS]
     last_progress = func.coalesce(Batch.progress_at, Batch.created_at)
     stalled_rows = (
         await session.execute(

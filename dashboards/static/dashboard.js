@@ -17,6 +17,7 @@
     retry: 0,
     outlines: null,
     refreshTimer: null,
+    designs: {},
   };
   const $ = (id) => document.getElementById(id);
   const t = (key) => (window.HUB_I18N[state.lang][key] ?? key);
@@ -36,6 +37,18 @@
 
   function fmt(n) {
     return new Intl.NumberFormat(state.lang === "en" ? "en-GB" : "fr-FR").format(n);
+  }
+
+  // Catalogue names in the page's language; the slug until the catalogue has loaded.
+  function designName(slug) {
+    const d = state.designs[slug];
+    return d ? (state.lang === "fr" ? d.name_fr : d.name) : slug;
+  }
+
+  async function loadDesigns() {
+    const response = await fetch("/api/v1/designs");
+    for (const d of await response.json()) state.designs[d.slug] = d;
+    renderCounters();
   }
 
   function areaLabel(area) {
@@ -76,7 +89,7 @@
     for (const design of designs) {
       const row = state.totals[design];
       const tr = el("tr");
-      tr.append(el("td", design));
+      tr.append(el("td", designName(design), { title: design }));
       for (const counter of COUNTERS) {
         const n = value(row, counter);
         const td = el("td", null, { "data-design": design, "data-counter": counter });
@@ -104,7 +117,7 @@
   function addToFeed(message) {
     const data = message.data || {};
     const parts = [new Date(message.at || Date.now()).toLocaleTimeString(state.lang), t("kinds")[message.kind] || message.kind];
-    if (data.design) parts.push(data.design);
+    if (data.design) parts.push(designName(data.design));
     if (message.kind === "batch.progress") parts.push(`${fmt(data.made)} / ${fmt(data.quantity)}`);
     else if (data.quantity !== undefined) parts.push(`${fmt(data.quantity)} ${t("units")}`);
     if (message.departement) parts.push(`(${message.departement})`);
@@ -261,19 +274,25 @@
     }
   }
 
+  // Long lists hide what matters: show the first few (the server sorts worst first).
+  const SHOWN = 8;
+
   function fill(listId, rows, text) {
     const list = $(listId);
     list.replaceChildren();
     if (!rows.length) list.append(el("li", t("none"), { class: "muted" }));
-    for (const row of rows) list.append(el("li", text(row)));
+    for (const row of rows.slice(0, SHOWN)) list.append(el("li", text(row)));
+    if (rows.length > SHOWN) {
+      list.append(el("li", `+ ${fmt(rows.length - SHOWN)} ${t("more")}`, { class: "muted" }));
+    }
   }
 
   function renderBottlenecks(b) {
     const day = (iso) => new Date(iso).toLocaleDateString(state.lang);
     fill("urgent", b.urgent_needs, (n) =>
-      `${n.design}: ${fmt(n.unmet)} ${t("unmet")} ${t("due")} ${day(n.needed_by)} (${n.departement ?? "?"})${n.hospital ? " · " + n.hospital : ""}`);
+      `${designName(n.design)}: ${fmt(n.unmet)} ${t("unmet")} ${t("due")} ${day(n.needed_by)} (${n.departement ?? "?"})${n.hospital ? " · " + n.hospital : ""}`);
     fill("stalled", b.stalled_batches, (s) =>
-      `${s.design}: ${fmt(s.made)} ${t("made_of")} ${fmt(s.quantity)} ${t("since")} ${day(s.last_progress)} (${s.departement ?? "?"})${s.lab ? " · " + s.lab : ""}`);
+      `${designName(s.design)}: ${fmt(s.made)} ${t("made_of")} ${fmt(s.quantity)} ${t("since")} ${day(s.last_progress)} (${s.departement ?? "?"})${s.lab ? " · " + s.lab : ""}`);
     fill("uncovered", b.uncovered, (u) => `${u.code} ${u.name}: ${fmt(u.unmet)} ${t("unmet")}`);
   }
 
@@ -312,5 +331,6 @@
   translate();
   renderCounters();
   loadOutlines().catch((err) => console.warn("map outlines:", err.message));
+  loadDesigns().catch((err) => console.warn("catalogue:", err.message));
   connect();
 })();

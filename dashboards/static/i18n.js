@@ -13,7 +13,7 @@ window.HUB_I18N = {
     uncovered: "Départements avec demande et sans capacité", per_day: "Fabriqués et livrés par jour",
     feed: "En direct", none: "Rien à signaler.", open: "En direct", connecting: "Connexion…",
     reconnecting: "Reconnexion…", closed: "Hors ligne", france: "France", region: "Région",
-    departement: "Département", units: "unités", due: "pour le", unmet: "non couvertes",
+    departement: "Département", units: "unités", due: "pour le", unmet: "non couvertes", more: "autres",
     since: "depuis", made_of: "fabriqués sur", kinds: {
       "need.created": "Nouveau besoin", "need.cancelled": "Besoin annulé",
       "batch.claimed": "Lot pris en charge", "batch.proposed": "Lot proposé",
@@ -35,7 +35,7 @@ window.HUB_I18N = {
     uncovered: "Départements with demand and no capacity", per_day: "Made and delivered per day",
     feed: "Live", none: "Nothing to report.", open: "Live", connecting: "Connecting…",
     reconnecting: "Reconnecting…", closed: "Offline", france: "France", region: "Région",
-    departement: "Département", units: "units", due: "due", unmet: "unmet", since: "since",
+    departement: "Département", units: "units", due: "due", unmet: "unmet", more: "more", since: "since",
     made_of: "made of", kinds: {
       "need.created": "New need", "need.cancelled": "Need cancelled",
       "batch.claimed": "Batch claimed", "batch.proposed": "Batch proposed",
