@@ -8,7 +8,11 @@ For the default and the capacity-scarce scenario (``hub.demo.scenario``, real Fr
 geography), each solver runs in its own subprocess, which regenerates the same scenario: the
 wall time covers ``match``/``match_unpruned``/``greedy`` only, and the peak memory is the
 subprocess's peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, scenario and imports
-included). Ratios are taken against the unpruned exact optimum measured in the same run.
+included; for ``match``, whose worker processes (one per core, over designs) are not
+counted, see ``benchmarks/RESULTS-matching.md``). Ratios are taken against the unpruned exact
+optimum measured in the same run, by ``match_unpruned``, which solves the designs one after
+another in one process; ``noprune`` is ``match(..., prune=False)``, the same formulation with
+``match``'s process pool.
 """
 
 from __future__ import annotations
@@ -24,7 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SOLVERS = ("match", "match_unpruned", "greedy")
+SOLVERS = ("match", "noprune", "match_unpruned", "greedy")
+#: ``noprune`` is ``match(..., prune=False)``: the unpruned formulation with ``match``'s
+#: process pool over designs, to separate what the pool buys from what pruning buys.
+#: ``match_unpruned`` (the reference of every ratio) solves the designs one after another.
 
 
 def run_one(solver: str, needs: int, offers: int, seed: int, ratio: float) -> dict[str, float]:
@@ -33,11 +40,17 @@ def run_one(solver: str, needs: int, offers: int, seed: int, ratio: float) -> di
     from hub.demo.scenario import national_scenario
 
     scenario = national_scenario(needs, offers, seed=seed, capacity_ratio=ratio)
-    fn = getattr(matching, solver)
+    kwargs: dict[str, float | int | bool] = {
+        "max_distance_km": 200.0,
+        "lead_days": 1,
+        "horizon_days": 28,
+    }
+    if solver == "noprune":
+        fn, kwargs["prune"] = matching.match, False
+    else:
+        fn = getattr(matching, solver)
     start = time.perf_counter()
-    result = fn(
-        scenario.needs, scenario.offers, max_distance_km=200.0, lead_days=1, horizon_days=28
-    )
+    result = fn(scenario.needs, scenario.offers, **kwargs)
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
     return {
@@ -78,6 +91,8 @@ def main() -> None:
     ratios = [args.ratio] if args.ratio else [DEFAULT_CAPACITY_RATIO, SCARCE_CAPACITY_RATIO]
     print(f"national instance: {args.needs} needs x {args.offers} offers, seed {args.seed}, "
           "radius 200 km, lead 1 day, horizon 28 days")  # fmt: skip
+    print("match, noprune (= match(prune=False)): designs in a process pool, one worker per "
+          "core; match_unpruned (reference): designs one after another, one process")  # fmt: skip
     header = (
         f"{'capacity/demand':>15} {'solver':>15} {'time s':>8} {'time/unpr':>9} {'peak MB':>8} "
         f"{'unit-km':>13} {'ukm/unpr':>9} {'w.served':>11} {'served/unpr':>11}"

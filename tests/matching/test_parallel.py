@@ -1,0 +1,56 @@
+"""The process pool over designs: same answer as one process, also when called from a thread."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import matching.solve
+from matching import Need, Offer, match, match_unpruned
+from matching.candidates import solve_unpruned
+from matching.solve import design_problems, solve_all, solve_pruned_flow
+
+DESIGNS = ("ear-saver", "face-shield", "valve")
+
+
+def instance() -> tuple[list[Need], list[Offer]]:
+    """Three designs, enough needs and labs that pruning has work to do."""
+    rng = np.random.default_rng(7)
+    needs = [
+        Need(i, DESIGNS[i % 3], float(rng.uniform(2, 4)), float(rng.uniform(46, 48)),
+             int(rng.integers(1, 40)), int(rng.integers(0, 10)),
+             str(rng.choice(["critical", "high", "normal"])))
+        for i in range(90)
+    ]  # fmt: skip
+    offers = [
+        Offer(f"lab{j}", DESIGNS[j % 3], float(rng.uniform(2, 4)), float(rng.uniform(46, 48)),
+              int(rng.integers(0, 6)), int(rng.integers(0, 3)), None, int(rng.integers(0, 20)))
+        for j in range(45)
+    ]  # fmt: skip
+    return needs, offers
+
+
+@pytest.mark.parametrize("solver", [solve_pruned_flow, solve_unpruned])
+def test_pool_gives_the_sequential_flows(solver: object) -> None:
+    """Two worker processes return, design by design, the flows one process computes."""
+    needs, offers = instance()
+    problems = design_problems(needs, offers, 150.0, 1, 14)
+    assert len(problems) == 3
+    sequential = solve_all(problems, solver, 1)  # type: ignore[arg-type]
+    pooled = solve_all(problems, solver, 2)  # type: ignore[arg-type]
+    for a, b in zip(sequential, pooled, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_match_in_a_pool_from_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Called through a thread (as the hub does), the pooled match equals the reference."""
+    monkeypatch.setattr(matching.solve, "PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(matching.solve, "worker_count", lambda problems: 2)
+    needs, offers = instance()
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(match, needs, offers, 150.0, 1, 14).result()
+    reference = match_unpruned(needs, offers, 150.0, 1, 14)
+    assert result.weighted_served(needs) == reference.weighted_served(needs)
+    assert result.unit_km == pytest.approx(reference.unit_km, abs=1e-6)
