@@ -11,33 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.events.models import Event
+from hub.events.privacy import PUBLIC_FIELDS
 from hub.geo.areas import Area
 from hub.stats.totals import Totals
 
-# Payload fields anyone may see: counts, states and places, never who.
-PUBLIC_FIELDS = frozenset(
-    {
-        "batch_id",
-        "need_id",
-        "lab_id",
-        "hospital_id",
-        "design",
-        "state",
-        "status",
-        "quantity",
-        "made",
-        "picked_up",
-        "delivered",
-        "accepted",
-        "rejected",
-        "priority",
-        "needed_by",
-        "kind",
-        "lat",
-        "lon",
-        "offers",
-    }
-)
 # Close codes in the private range (4000-4999) so that clients can tell them apart.
 CLOSE_TOO_SLOW = 4008
 CLOSE_BAD_REQUEST = 4400

@@ -19,9 +19,9 @@ class DepartementDemand(BaseModel):
 
 
 class SitePoint(BaseModel):
-    """A hospital or lab on the map; its name only for a coordinator of its area."""
+    """A hospital or lab on the map; its id and name only for a coordinator of its area."""
 
-    id: int
+    id: int | None
     type: str
     x: float
     y: float

@@ -100,18 +100,20 @@ async def map_view(session: AsyncSession, area: Area, *, detailed: bool) -> MapV
     projection = map_projection()
     sites = await session.scalars(
         select(Site)
-        .where(area_condition(area, Site.region, Site.departement), Site.status != "rejected")
+        .where(area_condition(area, Site.region, Site.departement))
         .order_by(Site.id)
     )
     points = []
     for site in sites:
         x, y = projection.project(site.lon, site.lat)
+        # The public map is coarse (a pixel is about a kilometre): some labs are homes.
+        digits = 1 if detailed else 0
         points.append(
             SitePoint(
-                id=site.id,
+                id=site.id if detailed else None,
                 type=site.type,
-                x=round(x, 1),
-                y=round(y, 1),
+                x=round(x, digits),
+                y=round(y, digits),
                 departement=site.departement,
                 name=site.name if detailed else None,
             )

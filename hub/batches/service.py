@@ -21,7 +21,7 @@ from hub.needs.models import Need
 from hub.needs.service import allocated, get_need, refresh_status
 from hub.sites.models import Membership, Site
 from hub.sites.service import get_site, is_member, require_member
-from hub.stats.totals import batch_contribution, subtract
+from hub.stats.totals import COMMITTED_STATES, batch_contribution, subtract
 
 # No 0/O, 1/I/L: codes are read off box labels and typed on phones.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -168,6 +168,8 @@ async def claim(
     lab = await get_site(session, lab_id, "lab")
     await require_member(session, user, lab)
     need = await get_need(session, need_id, lock=True)
+    # The lab too (after the need, as matching runs do): a run in flight re-checks its work.
+    await get_site(session, lab_id, "lab", lock=True)
     if need.status == "cancelled":
         raise Conflict(f"Need {need.id} was cancelled.")
     chosen = design or need.design
@@ -241,14 +243,11 @@ async def decline(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
 async def report_progress(session: AsyncSession, *, user: User, batch_id: int, made: int) -> Batch:
     """Set the absolute made count; it only goes up and never past the quantity."""
     batch, need = await _lab_batch(session, user, batch_id)
-    _require_state(batch, "claimed", "ready", action="report progress on")
+    _require_state(batch, "claimed", action="report progress on")
     if made > batch.quantity:
         raise Invalid(f"made ({made}) is more than the batch quantity ({batch.quantity}).")
     if made < batch.made:
-        raise Conflict(
-            f"made only goes up: batch {batch.code} already has {batch.made} made; "
-            "ask a coordinator to correct a mistake."
-        )
+        raise Conflict(f"made only goes up: batch {batch.code} already has {batch.made} made.")
     if made == batch.made:
         return batch
     before = _contribution(batch)
@@ -408,21 +407,23 @@ async def list_batches(
 
 
 async def works_for_site(session: AsyncSession, user: User, site: Site) -> bool:
-    """Tell whether the user's lab (or hospital) holds a live batch involving this site."""
-    live = Batch.state.not_in(("declined", "cancelled"))
+    """Tell whether the user's lab holds an accepted batch for this hospital.
+
+    Only that way round: a lab needs the hospital's contact to deliver, while a lab's
+    contact is not the hospital's to have (fake requests fished for makers in 2020).
+    """
+    if site.type != "hospital":
+        return False
     mine = select(Membership.site_id).where(Membership.user_id == user.id)
-    if site.type == "hospital":
-        query = (
-            select(Batch.id)
-            .join(Need, Need.id == Batch.need_id)
-            .where(Need.hospital_id == site.id, Batch.lab_id.in_(mine), live)
+    query = (
+        select(Batch.id)
+        .join(Need, Need.id == Batch.need_id)
+        .where(
+            Need.hospital_id == site.id,
+            Batch.lab_id.in_(mine),
+            Batch.state.in_(COMMITTED_STATES),
         )
-    else:
-        query = (
-            select(Batch.id)
-            .join(Need, Need.id == Batch.need_id)
-            .where(Batch.lab_id == site.id, Need.hospital_id.in_(mine), live)
-        )
+    )
     return (await session.scalar(query.limit(1))) is not None
 
 

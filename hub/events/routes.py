@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from hub.area_filter import parse_area_param
 from hub.deps import CurrentUser, ReadSessionDep
 from hub.events import service
+from hub.events.privacy import public_payload
 
 
 class EventOut(BaseModel):
@@ -51,5 +52,14 @@ async def list_events(
     rows = await service.list_events(
         session, since=since, limit=limit, region=region, departement=departement
     )
-    items = [EventOut.model_validate(r) for r in rows]
+    # The full log (tracking codes, who did what) is the coordinators' audit trail.
+    full = user.role in ("coordinator", "admin")
+    items = [
+        EventOut.model_validate(r)
+        if full
+        else EventOut.model_validate(r).model_copy(
+            update={"payload": public_payload(r.payload or {}), "actor_id": None}
+        )
+        for r in rows
+    ]
     return EventPage(items=items, next_since=items[-1].id if items else since)

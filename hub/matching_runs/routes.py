@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Request, status
 
+from hub.auth.service import require_role
 from hub.deps import CurrentUser, ReadSessionDep, get_db
 from hub.errors import NotFound
 from hub.matching_runs import service
@@ -19,7 +20,8 @@ async def create_run(body: RunIn, user: CurrentUser, request: Request) -> RunOut
 
 @router.get("/{run_id}")
 async def get_run(run_id: int, user: CurrentUser, session: ReadSessionDep) -> dict[str, object]:
-    """Return a stored run's parameters and results."""
+    """Return a stored run's parameters and results (coordinators)."""
+    require_role(user, "coordinator")
     run = await service.get_run(session, run_id)
     if run is None:
         raise NotFound(f"There is no matching run with id {run_id}.")

@@ -21,6 +21,7 @@ from hub.auth.models import User
 from hub.batches.models import Batch
 from hub.batches.service import new_batch
 from hub.db import Database
+from hub.errors import Conflict
 from hub.events import service as events
 from hub.geo.areas import Area
 from hub.matching_runs.models import MatchingRun
@@ -32,6 +33,8 @@ from hub.sites.models import Site
 
 # Batches whose units a lab still has to make: they use up its future capacity.
 PENDING_WORK_STATES = ("proposed", "claimed")
+# A run whose labs took on work while it solved starts over (claims win), this many times.
+RUN_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class Inputs:
 
     needs: list[matching.Need]
     offers: list[matching.Offer]
+    # Promised work per (lab, design) the offers were netted of: checked again at store time.
+    work: dict[tuple[int, str], int]
 
 
 async def load_inputs(session: AsyncSession, *, area: Area, today: date) -> Inputs:
@@ -74,12 +79,7 @@ async def load_inputs(session: AsyncSession, *, area: Area, today: date) -> Inpu
         for need, site, taken in rows.all()
         if need.quantity - int(taken) > 0
     ]
-    pending = await session.execute(
-        select(Batch.lab_id, Batch.design, func.sum(Batch.quantity - Batch.made))
-        .where(Batch.state.in_(PENDING_WORK_STATES))
-        .group_by(Batch.lab_id, Batch.design)
-    )
-    work = {(lab, design): int(units) for lab, design, units in pending.all()}
+    work = await pending_work(session)
     offer_rows = await session.execute(
         select(Offer, Site).join(Site, Site.id == Offer.lab_id).where(Site.status == "verified")
     )
@@ -88,7 +88,21 @@ async def load_inputs(session: AsyncSession, *, area: Area, today: date) -> Inpu
         converted = _net_offer(offer, lab, today, work.get((offer.lab_id, offer.design), 0))
         if converted is not None:
             offers.append(converted)
-    return Inputs(needs=needs, offers=offers)
+    return Inputs(needs=needs, offers=offers, work=work)
+
+
+async def pending_work(
+    session: AsyncSession, lab_ids: list[int] | None = None
+) -> dict[tuple[int, str], int]:
+    """Units each lab still has to make, per design, for batches proposed or claimed."""
+    query = (
+        select(Batch.lab_id, Batch.design, func.sum(Batch.quantity - Batch.made))
+        .where(Batch.state.in_(PENDING_WORK_STATES))
+        .group_by(Batch.lab_id, Batch.design)
+    )
+    if lab_ids is not None:
+        query = query.where(Batch.lab_id.in_(lab_ids))
+    return {(lab, design): int(units) for lab, design, units in (await session.execute(query))}
 
 
 def _net_offer(offer: Offer, lab: Site, today: date, owed: int) -> matching.Offer | None:
@@ -138,30 +152,43 @@ def _stock_only(offer: Offer, lab: Site, stock: int) -> matching.Offer:
     )
 
 
+class CapacityChanged(Conflict):
+    """A lab took on work while the matcher was solving; its plan may over-book it."""
+
+    def __init__(self) -> None:
+        super().__init__("Labs took on work while the matcher ran; run it again.")
+
+
 async def run_matching(db: Database, *, user: User, params: RunIn, today: date) -> RunOut:
     """Match the area's open needs to verified labs and store proposals; return the run."""
     area = coordinator_area(user, params.area)
     started = time.perf_counter()
-    async with db.read_sessions() as session:
-        inputs = await load_inputs(session, area=area, today=today)
-    result = await asyncio.to_thread(
-        matching.match,
-        inputs.needs,
-        inputs.offers,
-        max_distance_km=params.max_distance_km,
-        lead_days=params.lead_days,
-        horizon_days=params.horizon_days,
-    )
-    async with db.transaction() as session:
-        return await store_run(
-            session,
-            user=user,
-            area=area,
-            params=params,
-            inputs=inputs,
-            result=result,
-            started=started,
+    for attempt in range(RUN_ATTEMPTS):
+        async with db.read_sessions() as session:
+            inputs = await load_inputs(session, area=area, today=today)
+        result = await asyncio.to_thread(
+            matching.match,
+            inputs.needs,
+            inputs.offers,
+            max_distance_km=params.max_distance_km,
+            lead_days=params.lead_days,
+            horizon_days=params.horizon_days,
         )
+        try:
+            async with db.transaction() as session:
+                return await store_run(
+                    session,
+                    user=user,
+                    area=area,
+                    params=params,
+                    inputs=inputs,
+                    result=result,
+                    started=started,
+                )
+        except CapacityChanged:
+            if attempt == RUN_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def store_run(
@@ -206,14 +233,24 @@ async def store_run(
         ).all()
     }
     held = await allocated_many(session, ids)
+    # Same idea for labs: lock the ones we use (claims lock their lab too), then make sure
+    # none took on work since we read their capacity. Less work (progress) is harmless.
+    lab_ids = sorted({int(a.lab_id) for a in result.assignments})  # type: ignore[call-overload]
+    await session.execute(
+        select(Site.id).where(Site.id.in_(lab_ids)).order_by(Site.id).with_for_update()
+    )
+    now_work = await pending_work(session, lab_ids)
+    if any(units > inputs.work.get(key, 0) for key, units in now_work.items()):
+        raise CapacityChanged
     planned: list[tuple[Batch, matching.Assignment]] = []
     for need_id in ids:
         need = needs[need_id]
         room = need.quantity - held.get(need_id, 0) if need.status != "cancelled" else 0
         for a in sorted(by_need[need_id], key=lambda a: a.distance_km):
             quantity = min(a.quantity, room)
+            if quantity < a.quantity:  # a claim made while we solved took the rest
+                unmet[need_id] = unmet.get(need_id, 0) + a.quantity - quantity
             if quantity <= 0:
-                unmet[need_id] = unmet.get(need_id, 0) + a.quantity
                 continue
             room -= quantity
             batch = new_batch(

@@ -169,6 +169,7 @@ async def cancel_need(session: AsyncSession, *, user: User, need_id: int) -> Nee
     open_batches = await session.scalars(
         select(Batch)
         .where(Batch.need_id == need.id, Batch.state.in_(OPEN_BATCH_STATES))
+        .order_by(Batch.id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from hub.area_filter import parse_area_param
-from hub.deps import CurrentUser, OptionalUser, ReadSessionDep, SessionDep
+from hub.deps import CurrentUser, ReadSessionDep, SessionDep
 from hub.sites import service
 from hub.sites.schemas import HospitalIn, LabIn, MemberIn, SiteList, SiteOut
 from hub.sites.service import SiteType
@@ -51,7 +51,7 @@ def _router(type: SiteType, body_model: type[HospitalIn] | type[LabIn]) -> APIRo
         return SiteList(items=items, total=total, limit=limit, offset=offset)
 
     @router.get("/{site_id}", response_model=SiteOut)
-    async def get(site_id: int, session: ReadSessionDep, user: OptionalUser) -> SiteOut:
+    async def get(site_id: int, session: ReadSessionDep, user: CurrentUser) -> SiteOut:
         """Return one site; contacts only for those who may see them."""
         site = await service.get_site(session, site_id, type)
         allowed = await service.can_see_contact(session, user, site)

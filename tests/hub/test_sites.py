@@ -47,7 +47,7 @@ async def test_contacts_hidden_from_strangers(hub, client: httpx.AsyncClient) ->
     url = f"/api/v1/hospitals/{site['id']}"
     stranger = await hub.account("maker")
     coordinator = await hub.account("coordinator", area="region:84")
-    assert (await client.get(url)).json()["contact_phone"] is None
+    assert (await client.get(url)).status_code == 401
     assert (await client.get(url, headers=stranger.headers)).json()["contact_phone"] is None
     assert (await client.get(url, headers=staff.headers)).json()["contact_phone"]
     assert (await client.get(url, headers=coordinator.headers)).json()["contact_phone"]
@@ -122,3 +122,20 @@ async def test_members_can_add_colleagues(hub, client: httpx.AsyncClient) -> Non
     assert ok.status_code == 201
     mine = await client.get("/api/v1/labs?mine=true", headers=colleague.headers)
     assert [s["id"] for s in mine.json()["items"]] == [lab["id"]]
+
+
+async def test_hospital_staff_never_get_a_lab_contact(hub, client: httpx.AsyncClient) -> None:
+    """Fake requests fished for makers' phone numbers in 2020: a claim must not reveal them."""
+    staff = await hub.account("hospital_staff")
+    hospital = await hub.site(staff, "hospitals")
+    maker = await hub.account("maker")
+    lab = await hub.site(maker, "labs")
+    need = await hub.need(staff, hospital["id"])
+    r = await client.post(
+        f"/api/v1/needs/{need['id']}/claims",
+        json={"lab_id": lab["id"], "quantity": 10},
+        headers=maker.headers,
+    )
+    assert r.status_code == 201
+    seen = await client.get(f"/api/v1/labs/{lab['id']}", headers=staff.headers)
+    assert seen.json()["contact_phone"] is None

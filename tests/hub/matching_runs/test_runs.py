@@ -133,3 +133,52 @@ async def test_only_coordinators_of_the_area_run(hub, client: httpx.AsyncClient,
     assert (await _run(client, brittany, area="departement:29")).status_code == 201
     bad = await _run(client, w["coordinator"], max_distance_km=-3)
     assert bad.status_code == 422
+
+
+async def test_a_claim_made_while_the_matcher_solves_is_never_double_booked(
+    hub, client: httpx.AsyncClient, app, world
+) -> None:
+    """The run read 50 units of stock; the lab claims 40 before the run stores: it retries."""
+    import matching
+    from hub.matching_runs import service
+    from hub.matching_runs.schemas import RunIn
+
+    w = world
+    await _offer(client, w, stock=50)
+    await hub.need(w["staff"], w["hospital"]["id"], quantity=50, design=DESIGN)
+    other = await hub.need(w["staff"], w["hospital"]["id"], quantity=40, design=DESIGN)
+    db = app.state.db
+    from hub.area_filter import coordinator_area
+
+    area = coordinator_area(await _user(db, w["coordinator"].id), "region:84")
+    async with db.read_sessions() as session:
+        inputs = await service.load_inputs(session, area=area, today=today())
+    result = matching.match(inputs.needs, inputs.offers)
+    assert sum(a.quantity for a in result.assignments) == 50
+    claim = await client.post(
+        f"/api/v1/needs/{other['id']}/claims",
+        json={"lab_id": w["lab"]["id"], "quantity": 40},
+        headers=w["maker"].headers,
+    )
+    assert claim.status_code == 201
+    with pytest.raises(service.CapacityChanged):
+        async with db.transaction() as session:
+            await service.store_run(
+                session,
+                user=await _user(db, w["coordinator"].id),
+                area=area,
+                params=RunIn(),
+                inputs=inputs,
+                result=result,
+                started=0.0,
+            )
+    # Through the API the run starts over and only the 10 units left are proposed.
+    run = (await _run(client, w["coordinator"])).json()
+    assert sum(a["quantity"] for a in run["assignments"]) == 10
+
+
+async def _user(db, user_id: int):
+    from hub.auth.models import User
+
+    async with db.read_sessions() as session:
+        return await session.get(User, user_id)

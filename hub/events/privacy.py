@@ -1,0 +1,31 @@
+"""Which parts of an event anyone may see: counts, states and places, never who."""
+
+from typing import Any
+
+# Payload fields anyone may see: counts, states and places, never who.
+PUBLIC_FIELDS = frozenset(
+    {
+        "batch_id",
+        "need_id",
+        "lab_id",
+        "hospital_id",
+        "design",
+        "state",
+        "status",
+        "quantity",
+        "made",
+        "picked_up",
+        "delivered",
+        "accepted",
+        "rejected",
+        "priority",
+        "needed_by",
+        "kind",
+        "offers",
+    }
+)
+
+
+def public_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """Return the payload without anything that names or tracks a person or a box."""
+    return {k: v for k, v in payload.items() if k in PUBLIC_FIELDS or k == "totals_delta"}
