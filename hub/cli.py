@@ -79,6 +79,8 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         proxy_headers=True,
+        # Behind nginx, rate limits must see the client, not the proxy.
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level="info",
     )
 

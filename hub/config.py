@@ -23,6 +23,10 @@ class Settings(BaseSettings):
         default=None, description="Base URL of an OSRM-compatible table service."
     )
     host: str = "127.0.0.1"
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="Proxies whose X-Forwarded-For is trusted (comma-separated, or *).",
+    )
     port: int = 8000
     token_ttl_hours: int = 24 * 30
     max_body_bytes: int = 1_000_000

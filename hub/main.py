@@ -9,6 +9,8 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dashboards.live import start_live, stop_live
 from dashboards.routes import include_dashboards
@@ -49,6 +51,15 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(messages)
 
 
+def _caused_by_bad_value(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OverflowError) or type(seen).__name__ == "DataError":
+            return True
+        seen = seen.__cause__ or getattr(seen, "orig", None)
+    return False
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map the error hierarchy, validation errors and crashes to JSON errors."""
 
@@ -66,6 +77,28 @@ def install_error_handlers(app: FastAPI) -> None:
             {"type": "invalid", "detail": _validation_message(exc), "errors": errors},
             status_code=422,
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+        detail = "There is nothing at this address." if exc.status_code == 404 else exc.detail
+        return JSONResponse(
+            {"type": kind, "detail": detail},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DBAPIError)
+    async def out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # Ids and counts beyond what the database stores (64 bits) are bad input, not a crash;
+        # SQLite raises OverflowError, asyncpg a DataError wrapped by SQLAlchemy.
+        if isinstance(exc, OverflowError) or _caused_by_bad_value(exc):
+            return JSONResponse(
+                {"type": "invalid", "detail": "A number in the request is out of range."},
+                status_code=422,
+            )
+        return await crash(request, exc)
 
     @app.exception_handler(Exception)
     async def crash(_: Request, exc: Exception) -> JSONResponse:

@@ -22,6 +22,11 @@ class RateLimiter:
         calls = self._calls[key]
         while calls and calls[0] <= now - self.window:
             calls.popleft()
+        if len(self._calls) > 10_000:
+            # Forget idle clients so that the table cannot grow without bound.
+            for stale in [k for k, v in self._calls.items() if not v or v[-1] <= now - self.window]:
+                del self._calls[stale]
+            calls = self._calls[key]
         if len(calls) >= self.limit:
             wait = int(calls[0] + self.window - now) + 1
             raise TooManyRequests(f"Too many attempts; wait {wait} seconds and try again.")

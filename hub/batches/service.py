@@ -315,8 +315,19 @@ async def receipt(
 async def cancel_batch_row(
     session: AsyncSession, *, batch: Batch, need: Need, actor: User, reason: str
 ) -> None:
-    """Cancel a locked batch that has not left its lab."""
+    """Cancel a locked batch that has not left its lab, nor been promised to a driver."""
     _require_state(batch, "proposed", "claimed", "ready", action="cancel")
+    # Imported here: routes depend on batches, not the other way round.
+    from hub.routes.models import RouteStop
+
+    reserved = await session.scalar(
+        select(RouteStop.route_id).where(RouteStop.open_batch_id == batch.id).limit(1)
+    )
+    if reserved is not None:
+        raise Conflict(
+            f"Batch {batch.code} is on driver route {reserved}; "
+            "the driver must give the route back first."
+        )
     before = _contribution(batch)
     batch.state = "cancelled"
     await record(

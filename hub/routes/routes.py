@@ -35,7 +35,7 @@ async def plan(
             settings.routing_url, circuity=settings.circuity, speed_kmh=settings.speed_kmh
         ),
         speed_kmh=settings.speed_kmh,
-        seconds=getattr(settings, "route_seconds", service.SOLVE_SECONDS),
+        seconds=settings.route_seconds,
     )
     return await service.route_out(session, route)
 

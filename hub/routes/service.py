@@ -13,7 +13,6 @@ transaction is rolled back (releasing SQLite's write lock) and the route is plan
 from __future__ import annotations
 
 import asyncio
-import math
 import re
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -36,6 +35,7 @@ from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, HubError, Invalid, NotFound
 from hub.events import service as events
 from hub.geo.areas import locate
+from hub.geodesy import haversine_km
 from hub.needs.models import Need
 from hub.needs.service import get_need
 from hub.routes.models import Route, RouteStop
@@ -55,7 +55,6 @@ REASON_SAMPLE = 5
 # Re-plans when other drivers reserve our batches between planning and reserving.
 ATTEMPTS = 3
 SERVICE_MIN = 5.0
-EARTH_RADIUS_KM = 6371.0088
 MAX_REASONS = 5
 
 ReadSessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -86,12 +85,7 @@ class Candidate:
 
 def _crow_km(a: Place, b: Place) -> float:
     """Great-circle distance in km."""
-    lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin(math.radians(b.lon - a.lon) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
+    return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
 
 def _place(site: Site) -> Place:
@@ -414,14 +408,18 @@ async def stop_done(
         )
         if pickup is not None and pickup.done_at is None:
             raise Conflict(f"Pick up batch {batch.code} first (stop {pickup.seq}).")
-        if quantity == 0:
+        if batch.state == "received":
+            # The hospital confirmed receipt before the driver tapped "done": its count stands.
+            quantity = batch.delivered
+        elif quantity == 0:
             raise Invalid(
                 f"A delivery hands over at least one unit; if {batch.code} could not be "
                 "delivered, call the coordinator and keep the stop open."
             )
-        await deliver_row(
-            session, batch=batch, need=need, quantity=quantity, actor=user, extra=extra
-        )
+        else:
+            await deliver_row(
+                session, batch=batch, need=need, quantity=quantity, actor=user, extra=extra
+            )
     at = utcnow()
     for s in finished:
         s.done_at, s.open_batch_id = at, None

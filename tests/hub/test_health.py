@@ -41,3 +41,38 @@ async def test_designs_are_served(client: httpx.AsyncClient) -> None:
     one = (await client.get("/api/v1/designs/ear-saver")).json()
     assert one["slug"] == "ear-saver"
     assert (await client.get("/api/v1/designs/unicorn")).status_code == 404
+
+
+async def test_unknown_paths_and_methods_use_the_error_shape(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404 and missing.json()["type"] == "not_found"
+    wrong = await client.delete("/api/v1/designs")
+    assert wrong.status_code == 405 and wrong.json()["detail"]
+
+
+async def test_ids_beyond_64_bits_are_422_not_500(hub, client: httpx.AsyncClient) -> None:
+    maker = await hub.account("maker")
+    huge = 2**70
+    for url in (
+        f"/api/v1/needs/{huge}",
+        f"/api/v1/batches?lab_id={huge}",
+        f"/api/v1/events?since={huge}",
+    ):
+        r = await client.get(url, headers=maker.headers)
+        assert r.status_code == 422, (url, r.status_code, r.text)
+
+
+async def test_streamed_oversized_body_is_422(hub, client: httpx.AsyncClient) -> None:
+    staff = await hub.account("hospital_staff")
+
+    async def chunks():
+        for _ in range(30):
+            yield b"x" * 100_000
+
+    r = await client.post(
+        "/api/v1/needs",
+        content=chunks(),
+        headers={**staff.headers, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422
+    assert "larger than" in r.json()["detail"]
