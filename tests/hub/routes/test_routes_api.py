@@ -432,3 +432,48 @@ async def test_area_limits_the_batches(hub, client: httpx.AsyncClient, world) ->
     assert {s["batch_id"] for s in r.json()["stops"]} == set(world["batches"])
     listed = (await client.get("/api/v1/routes", headers=driver.headers)).json()["items"]
     assert [x["id"] for x in listed] == [r.json()["id"]]
+
+
+async def test_a_reserved_batch_cannot_be_cancelled_under_the_driver(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    driver = await hub.account("driver")
+    route = (await _plan(client, driver, capacity_units=200, available_minutes=600)).json()
+    reserved = route["stops"][0]["batch_id"]
+    r = await client.post(f"/api/v1/batches/{reserved}/cancel", headers=world["maker"].headers)
+    assert r.status_code == 409
+    assert "give the route back" in r.json()["detail"]
+    assert (await _batch(client, world["maker"], reserved))["state"] == "ready"
+
+
+async def test_a_receipt_before_the_delivery_tap_still_lets_the_route_finish(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    driver = await hub.account("driver")
+    route = (await _plan(client, driver, capacity_units=200, available_minutes=600)).json()
+    url = f"/api/v1/routes/{route['id']}/stops"
+    stops = route["stops"]
+    for stop in (s for s in stops if s["kind"] == "pickup"):
+        r = await client.post(
+            f"{url}/{stop['seq']}/done",
+            json={"quantity": stop["quantity"]},
+            headers=driver.headers,
+        )
+        assert r.status_code == 200, r.text
+    first_delivery = next(s for s in stops if s["kind"] == "delivery")
+    # The hospital counts the boxes while the driver is still parking.
+    receipt = await client.post(
+        f"/api/v1/batches/{first_delivery['batch_id']}/receipt",
+        json={"accepted": first_delivery["quantity"]},
+        headers=world["staff"].headers,
+    )
+    assert receipt.status_code == 200, receipt.text
+    for stop in (s for s in stops if s["kind"] == "delivery"):
+        r = await client.post(
+            f"{url}/{stop['seq']}/done",
+            json={"quantity": stop["quantity"]},
+            headers=driver.headers,
+        )
+        assert r.status_code == 200, r.text
+    assert r.json()["status"] == "done"
+    assert (await _batch(client, driver, first_delivery["batch_id"]))["state"] == "received"
