@@ -200,11 +200,16 @@ async def get_batch(session: AsyncSession, batch_id: int, *, lock: bool = False)
     return batch
 
 
-async def _lab_batch(session: AsyncSession, user: User, batch_id: int) -> tuple[Batch, Need]:
-    """Lock a batch (and its need) that the user's lab holds."""
+async def lock_batch(session: AsyncSession, batch_id: int) -> tuple[Batch, Need]:
+    """Lock a batch and its need, need first: the one lock order every writer follows."""
     batch = await get_batch(session, batch_id)
     need = await get_need(session, batch.need_id, lock=True)
-    batch = await get_batch(session, batch_id, lock=True)
+    return await get_batch(session, batch_id, lock=True), need
+
+
+async def _lab_batch(session: AsyncSession, user: User, batch_id: int) -> tuple[Batch, Need]:
+    """Lock a batch (and its need) that the user's lab holds."""
+    batch, need = await lock_batch(session, batch_id)
     lab = await get_site(session, batch.lab_id, "lab")
     await require_member(session, user, lab)
     return batch, need
@@ -289,9 +294,7 @@ async def receipt(
     reason: str | None,
 ) -> Batch:
     """The hospital confirms what arrived; a maker who drove it counts as picked up."""
-    batch = await get_batch(session, batch_id)
-    need = await get_need(session, batch.need_id, lock=True)
-    batch = await get_batch(session, batch_id, lock=True)
+    batch, need = await lock_batch(session, batch_id)
     if user.role != "admin" and not await is_member(session, user, need.hospital_id):
         raise Forbidden(f"Only staff of the receiving hospital can confirm batch {batch.code}.")
     _require_state(batch, "ready", "picked_up", "delivered", action="confirm receipt of")
@@ -343,9 +346,7 @@ async def cancel_batch_row(
 
 async def cancel(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
     """Cancel a batch: its lab withdraws, or a coordinator of the area cancels it."""
-    batch = await get_batch(session, batch_id)
-    need = await get_need(session, batch.need_id, lock=True)
-    batch = await get_batch(session, batch_id, lock=True)
+    batch, need = await lock_batch(session, batch_id)
     coordinator = user.role in ("coordinator", "admin") and covers(
         user, need.region, need.departement
     )
@@ -359,9 +360,7 @@ async def cancel(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
 
 async def adjust(session: AsyncSession, *, user: User, batch_id: int, quantity: int) -> Batch:
     """A coordinator changes an assignment's quantity, within what the need allows."""
-    batch = await get_batch(session, batch_id)
-    need = await get_need(session, batch.need_id, lock=True)
-    batch = await get_batch(session, batch_id, lock=True)
+    batch, need = await lock_batch(session, batch_id)
     require_coordinator_of(user, need.region, need.departement)
     _require_state(batch, "proposed", "claimed", action="adjust")
     if quantity < batch.made:

@@ -30,14 +30,13 @@ from hub.area_filter import area_condition, parse_area_param
 from hub.auth.models import User
 from hub.auth.service import require_role
 from hub.batches.models import Batch
-from hub.batches.service import deliver_row, get_batch, pick_up_row
+from hub.batches.service import deliver_row, lock_batch, pick_up_row
 from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, HubError, Invalid, NotFound
 from hub.events import service as events
 from hub.geo.areas import locate
 from hub.geodesy import haversine_km
 from hub.needs.models import Need
-from hub.needs.service import get_need
 from hub.routes.models import Route, RouteStop
 from hub.routes.schemas import RouteIn, RouteOut, StopOut
 from hub.sites.models import Site
@@ -389,9 +388,7 @@ async def stop_done(
         raise NotFound(f"Route {route.id} has no stop {seq}.")
     if stop.done_at is not None:
         raise Conflict(f"Stop {seq} was already done with {stop.done_quantity} units.")
-    batch = await get_batch(session, stop.batch_id)
-    need = await get_need(session, batch.need_id, lock=True)
-    batch = await get_batch(session, stop.batch_id, lock=True)
+    batch, need = await lock_batch(session, stop.batch_id)
     extra = {"route_id": route.id, "seq": seq}
     finished = [stop]
     if stop.kind == "pickup":
