@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub.auth.models import User
-from hub.geo.areas import Area, parse_area, region_of_departement
+from hub.geo.areas import Area, parse_area
 
 
 def sees_details(user: User | None, area: Area) -> bool:
@@ -18,12 +18,4 @@ def sees_details(user: User | None, area: Area) -> bool:
         return True
     if user.role != "coordinator" or user.area is None:
         return False
-    mine = parse_area(user.area)
-    if mine.kind == "FR":
-        return True
-    if area.kind == "FR" or area.code is None:
-        return False
-    if mine.kind == "region":
-        region = area.code if area.kind == "region" else region_of_departement(area.code)
-        return region == mine.code
-    return area == mine
+    return parse_area(user.area).covers(area)

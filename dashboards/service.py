@@ -99,9 +99,7 @@ async def map_view(session: AsyncSession, area: Area, *, detailed: bool) -> MapV
     """Return the map of an area: demand per département and hospitals and labs as points."""
     projection = map_projection()
     sites = await session.scalars(
-        select(Site)
-        .where(area_condition(area, Site.region, Site.departement))
-        .order_by(Site.id)
+        select(Site).where(area_condition(area, Site.region, Site.departement)).order_by(Site.id)
     )
     points = []
     for site in sites:

@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, true
 from hub.auth.models import User
 from hub.auth.service import require_role
 from hub.errors import Forbidden, Invalid
-from hub.geo.areas import Area, parse_area, region_of_departement
+from hub.geo.areas import Area, parse_area
 
 
 def parse_area_param(text: str | None) -> Area | None:
@@ -35,13 +35,6 @@ def coordinator_area(user: User, requested: str | None) -> Area:
     own = parse_area_param(user.area) if user.role == "coordinator" else None
     wanted = parse_area_param(requested) if requested else own
     wanted = wanted or parse_area("FR")
-    if own is None or own.kind == "FR" or str(own) == str(wanted):
-        return wanted
-    inside = (
-        own.kind == "region"
-        and wanted.kind == "departement"
-        and region_of_departement(wanted.code or "") == own.code
-    )
-    if not inside:
+    if own is not None and not own.covers(wanted):
         raise Forbidden(f"You coordinate {own}; {wanted} is outside your area.")
     return wanted

@@ -347,9 +347,7 @@ async def cancel_batch_row(
 async def cancel(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
     """Cancel a batch: its lab withdraws, or a coordinator of the area cancels it."""
     batch, need = await lock_batch(session, batch_id)
-    coordinator = user.role in ("coordinator", "admin") and covers(
-        user, need.region, need.departement
-    )
+    coordinator = covers(user, need.region, need.departement)
     if not coordinator and not await is_member(session, user, batch.lab_id):
         raise Forbidden(f"Only the lab or a coordinator of the area can cancel {batch.code}.")
     await cancel_batch_row(

@@ -73,6 +73,17 @@ class Area:
             return codes.region == self.code
         return codes.departement == self.code
 
+    def covers(self, other: Area) -> bool:
+        """Return whether every place of ``other`` lies in this area."""
+        if self.kind == "FR":
+            return True
+        if other.kind == "FR" or other.code is None:
+            return False
+        if self.kind == "region":
+            region = other.code if other.kind == "region" else region_of_departement(other.code)
+            return region == self.code
+        return other.kind == "departement" and other.code == self.code
+
     def __str__(self) -> str:
         """Return the canonical string: ``FR``, ``region:84`` or ``departement:38``."""
         return "FR" if self.kind == "FR" else f"{self.kind}:{self.code}"

@@ -157,9 +157,7 @@ async def cancel_need(session: AsyncSession, *, user: User, need_id: int) -> Nee
     need = await get_need(session, need_id, lock=True)
     hospital = await get_site(session, need.hospital_id, "hospital")
     staff = await is_member(session, user, hospital.id)
-    coordinator = user.role in ("coordinator", "admin") and covers(
-        user, need.region, need.departement
-    )
+    coordinator = covers(user, need.region, need.departement)
     if not (staff or coordinator):
         raise Forbidden(f"Only staff of {hospital.name} or a coordinator can cancel this need.")
     if need.status in ("cancelled", "delivered"):

@@ -133,7 +133,7 @@ async def can_see_contact(session: AsyncSession, user: User | None, site: Site) 
     """Contacts are for coordinators of the area, members, and labs or drivers working for it."""
     if user is None:
         return False
-    if user.role in ("admin", "coordinator") and covers(user, site.region, site.departement):
+    if covers(user, site.region, site.departement):
         return True
     if await is_member(session, user, site.id):
         return True

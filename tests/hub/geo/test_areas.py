@@ -186,3 +186,19 @@ def test_projection_orients_north_up_and_east_right() -> None:
     brest = areas.project(-4.4861, 48.3904)
     assert lille[1] < marseille[1]
     assert brest[0] < lille[0]
+
+
+@pytest.mark.parametrize(
+    ("outer", "inner", "expected"),
+    [
+        ("FR", "departement:29", True),
+        ("region:53", "departement:29", True),
+        ("region:53", "departement:38", False),
+        ("region:53", "region:53", True),
+        ("region:53", "FR", False),
+        ("departement:38", "region:84", False),
+        ("departement:38", "departement:38", True),
+    ],
+)
+def test_area_covers(outer: str, inner: str, expected: bool) -> None:
+    assert parse_area(outer).covers(parse_area(inner)) is expected
