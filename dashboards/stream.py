@@ -70,8 +70,6 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
 async def _opening(websocket: WebSocket, area: Area, since: int | None, sub: Subscriber) -> None:
     """Send the snapshot, or the replay from ``since``; set ``sub.sent`` to what they cover."""
     settings = websocket.app.state.settings
-    region = area.code if area.kind == "region" else None
-    departement = area.code if area.kind == "departement" else None
     replay: list[str] = []
     snapshot: str | None = None
     # One read transaction: the event id and what we send agree.
@@ -82,8 +80,7 @@ async def _opening(websocket: WebSocket, area: Area, since: int | None, sub: Sub
                 session,
                 since=since,
                 limit=settings.live_replay_limit,
-                region=region,
-                departement=departement,
+                area=area,
             )
             names = await load_names(session, rows) if sub.detailed and rows else {}
             for row in rows:

@@ -46,12 +46,7 @@ async def list_events(
     area: str | None = None,
 ) -> EventPage:
     """Return events with id greater than ``since``, oldest first."""
-    parsed = parse_area_param(area)
-    region = parsed.code if parsed and parsed.kind == "region" else None
-    departement = parsed.code if parsed and parsed.kind == "departement" else None
-    rows = await service.list_events(
-        session, since=since, limit=limit, region=region, departement=departement
-    )
+    rows = await service.list_events(session, since=since, limit=limit, area=parse_area_param(area))
     # The full log (tracking codes, who did what) is the coordinators' audit trail.
     full = user.role in ("coordinator", "admin")
     items = [

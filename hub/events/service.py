@@ -5,7 +5,9 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.area_filter import area_condition
 from hub.events.models import Event
+from hub.geo.areas import Area
 from hub.stats.totals import Totals
 
 # Any constant works: it names the one advisory lock that orders event appends.
@@ -61,15 +63,15 @@ async def list_events(
     *,
     since: int = 0,
     limit: int = 100,
-    region: str | None = None,
-    departement: str | None = None,
+    area: Area | None = None,
 ) -> list[Event]:
     """Return events with id greater than ``since``, oldest first, optionally in one area."""
-    query = select(Event).where(Event.id > since).order_by(Event.id).limit(limit)
-    if region is not None:
-        query = query.where(Event.region == region)
-    if departement is not None:
-        query = query.where(Event.departement == departement)
+    query = (
+        select(Event)
+        .where(Event.id > since, area_condition(area, Event.region, Event.departement))
+        .order_by(Event.id)
+        .limit(limit)
+    )
     return list((await session.scalars(query)).all())
 
 
