@@ -26,6 +26,7 @@ from hub.exports.routes import router as exports_router
 from hub.matching_runs.routes import router as matching_router
 from hub.needs.routes import router as needs_router
 from hub.offers.routes import router as offers_router
+from hub.pages.routes import pages as app_pages
 from hub.ratelimit import RateLimiter
 from hub.routes.routes import pages as driver_pages
 from hub.routes.routes import router as routes_router
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router())
     app.include_router(driver_pages)
+    app.include_router(app_pages)
     include_dashboards(app)
 
     @app.get("/healthz", tags=["operations"])

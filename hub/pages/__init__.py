@@ -1,0 +1,1 @@
+"""The web app for hospital staff and makers: one static page that talks to the API."""

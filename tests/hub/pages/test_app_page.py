@@ -1,0 +1,200 @@
+"""The hospital staff and makers' page in a real phone-sized browser against a real ``hub serve``.
+
+A hospital user signs up, creates a hospital and posts a need; a maker signs up, creates a lab,
+claims part of the need, reports progress, marks it ready and prints its label; the hospital user
+confirms receipt. Fails on any console error. Skips cleanly where Debian's chromium is missing.
+"""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+from serverproc import HubProcess
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+CHROMIUM = shutil.which("chromium")
+PASSWORD = "correct horse battery"
+GRENOBLE = (45.1885, 5.7245)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[HubProcess]:
+    """A hub on a fresh SQLite file."""
+    hub = HubProcess(
+        f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}",
+        tmp_path,
+        HUB_AUTH_RATE_PER_MINUTE="10000",
+    )
+    hub.start()
+    yield hub
+    hub.stop()
+
+
+def _sign_up(page: "Page", role: str, name: str, email: str) -> None:
+    """Fill in and send the sign-up form."""
+    page.select_option("#signup-role", role)
+    page.fill("#signup-name", name)
+    page.fill("#signup-email", email)
+    page.fill("#signup-password", PASSWORD)
+    page.click("#signup-form button[type=submit]")
+
+
+def _counter(card: "Locator", key: str) -> int:
+    """The number a need card shows for one progress counter."""
+    return int(card.locator(f"[data-counter={key}] b").inner_text())
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_hospital_and_maker_journeys_on_a_phone(server: HubProcess) -> None:
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            geolocation={"latitude": GRENOBLE[0], "longitude": GRENOBLE[1]},
+            permissions=["geolocation"],
+            locale="fr-FR",
+        )
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda m: (
+                errors.append(m.text)
+                if m.type == "error" and not m.text.endswith("401 (Unauthorized)")
+                else None
+            ),
+        )
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: d.accept())
+
+        # Hospital staff: sign up, create a hospital with the phone's position, post a need.
+        page.goto(f"{server.url}/app")
+        assert page.locator("html").get_attribute("lang") == "fr"
+        _sign_up(page, "hospital_staff", "Dr Soignante", "staff@example.org")
+        page.wait_for_selector("#staff:not([hidden])")
+        page.fill("#hospital-name", "CHU <Grenoble>")
+        page.select_option("#hospital-kind", "hospital")
+        page.fill("#hospital-address", "Boulevard de la Chantourne, La Tronche")
+        page.click("#hospital-form button.locate")
+        page.wait_for_function("document.getElementById('hospital-lat').value !== ''")
+        assert float(page.input_value("#hospital-lat")) == pytest.approx(GRENOBLE[0], abs=1e-4)
+        page.click("#hospital-form button[type=submit]")
+        page.wait_for_selector("#need-section:not([hidden])")
+        # The user-supplied name shows as text, not as markup.
+        assert "CHU <Grenoble>" in page.inner_text("#hospitals")
+
+        page.select_option("#need-design", "face-shield-prusa-rc3")
+        page.fill("#need-quantity", "30")
+        page.select_option("#need-priority", "critical")
+        page.dblclick("#need-submit")  # a double tap still makes one need
+        page.wait_for_selector("#needs .need")
+        page.wait_for_timeout(300)
+        assert page.locator("#needs .need").count() == 1
+        need = page.locator("#needs .need").first
+        assert "demandé" in need.locator(".badge").first.inner_text()
+        assert _counter(need, "remaining") == 30
+        # Phone-sized: nothing wider than the screen, and the buttons are thumb-sized.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.locator("#need-submit").bounding_box()["height"] >= 44
+
+        page.click("#signout")
+        page.wait_for_selector("#auth:not([hidden])")
+
+        # Maker: sign up, create a lab nearby by hand, claim 10, report progress, mark ready.
+        _sign_up(page, "maker", "Mme Maker", "maker@example.org")
+        page.wait_for_selector("#maker:not([hidden])")
+        page.fill("#lab-name", "Fablab & Co")
+        page.select_option("#lab-kind", "fablab")
+        page.fill("#lab-address", "2 rue du Test, Grenoble")
+        page.fill("#lab-equipment", "Prusa MK3, laser")
+        page.fill("#lab-lat", "45.1650")
+        page.fill("#lab-lon", "5.7100")
+        page.click("#lab-form button[type=submit]")
+        page.wait_for_selector("#nearby .need")
+        assert "CHU <Grenoble>" in page.inner_text("#nearby")
+
+        page.fill("#offer-rate", "40")
+        page.click("#offer-form button[type=submit]")
+        page.wait_for_selector("#offers li button")
+        assert "40" in page.inner_text("#offers")
+
+        page.fill("#nearby .claim-qty", "10")
+        page.click("#nearby .claim-form button[type=submit]")
+        page.wait_for_selector("#batches .batch .made-input")
+        batch = page.locator("#batches .batch").first
+        assert "pris en charge" in batch.locator(".badge").inner_text()
+        batch.locator(".made-input").fill("10")
+        batch.locator(".progress-form button[type=submit]").click()
+        page.wait_for_function(
+            "document.querySelector('#batches .batch .made').textContent.startsWith('10 /')"
+        )
+        page.locator("#batches .batch button.ready").click()
+        page.wait_for_selector("#batches .batch .st-ready")
+        code = page.locator("#batches .batch h3").inner_text().split()[1]
+
+        with page.expect_popup() as popup_info:
+            page.locator("#batches .batch button.label").click()
+        label = popup_info.value
+        label.wait_for_function("document.body && document.body.innerText.length > 0")
+        assert code in label.inner_text("body")
+        label.close()
+
+        page.click("#signout")
+        page.wait_for_selector("#auth:not([hidden])")
+
+        # Back as the hospital user: a wrong password says so in plain words, then sign in.
+        page.fill("#signin-email", "staff@example.org")
+        page.fill("#signin-password", "not the password")
+        page.click("#signin-form button[type=submit]")
+        page.wait_for_selector("#error:not(:empty)")
+        assert "Identifiants incorrects" in page.inner_text("#error")
+        assert page.locator("#error").is_visible()
+        page.fill("#signin-password", PASSWORD)
+        page.click("#signin-form button[type=submit]")
+        page.wait_for_selector("#needs .receipt-form")
+        form = page.locator("#needs .receipt-form").first
+        form.locator("input.accepted").fill("9")
+        form.locator("input.rejected").fill("1")
+        form.locator("input.reason").fill("visière fissurée")
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector("#needs .received")
+        assert "9" in page.inner_text("#needs .received")
+        assert "visière fissurée" in page.inner_text("#needs .received")
+
+        token = page.evaluate("localStorage.getItem('hub.app.token')")
+        with httpx.Client(base_url=server.url) as c:
+            needs = c.get("/api/v1/needs", headers={"Authorization": f"Bearer {token}"}).json()[
+                "items"
+            ]
+        assert len(needs) == 1
+        progress = needs[0]["progress"]
+        assert (progress["accepted"], progress["rejected"], progress["remaining"]) == (9, 1, 20)
+        need = page.locator("#needs .need").first
+        for key in ("claimed", "made", "ready", "picked_up", "delivered", "remaining"):
+            assert _counter(need, key) == progress[key], key
+        assert _counter(need, "remaining") == 20
+        assert _counter(need, "delivered") == 10
+
+        # English on the same session.
+        page.goto(f"{server.url}/app?lang=en")
+        page.wait_for_selector("#needs .received")
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert "received" in page.inner_text("#needs .batch .badge")
+        assert "Sign out" in page.inner_text("#signout")
+        browser.close()
+    assert errors == []
