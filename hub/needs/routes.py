@@ -57,6 +57,9 @@ async def list_(
     hospital_id: int | None = None,
     near: str | None = Query(None, description="lat,lon"),
     radius_km: Annotated[float | None, Query(gt=0, le=2000)] = None,
+    open_only: Annotated[
+        bool, Query(alias="open", description="Only needs with units left to claim.")
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> NeedList:
@@ -71,6 +74,7 @@ async def list_(
         radius_km=radius_km,
         limit=limit,
         offset=offset,
+        open_only=open_only,
     )
     items = await service.render_needs(session, rows)
     return NeedList(items=items, total=total, limit=limit, offset=offset)

@@ -260,8 +260,12 @@ async def list_needs(
     radius_km: float | None,
     limit: int,
     offset: int,
+    open_only: bool = False,
 ) -> tuple[list[tuple[Need, Site, float | None]], int]:
-    """Return a page of needs with their hospital (and distance when ``near`` is given)."""
+    """Return a page of needs with their hospital (and distance when ``near`` is given).
+
+    ``open_only`` keeps the needs with units no lab has taken yet: what a maker can claim.
+    """
     query: Select[tuple[Need, Site]] = (
         select(Need, Site)
         .join(Site, Site.id == Need.hospital_id)
@@ -273,6 +277,13 @@ async def list_needs(
         query = query.where(Need.design == design)
     if hospital_id is not None:
         query = query.where(Need.hospital_id == hospital_id)
+    if open_only:
+        held = (
+            select(func.coalesce(func.sum(Batch.quantity), 0))
+            .where(Batch.need_id == Need.id, Batch.state.not_in(INACTIVE_BATCH_STATES))
+            .scalar_subquery()
+        )
+        query = query.where(Need.status != "cancelled", Need.quantity > held)
     if near is None:
         total = await session.scalar(select(func.count()).select_from(query.subquery()))
         rows = await session.execute(

@@ -220,3 +220,23 @@ async def test_cancel_need_cancels_open_batches(hub, client: httpx.AsyncClient) 
         headers=maker.headers,
     )
     assert claim.status_code == 409
+
+
+async def test_open_filter_keeps_needs_with_units_left(hub, client: httpx.AsyncClient) -> None:
+    staff = await hub.account("hospital_staff")
+    hospital = await hub.site(staff, "hospitals")
+    maker = await hub.account("maker")
+    lab = await hub.site(maker, "labs")
+    partly = await hub.need(staff, hospital["id"], quantity=50)
+    fully = await hub.need(staff, hospital["id"], quantity=20)
+    for need, quantity in ((partly, 30), (fully, 20)):
+        r = await client.post(
+            f"/api/v1/needs/{need['id']}/claims",
+            json={"lab_id": lab["id"], "quantity": quantity},
+            headers=maker.headers,
+        )
+        assert r.status_code == 201
+    found = await client.get("/api/v1/needs?open=true", headers=maker.headers)
+    assert [(n["id"], n["progress"]["remaining"]) for n in found.json()["items"]] == [
+        (partly["id"], 20)
+    ]

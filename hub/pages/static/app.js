@@ -505,7 +505,7 @@ $("offer-lab").addEventListener("change", () => act(null, loadOffers));
 async function loadNearby() {
   const lab = state.labs.find((s) => String(s.id) === $("nearby-lab").value) || state.labs[0];
   const needs = (await getJson(
-    `/needs?near=${lab.lat},${lab.lon}&radius_km=50&status=requested&limit=100`)).items;
+    `/needs?near=${lab.lat},${lab.lon}&radius_km=50&open=true&limit=100`)).items;
   $("nearby").replaceChildren(...(needs.length ? needs.map((n) => nearbyCard(n, lab))
     : [h("p", { class: "muted" }, T.noNearby)]));
 }
