@@ -127,7 +127,8 @@ def demo(
         )
         console.print(
             Panel(
-                f"Dashboard  {base}/dashboard\nDriver     {base}/driver\nAPI docs   {base}/docs"
+                f"Hospitals and makers  {base}/app\nDashboard            {base}/dashboard\n"
+                f"Driver               {base}/driver\nAPI docs             {base}/docs"
                 f"\n\nAccounts (password [bold]{demo_seed.PASSWORD}[/bold]):\n{accounts}",
                 title="The hub is running",
             )
