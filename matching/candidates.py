@@ -52,6 +52,35 @@ def initial_candidates(prob: DesignProblem, k_need: int, k_offer: int) -> BoolAr
     return keep
 
 
+def nearest_first(prob: DesignProblem) -> IntArray:
+    """Greedy flow per pair: needs by priority then due day, each taking from its nearest labs.
+
+    A lab's slack at level k is what it has made by ``days[k]`` minus what it has promised to
+    deadlines up to ``days[k]``; serving a need at level k uses slack at every level >= k.
+    The priority is the penalty (proportional to the weight); ties go by due day, then by the
+    need's position in the caller's list.
+    """
+    n_pairs = len(prob.pair_need)
+    flow = np.zeros(n_pairs, dtype=np.int64)
+    if n_pairs == 0:
+        return flow
+    slack = np.cumsum(prob.production, axis=1)
+    bounds = np.searchsorted(prob.pair_need, np.arange(len(prob.quantity) + 1))
+    order = np.lexsort((prob.need_index, prob.days[prob.level], -prob.penalty))
+    for i in order.tolist():
+        lo, hi = int(bounds[i]), int(bounds[i + 1])
+        if lo == hi:
+            continue
+        k = int(prob.level[i])
+        labs = prob.pair_offer[lo:hi]  # nearest first: pairs are sorted by need then km
+        available = slack[labs, k:].min(axis=1)
+        taken_before = np.cumsum(available) - available
+        take = np.clip(int(prob.quantity[i]) - taken_before, 0, available)
+        flow[lo:hi] = take
+        slack[labs, k:] -= take[:, None]
+    return flow
+
+
 def solve_on(prob: DesignProblem, mask: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
     """Solve with the pairs in ``mask`` as candidate arcs.
 
@@ -100,7 +129,8 @@ def solve_pruned(
     k_offer: int = 4,
     add_per_need: int = 1000,
     margin_m: int = 10_000,
-    widen_unmet: bool = True,
+    widen_unmet: bool = False,
+    seed_greedy: bool = True,
 ) -> tuple[IntArray, PruneStats]:
     """Flow per pair of the exact optimum, found on a pruned network grown by pricing.
 
@@ -121,12 +151,21 @@ def solve_pruned(
     widen_unmet
         After the first round, every need left short gets all its pairs: a capacity-bound
         need's potential is its penalty, so nearly every lab in reach would price in anyway,
-        over many rounds.
+        over many rounds. Off by default since the greedy seed: with it, the national
+        benchmark's largest designs take the same number of rounds on half the arcs without
+        widening (face-shield-prusa-rc3: 76 k arcs instead of 137 k, 5.8 s instead of 7.8 s).
+    seed_greedy
+        The first round's candidates also include every pair the nearest-first greedy
+        (``nearest_first``) uses: the first restricted optimum is then at least as good as
+        the greedy one, instead of leaving the needs that the k nearest labs cannot cover
+        short, and fewer needs sit at their penalty when pricing starts.
     """
     n_pairs = len(prob.pair_need)
     if len(prob.quantity) == 0 or n_pairs == 0:
         return np.zeros(n_pairs, dtype=np.int64), PruneStats(0, 0, n_pairs)
     mask = initial_candidates(prob, k_need, k_offer)
+    if seed_greedy:
+        mask |= nearest_first(prob) > 0
     pair_level = prob.level[prob.pair_need]
     rounds = 0
     while True:
