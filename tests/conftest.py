@@ -6,7 +6,7 @@ Without that variable the PostgreSQL half skips, unless ``HUB_REQUIRE_POSTGRES=1
 """
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,6 +178,19 @@ class Hub:
         r = await self.client.post("/api/v1/needs", json=body, headers=staff.headers)
         assert r.status_code == 201, r.text
         return dict(r.json())
+
+
+@pytest.fixture
+def sqlite_server(tmp_path: Any) -> Iterator[Any]:
+    """A real ``hub serve`` on a fresh SQLite file (for the browser tests)."""
+    from serverproc import HubProcess
+
+    server = HubProcess(
+        f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}", tmp_path, HUB_AUTH_RATE_PER_MINUTE="10000"
+    )
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Start and stop real ``hub serve`` processes for tests that need a real server."""
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -9,6 +10,10 @@ import time
 from pathlib import Path
 
 import httpx
+
+# Debian's chromium, and the flags that let it run headless here without phoning home.
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 # The console script installed next to this interpreter: what a user runs.
 _SCRIPT = Path(sys.executable).with_name("hub")

@@ -5,35 +5,18 @@ claims part of the need, reports progress, marks it ready and prints its label; 
 confirms receipt. Fails on any console error. Skips cleanly where Debian's chromium is missing.
 """
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from serverproc import HubProcess
+from serverproc import CHROMIUM, CHROMIUM_ARGS, HubProcess
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = shutil.which("chromium")
 PASSWORD = "correct horse battery"
 GRENOBLE = (45.1885, 5.7245)
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[HubProcess]:
-    """A hub on a fresh SQLite file."""
-    hub = HubProcess(
-        f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}",
-        tmp_path,
-        HUB_AUTH_RATE_PER_MINUTE="10000",
-    )
-    hub.start()
-    yield hub
-    hub.stop()
 
 
 def _sign_up(page: "Page", role: str, name: str, email: str) -> None:
@@ -51,14 +34,14 @@ def _counter(card: "Locator", key: str) -> int:
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-def test_hospital_and_maker_journeys_on_a_phone(server: HubProcess) -> None:
+def test_hospital_and_maker_journeys_on_a_phone(sqlite_server: HubProcess) -> None:
     from playwright.sync_api import sync_playwright
 
     errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            args=CHROMIUM_ARGS,
         )
         context = browser.new_context(
             viewport={"width": 390, "height": 844},
@@ -83,7 +66,7 @@ def test_hospital_and_maker_journeys_on_a_phone(server: HubProcess) -> None:
         page.on("dialog", lambda d: d.accept())
 
         # Hospital staff: sign up, create a hospital with the phone's position, post a need.
-        page.goto(f"{server.url}/app")
+        page.goto(f"{sqlite_server.url}/app")
         assert page.locator("html").get_attribute("lang") == "fr"
         _sign_up(page, "hospital_staff", "Dr Soignante", "staff@example.org")
         page.wait_for_selector("#staff:not([hidden])")
@@ -177,7 +160,7 @@ def test_hospital_and_maker_journeys_on_a_phone(server: HubProcess) -> None:
         assert "visière fissurée" in page.inner_text("#needs .received")
 
         token = page.evaluate("localStorage.getItem('hub.app.token')")
-        with httpx.Client(base_url=server.url) as c:
+        with httpx.Client(base_url=sqlite_server.url) as c:
             needs = c.get("/api/v1/needs", headers={"Authorization": f"Bearer {token}"}).json()[
                 "items"
             ]
@@ -191,7 +174,7 @@ def test_hospital_and_maker_journeys_on_a_phone(server: HubProcess) -> None:
         assert _counter(need, "delivered") == 10
 
         # English on the same session.
-        page.goto(f"{server.url}/app?lang=en")
+        page.goto(f"{sqlite_server.url}/app?lang=en")
         page.wait_for_selector("#needs .received")
         assert page.locator("html").get_attribute("lang") == "en"
         assert "received" in page.inner_text("#needs .batch .badge")

@@ -4,35 +4,18 @@ Signs in, uses the (mocked) position, plans a route, marks a stop done, switches
 and fails on any console error. Skips cleanly where Debian's chromium is not installed.
 """
 
-import shutil
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from serverproc import HubProcess
+from serverproc import CHROMIUM, CHROMIUM_ARGS, HubProcess
 
 from hub.timeutil import PARIS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = shutil.which("chromium")
 PASSWORD = "correct horse battery"
 GRENOBLE = (45.1885, 5.7245)
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[HubProcess]:
-    """A hub on a fresh SQLite file."""
-    hub = HubProcess(
-        f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}",
-        tmp_path,
-        HUB_AUTH_RATE_PER_MINUTE="10000",
-    )
-    hub.start()
-    yield hub
-    hub.stop()
 
 
 def _account(c: httpx.Client, role: str) -> dict[str, str]:
@@ -97,17 +80,17 @@ def _scenario(base_url: str) -> dict[str, Any]:
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-def test_driver_plans_and_marks_a_stop_done_on_a_phone(server: HubProcess) -> None:
+def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess) -> None:
     if datetime.now(PARIS).hour >= 23:
         pytest.skip("sites close at 23:59: too close to midnight to plan a route")
     from playwright.sync_api import sync_playwright
 
-    world = _scenario(server.url)
+    world = _scenario(sqlite_server.url)
     errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            args=CHROMIUM_ARGS,
         )
         context = browser.new_context(
             viewport={"width": 390, "height": 844},
@@ -122,7 +105,7 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(server: HubProcess) -> No
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
 
-        page.goto(f"{server.url}/driver")
+        page.goto(f"{sqlite_server.url}/driver")
         assert page.locator("html").get_attribute("lang") == "fr"
         page.fill("#email", world["driver"]["email"])
         page.fill("#password", PASSWORD)
@@ -155,7 +138,7 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(server: HubProcess) -> No
         page.wait_for_selector(".stop.is-done")
         assert "20" in page.locator(".stop.is-done").inner_text()
 
-        with httpx.Client(base_url=server.url) as c:
+        with httpx.Client(base_url=sqlite_server.url) as c:
             batch = c.get(
                 f"/api/v1/batches/{world['batch_id']}",
                 headers={"Authorization": world["driver"]["Authorization"]},
@@ -163,7 +146,7 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(server: HubProcess) -> No
         assert (batch["state"], batch["picked_up"]) == ("picked_up", 20)
 
         # English, same session: the active route comes back after a reload.
-        page.goto(f"{server.url}/driver?lang=en")
+        page.goto(f"{sqlite_server.url}/driver?lang=en")
         page.wait_for_selector("#route:not([hidden])")
         assert page.locator("html").get_attribute("lang") == "en"
         assert "Give the route back" in page.inner_text("#release")
