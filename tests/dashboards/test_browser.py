@@ -4,17 +4,15 @@ The hub runs as a real ``hub serve`` process on SQLite; the page must show a cha
 through the API without reloading, and log no console error.
 """
 
-import shutil
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from serverproc import CHROMIUM, CHROMIUM_ARGS
 from tests_support import GRENOBLE
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture
@@ -26,7 +24,7 @@ async def page(hub_process: Any, tmp_path: Any) -> Any:
 
     base = hub_process(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}")
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         tab = await browser.new_page()
         yield tab, f"http://{base}"
         await browser.close()
