@@ -503,8 +503,9 @@ async def route_out(session: AsyncSession, route: Route) -> RouteOut:
                 site_id=site.id,
                 site=site.name,
                 address=site.address,
-                contact_name=site.contact_name,
-                contact_phone=site.contact_phone,
+                # Contacts are for the trip: once the route is over, the driver loses them.
+                contact_name=site.contact_name if route.status == "active" else None,
+                contact_phone=site.contact_phone if route.status == "active" else None,
                 lat=site.lat,
                 lon=site.lon,
                 quantity=stop.quantity,
