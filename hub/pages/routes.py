@@ -1,4 +1,4 @@
-"""Serve the hospital staff and makers' page at ``/app`` (static files, no build step)."""
+"""Serve the front door and the hospital staff and makers' page at ``/app`` (no build step)."""
 
 from pathlib import Path
 
@@ -7,6 +7,12 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 pages = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).resolve().parent / "static"
+
+
+@pages.get("/", response_class=HTMLResponse)
+async def home() -> HTMLResponse:
+    """The front door: where each kind of user goes."""
+    return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
 
 
 @pages.get("/app", response_class=HTMLResponse)

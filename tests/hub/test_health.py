@@ -76,3 +76,11 @@ async def test_streamed_oversized_body_is_422(hub, client: httpx.AsyncClient) ->
     )
     assert r.status_code == 422
     assert "larger than" in r.json()["detail"]
+
+
+async def test_front_door_links_every_page(client: httpx.AsyncClient) -> None:
+    page = await client.get("/")
+    assert page.status_code == 200
+    for path in ("/app", "/driver", "/dashboard", "/docs"):
+        assert f'href="{path}"' in page.text
+        assert (await client.get(path)).status_code == 200
