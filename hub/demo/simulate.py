@@ -10,13 +10,15 @@ import logging
 import random
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.models import User
 from hub.batches import service as batches
 from hub.batches.models import Batch
-from hub.db import Database
+from hub.db import Database, utcnow
+from hub.events.models import Event
+from hub.events.service import last_event_id
 from hub.matching_runs.schemas import RunIn
 from hub.matching_runs.service import run_matching
 from hub.needs.models import Need
@@ -26,6 +28,8 @@ from hub.timeutil import today
 
 log = logging.getLogger("hub.demo")
 MOVABLE = ("proposed", "claimed", "ready", "picked_up", "delivered")
+# How many past days the demo's opening history is spread over.
+HISTORY_DAYS = 10
 
 
 async def _actor(db: Database, email: str) -> User:
@@ -102,13 +106,30 @@ async def warm_up(db: Database, *, seed: int = 2020) -> int:
     # How far each batch gets: (probability, steps), from "still a proposal" to "received".
     # One transaction: the history appears at once, and SQLite syncs to disk once.
     async with db.transaction() as session:
+        first_event = await last_event_id(session) + 1
         for batch_id in ids:
             steps = rng.choices([0, 1, 2, 3, 4, 5, 6], weights=[10, 20, 25, 15, 10, 10, 10])[0]
             for _ in range(steps):
                 if (await batches.get_batch(session, batch_id)).state not in MOVABLE:
                     break
                 await _move(session, rng, admin, batch_id, decline_share=0.05, stride=2.0)
+        await _spread_over_past_days(session, first_event, days=HISTORY_DAYS)
     return len(ids)
+
+
+async def _spread_over_past_days(session: AsyncSession, first_event: int, *, days: int) -> None:
+    """Date the warm-up's events over the past days, in order, so the daily chart has a past.
+
+    Demo data only: a real hub never rewrites its log.
+    """
+    ids = list((await session.scalars(select(Event.id).where(Event.id >= first_event))).all())
+    if not ids:
+        return
+    now = utcnow()
+    span = timedelta(days=days).total_seconds()
+    for k, event_id in enumerate(ids):
+        at = now - timedelta(seconds=span * (1 - k / len(ids)))
+        await session.execute(update(Event).where(Event.id == event_id).values(at=at))
 
 
 async def new_need(db: Database, rng: random.Random, admin: User) -> str:
