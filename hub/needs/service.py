@@ -306,11 +306,11 @@ async def list_needs(
     return found[offset : offset + limit], len(found)
 
 
-def need_out(
-    need: Need, hospital: Site, progress: Progress, allocated_units: int, distance: float | None
-) -> NeedOut:
+def need_out(need: Need, hospital: Site, progress: Progress, distance: float | None) -> NeedOut:
     """Render a need with its hospital and progress."""
-    progress.remaining = 0 if need.status == "cancelled" else need.quantity - allocated_units
+    # Proposed plus committed is everything not declined or cancelled: what is held.
+    held = progress.proposed + progress.claimed
+    progress.remaining = 0 if need.status == "cancelled" else need.quantity - held
     return NeedOut(
         id=need.id,
         hospital=HospitalRef(
@@ -338,12 +338,11 @@ def need_out(
 async def render_needs(
     session: AsyncSession, rows: list[tuple[Need, Site, float | None]]
 ) -> list[NeedOut]:
-    """Render several needs with their progress, in two queries."""
+    """Render several needs with their progress, in one query."""
     ids = [need.id for need, _, _ in rows]
     progress = await progress_of(session, ids)
-    held = await allocated_many(session, ids)
     return [
-        need_out(need, site, progress.get(need.id, Progress()), held.get(need.id, 0), distance)
+        need_out(need, site, progress.get(need.id, Progress()), distance)
         for need, site, distance in rows
     ]
 
