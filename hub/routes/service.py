@@ -270,16 +270,8 @@ async def _reserve(
             )
         )
     await session.flush()
-    codes = locate(data.start_lon, data.start_lat)
-    await events.append(
-        session,
-        kind="route.planned",
-        entity="route",
-        entity_id=route.id,
-        actor_id=user.id,
-        region=codes.region if codes else None,
-        departement=codes.departement if codes else None,
-        payload={"route_id": route.id, "batch_ids": ids, "distance_km": route.distance_km},
+    await _route_event(
+        session, route, user, "route.planned", batch_ids=ids, distance_km=route.distance_km
     )
     return route
 
@@ -427,6 +419,23 @@ async def stop_done(
     return route
 
 
+async def _route_event(
+    session: AsyncSession, route: Route, user: User, kind: str, **payload: object
+) -> None:
+    """Log a route change in the area of its start point (it changes no totals)."""
+    codes = locate(route.start_lon, route.start_lat)
+    await events.append(
+        session,
+        kind=kind,
+        entity="route",
+        entity_id=route.id,
+        actor_id=user.id,
+        region=codes.region if codes else None,
+        departement=codes.departement if codes else None,
+        payload={"route_id": route.id, **payload},
+    )
+
+
 async def release(session: AsyncSession, *, user: User, route_id: int) -> Route:
     """Give a route back: its undone stops are freed for other drivers."""
     route = await _own_route(session, user, route_id, lock=True)
@@ -439,17 +448,7 @@ async def release(session: AsyncSession, *, user: User, route_id: int) -> Route:
             freed.append(s.batch_id)
     route.status, route.finished_at = "released", utcnow()
     await session.flush()
-    codes = locate(route.start_lon, route.start_lat)
-    await events.append(
-        session,
-        kind="route.released",
-        entity="route",
-        entity_id=route.id,
-        actor_id=user.id,
-        region=codes.region if codes else None,
-        departement=codes.departement if codes else None,
-        payload={"route_id": route.id, "batch_ids": sorted(set(freed))},
-    )
+    await _route_event(session, route, user, "route.released", batch_ids=sorted(set(freed)))
     return route
 
 
