@@ -2,17 +2,17 @@
 
 Usage::
 
-    python benchmarks/matching.py [--needs 9000] [--offers 7000] [--seed 0]
+    python benchmarks/matching.py [--needs 9000] [--offers 7000] [--seed 0] [--radius 200]
 
 For the default and the capacity-scarce scenario (``hub.demo.scenario``, real French
 geography), each solver runs in its own subprocess, which regenerates the same scenario: the
-wall time covers ``match``/``match_unpruned``/``greedy`` only, and the peak memory is the
-subprocess's peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, scenario and imports
-included); "wrk MB" is the peak RSS of the largest worker process of ``match``'s pool (one
-per core, over designs), so at most that many times it comes on top. Ratios are taken
-against the unpruned exact optimum measured in the same run, by ``match_unpruned``, which
-solves the designs one after another in one process; ``noprune`` is
-``match(..., prune=False)``, the same formulation with ``match``'s process pool.
+wall time covers the solver call only, and the peak memory is the subprocess's peak RSS
+(``resource.getrusage(RUSAGE_SELF).ru_maxrss``, scenario and imports included); "wrk MB" is
+the peak RSS of the largest worker process of ``match``'s pool (one per core, over designs),
+so at most that many times it comes on top. Ratios are taken against the unpruned exact
+optimum measured in the same run, by ``match_unpruned``, which solves the designs one after
+another in one process. ``match`` is the default call (``prune="auto"``); ``pruned`` is
+``match(..., prune=True)``, pricing on every design whatever its shape.
 """
 
 from __future__ import annotations
@@ -28,25 +28,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SOLVERS = ("match", "noprune", "match_unpruned", "greedy")
-#: ``noprune`` is ``match(..., prune=False)``: the unpruned formulation with ``match``'s
-#: process pool over designs, to separate what the pool buys from what pruning buys.
-#: ``match_unpruned`` (the reference of every ratio) solves the designs one after another.
+SOLVERS = ("match", "pruned", "match_unpruned", "greedy")
 
 
-def run_one(solver: str, needs: int, offers: int, seed: int, ratio: float) -> dict[str, float]:
+def run_one(
+    solver: str, needs: int, offers: int, seed: int, ratio: float, radius: float
+) -> dict[str, float]:
     """Run one solver in this process and return its figures."""
     import matching
     from hub.demo.scenario import national_scenario
 
     scenario = national_scenario(needs, offers, seed=seed, capacity_ratio=ratio)
     kwargs: dict[str, float | int | bool] = {
-        "max_distance_km": 200.0,
+        "max_distance_km": radius,
         "lead_days": 1,
         "horizon_days": 28,
     }
-    if solver == "noprune":
-        fn, kwargs["prune"] = matching.match, False
+    if solver == "pruned":
+        fn, kwargs["prune"] = matching.match, True
     else:
         fn = getattr(matching, solver)
     start = time.perf_counter()
@@ -66,11 +65,13 @@ def run_one(solver: str, needs: int, offers: int, seed: int, ratio: float) -> di
     }
 
 
-def measure(solver: str, needs: int, offers: int, seed: int, ratio: float) -> dict[str, float]:
+def measure(
+    solver: str, needs: int, offers: int, seed: int, ratio: float, radius: float
+) -> dict[str, float]:
     """Run ``solver`` in a fresh subprocess, so its peak RSS is its own."""
     out = subprocess.run(
         [sys.executable, __file__, "--child", solver, "--needs", str(needs), "--offers",
-         str(offers), "--seed", str(seed), "--ratio", str(ratio)],
+         str(offers), "--seed", str(seed), "--ratio", str(ratio), "--radius", str(radius)],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     figures: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -86,16 +87,20 @@ def main() -> None:
     parser.add_argument("--offers", type=int, default=7000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ratio", type=float, default=None, help="only this capacity ratio")
+    parser.add_argument("--radius", type=float, default=200.0, help="max_distance_km")
     parser.add_argument("--child", choices=SOLVERS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_one(args.child, args.needs, args.offers, args.seed, args.ratio)))
+        figures = run_one(args.child, args.needs, args.offers, args.seed, args.ratio, args.radius)
+        print(json.dumps(figures))
         return
     ratios = [args.ratio] if args.ratio else [DEFAULT_CAPACITY_RATIO, SCARCE_CAPACITY_RATIO]
     print(f"national instance: {args.needs} needs x {args.offers} offers, seed {args.seed}, "
-          "radius 200 km, lead 1 day, horizon 28 days")  # fmt: skip
-    print("match, noprune (= match(prune=False)): designs in a process pool, one worker per "
-          "core; match_unpruned (reference): designs one after another, one process")  # fmt: skip
+          f"radius {args.radius:g} km, lead 1 day, horizon 28 days")  # fmt: skip
+    print(
+        "match (prune='auto'), pruned (prune=True): designs in a process pool, one worker per core;"
+    )
+    print("match_unpruned (reference): designs one after another, one process")
     header = (
         f"{'capacity/demand':>15} {'solver':>15} {'time s':>8} {'time/unpr':>9} {'peak MB':>8} "
         f"{'wrk MB':>7} {'unit-km':>13} {'ukm/unpr':>9} {'w.served':>11} {'served/unpr':>11}"
@@ -103,7 +108,9 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for ratio in ratios:
-        figures = {s: measure(s, args.needs, args.offers, args.seed, ratio) for s in SOLVERS}
+        figures = {
+            s: measure(s, args.needs, args.offers, args.seed, ratio, args.radius) for s in SOLVERS
+        }
         ref = figures["match_unpruned"]
         for s in SOLVERS:
             f = figures[s]

@@ -7,7 +7,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -162,9 +162,32 @@ def assemble(
 PARALLEL_MIN_PAIRS: Final[int] = 200_000
 
 
+#: Pruning with pricing beats solving every pair at once only when the pairs far outnumber the
+#: time-expanded network's nodes. OR-Tools cannot warm-start, so each pricing round is a cold
+#: solve whose time is driven by the (lab, deadline) nodes, which pruning barely reduces. On the
+#: national benchmark's largest design (see ``benchmarks/RESULTS-matching.md``) pruning took
+#: 1.3x as long at 15 pairs per node (radius 200 km) and 0.9x and 0.7x at 40 and 79 (400 and
+#: 1000 km).
+PRUNE_MIN_PAIRS_PER_NODE: Final[float] = 32.0
+
+
+def pairs_per_node(prob: DesignProblem) -> float:
+    """Pairs within the radius per node of the design's unpruned time-expanded network."""
+    present = np.zeros(prob.production.shape, dtype=np.bool_)
+    present[prob.pair_offer, prob.level[prob.pair_need]] = True
+    return len(prob.pair_need) / (1 + int(present.sum()) + len(prob.quantity))
+
+
 def solve_pruned_flow(prob: DesignProblem) -> IntArray:
     """Pair flows of ``solve_pruned``, a module-level function so worker processes can run it."""
     return solve_pruned(prob)[0]
+
+
+def solve_auto(prob: DesignProblem) -> IntArray:
+    """Pair flows by pruning where it pays (``PRUNE_MIN_PAIRS_PER_NODE``), else unpruned."""
+    if pairs_per_node(prob) >= PRUNE_MIN_PAIRS_PER_NODE:
+        return solve_pruned_flow(prob)
+    return solve_unpruned(prob)
 
 
 def worker_count(problems: Sequence[DesignProblem]) -> int:
@@ -227,7 +250,7 @@ def match(
     lead_days: int = 1,
     horizon_days: int = 28,
     *,
-    prune: bool = True,
+    prune: bool | Literal["auto"] = "auto",
 ) -> MatchResult:
     """Assign offers' production to needs, exactly optimal for SPEC section 3's objective.
 
@@ -237,11 +260,11 @@ def match(
     ``t <= due_day_i - lead_days``; production happens on days
     ``first_day..min(last_day, horizon_days - 1)``, stock counting as made on day 0.
 
-    Each design is an independent time-expanded min-cost flow, solved by OR-Tools on a pruned
-    candidate set that pricing with node potentials grows until it provably contains the
-    optimum (see ``matching.candidates``). On large inputs the designs are solved in parallel,
-    one worker process per available core (started with ``spawn``, so calling ``match`` from
-    a thread is safe); small inputs stay in this process.
+    Each design is an independent time-expanded min-cost flow, solved by OR-Tools, either on
+    every pair within the radius or on a pruned candidate set that pricing with node potentials
+    grows until it provably contains the optimum (see ``matching.candidates``). On large inputs
+    the designs are solved in parallel, one worker process per available core (started with
+    ``spawn``, so calling ``match`` from a thread is safe); small inputs stay in this process.
 
     Parameters
     ----------
@@ -254,9 +277,10 @@ def match(
     horizon_days
         Production stops on day ``horizon_days - 1``.
     prune
-        Grow a pruned candidate set by pricing (the default), or give the solver every pair
-        within the radius at once. Both are exact; which is faster depends on the instance
-        (see ``benchmarks/RESULTS-matching.md``).
+        ``True``: grow a pruned candidate set by pricing; ``False``: give the solver every pair
+        within the radius at once; ``"auto"`` (the default): per design, prune only where the
+        pairs far outnumber the network's nodes (``PRUNE_MIN_PAIRS_PER_NODE``), the only case
+        where pruning was measured faster. All three are exact.
 
     Returns
     -------
@@ -276,7 +300,9 @@ def match(
     unit (1e8 m) dwarfs any distance (at most ``max_distance_km``), so rounding does not trade
     weighted units served for distance.
     """
-    solver = solve_pruned_flow if prune else solve_unpruned
+    if prune not in (True, False, "auto"):
+        raise ValueError(f"prune must be True, False or 'auto', got {prune!r}")
+    solver = solve_auto if prune == "auto" else solve_pruned_flow if prune else solve_unpruned
     return _run(needs, offers, max_distance_km, lead_days, horizon_days, solver, parallel=True)
 
 

@@ -200,13 +200,15 @@ SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[Heal
 
 
 @SETTINGS
-@given(instances())
+@given(instances(), st.sampled_from([True, False, "auto"]))
 def test_match_is_feasible_and_equals_the_lp_optimum(
-    inst: tuple[list[Need], list[Offer], float, int, int],
+    inst: tuple[list[Need], list[Offer], float, int, int], prune: bool | str
 ) -> None:
-    """match meets every constraint and reaches the LP's optimum (weighted served exactly)."""
+    """match meets every constraint and reaches the LP's optimum, whatever ``prune`` says."""
     needs, offers, radius, lead, horizon = inst
-    result = match(needs, offers, max_distance_km=radius, lead_days=lead, horizon_days=horizon)
+    result = match(
+        needs, offers, max_distance_km=radius, lead_days=lead, horizon_days=horizon, prune=prune
+    )
     check_feasible(result, needs, offers, radius, lead, horizon)
     lp_obj, lp_served = lp_optimum(needs, offers, radius, lead, horizon)
     assert result.weighted_served(needs) == pytest.approx(lp_served, abs=1e-6)

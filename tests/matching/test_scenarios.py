@@ -6,6 +6,7 @@ so distances are easy to reason about.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pytest
@@ -32,7 +33,14 @@ def offer(lab: object, km: float, rate: int, **kw: object) -> Offer:
     return Offer(lab, design, *at(km), units_per_day=rate, **kw)  # type: ignore[arg-type]
 
 
-SOLVERS = [match, match_unpruned]
+#: Every way of solving exactly: pruned with pricing, every pair at once, the automatic choice,
+#: and the sequential reference.
+SOLVERS = [
+    functools.partial(match, prune=True),
+    functools.partial(match, prune=False),
+    match,
+    match_unpruned,
+]
 
 
 @pytest.mark.parametrize("solve", SOLVERS)
