@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from matching.flow import build_network, lab_potentials, potentials, solve_network
+from matching.flow import Network, build_network, lab_potentials, potentials, solve_network
 from matching.problem import DesignProblem
 
 IntArray = NDArray[np.int64]
@@ -81,6 +81,19 @@ def nearest_first(prob: DesignProblem) -> IntArray:
     return flow
 
 
+def network_on(prob: DesignProblem, idx: IntArray) -> Network:
+    """The design's time-expanded network with the pairs ``idx`` as candidate arcs."""
+    return build_network(
+        prob.quantity,
+        prob.level,
+        prob.penalty,
+        prob.production,
+        prob.pair_need[idx],
+        prob.pair_offer[idx],
+        prob.pair_cost[idx],
+    )
+
+
 def solve_on(prob: DesignProblem, mask: BoolArray) -> tuple[IntArray, IntArray, IntArray]:
     """Solve with the pairs in ``mask`` as candidate arcs.
 
@@ -90,15 +103,7 @@ def solve_on(prob: DesignProblem, mask: BoolArray) -> tuple[IntArray, IntArray, 
         Flow per pair, potentials of every (offer, level) and of every need.
     """
     idx = np.flatnonzero(mask)
-    net = build_network(
-        prob.quantity,
-        prob.level,
-        prob.penalty,
-        prob.production,
-        prob.pair_need[idx],
-        prob.pair_offer[idx],
-        prob.pair_cost[idx],
-    )
+    net = network_on(prob, idx)
     flows = solve_network(net)
     pair_flow = np.zeros(len(mask), dtype=np.int64)
     pair_flow[idx] = flows[net.first_candidate_arc :]
@@ -110,16 +115,7 @@ def solve_unpruned(prob: DesignProblem) -> IntArray:
     """Flow per pair of the exact optimum over every pair within the radius."""
     if len(prob.quantity) == 0:
         return np.zeros(len(prob.pair_need), dtype=np.int64)
-    idx = np.arange(len(prob.pair_need))
-    net = build_network(
-        prob.quantity,
-        prob.level,
-        prob.penalty,
-        prob.production,
-        prob.pair_need[idx],
-        prob.pair_offer[idx],
-        prob.pair_cost[idx],
-    )
+    net = network_on(prob, np.arange(len(prob.pair_need)))
     return solve_network(net)[net.first_candidate_arc :]
 
 

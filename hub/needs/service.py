@@ -21,7 +21,7 @@ from hub.needs.models import IdempotencyKey, Need
 from hub.needs.schemas import HospitalRef, NeedIn, NeedOut, Progress
 from hub.sites.models import Site
 from hub.sites.service import get_site, is_member
-from hub.stats.totals import COMMITTED_STATES, need_contribution, subtract
+from hub.stats.totals import COMMITTED_STATES, Totals, need_contribution, subtract
 
 OPEN_BATCH_STATES = ("proposed", "claimed", "ready")
 INACTIVE_BATCH_STATES = ("declined", "cancelled")
@@ -91,17 +91,8 @@ async def create_need(
             # A concurrent retry with the same key committed first; the client retries once
             # more and gets that one.
             raise Conflict("A request with this Idempotency-Key is in progress; retry.") from exc
-    await events.append(
-        session,
-        kind="need.created",
-        entity="need",
-        entity_id=need.id,
-        actor_id=user.id,
-        region=need.region,
-        departement=need.departement,
-        payload=_payload(need),
-        totals_delta=need_contribution(need.design, need.quantity, need.status),
-    )
+    created = need_contribution(need.design, need.quantity, need.status)
+    await _log(session, need, user, "need.created", created)
     return need, True
 
 
@@ -116,6 +107,23 @@ async def _replayed(session: AsyncSession, user: User, key: str, data: NeedIn) -
             "This Idempotency-Key was already used for a different request; use a new key."
         )
     return await session.get(Need, row.need_id)
+
+
+async def _log(
+    session: AsyncSession, need: Need, user: User, kind: str, totals_delta: Totals
+) -> None:
+    """Append a need's event, with its public payload and what it changes in the totals."""
+    await events.append(
+        session,
+        kind=kind,
+        entity="need",
+        entity_id=need.id,
+        actor_id=user.id,
+        region=need.region,
+        departement=need.departement,
+        payload=_payload(need),
+        totals_delta=totals_delta,
+    )
 
 
 def _payload(need: Need) -> dict[str, object]:
@@ -175,17 +183,8 @@ async def cancel_need(session: AsyncSession, *, user: User, need_id: int) -> Nee
         await cancel_batch_row(session, batch=batch, need=need, actor=user, reason="need cancelled")
     before = need_contribution(need.design, need.quantity, need.status)
     need.status = "cancelled"
-    await events.append(
-        session,
-        kind="need.cancelled",
-        entity="need",
-        entity_id=need.id,
-        actor_id=user.id,
-        region=need.region,
-        departement=need.departement,
-        payload=_payload(need),
-        totals_delta=subtract(need_contribution(need.design, need.quantity, need.status), before),
-    )
+    after = need_contribution(need.design, need.quantity, need.status)
+    await _log(session, need, user, "need.cancelled", subtract(after, before))
     return need
 
 

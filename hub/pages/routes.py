@@ -32,6 +32,14 @@ async def app_script() -> FileResponse:
     )
 
 
+@pages.get("/app/dom.js")
+async def dom_script() -> FileResponse:
+    """The DOM helper the pages share (``/app`` and ``/driver``)."""
+    return FileResponse(
+        STATIC / "dom.js", media_type="text/javascript", headers={"Cache-Control": "no-cache"}
+    )
+
+
 @pages.get("/app/app.css")
 async def app_style() -> FileResponse:
     """The page's style sheet."""

@@ -136,21 +136,6 @@ const $ = (id) => document.getElementById(id);
 const t = (key) => (T[key] !== undefined ? T[key] : key);
 const state = { me: null, designs: [], hospitals: [], labs: [] };
 
-function h(tag, attrs, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children.flat()) {
-    if (c !== null && c !== undefined && c !== false) {
-      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-  }
-  return el;
-}
-
 function uuid4() {
   // crypto.randomUUID needs a secure context; getRandomValues works everywhere.
   const b = crypto.getRandomValues(new Uint8Array(16));
