@@ -36,7 +36,8 @@ class DesignProblem:
     days
         The distinct deadlines, ascending: the time-expanded network's levels.
     production
-        Shape (n_offers, n_levels): units made in ``(days[k-1], days[k]]``; stock in level 0.
+        Shape (n_offers, n_levels): units made in ``(days[k-1], days[k]]`` that no promise
+        needs (``Offer.free_by``); stock in level 0.
     pair_need, pair_offer, pair_km, pair_cost
         Every pair within the radius, sorted by need then distance; integer cost in metres.
     """
@@ -72,6 +73,15 @@ def made_by(offers: Sequence[Offer], days: IntArray, horizon_days: int) -> IntAr
     return np.where(days[None, :] >= 0, made, 0).astype(np.int64)
 
 
+def free_by(offers: Sequence[Offer], days: IntArray, horizon_days: int) -> IntArray:
+    """Cumulative units free for new work by each day: ``made_by`` less kept promises."""
+    cumulative = made_by(offers, days, horizon_days)
+    for row, offer in enumerate(offers):
+        if offer.promised:
+            cumulative[row] = [offer.free_by(int(day), horizon_days) for day in days]
+    return cumulative
+
+
 def build_problem(
     needs: Sequence[Need],
     need_index: Sequence[int],
@@ -88,7 +98,7 @@ def build_problem(
     kept = [n for n, ok in zip(needs, servable, strict=True) if ok]
     deadline, quantity = deadline[servable], quantity[servable]
     days, level = np.unique(deadline, return_inverse=True)
-    cumulative = made_by(offers, days, horizon_days)
+    cumulative = free_by(offers, days, horizon_days)
     production = np.diff(cumulative, axis=1, prepend=0) if len(offers) else cumulative
     penalty = np.array(
         [round(n.weight * UNMET_PENALTY_KM * METRES_PER_KM) for n in kept], dtype=np.int64

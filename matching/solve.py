@@ -87,9 +87,9 @@ def ready_days(
 ) -> IntArray:
     """Earliest day each positive-flow pair's units are made, each lab working deadline-first.
 
-    A lab makes its assignments in order of deadline; the units of an assignment are all made
-    once its cumulative production reaches the cumulative quantity up to that assignment.
-    The flow respects cumulative production at every deadline, hence ready <= deadline.
+    A lab makes its assignments and its promised work in order of deadline; the units of an
+    assignment are all made once its cumulative production reaches everything due before
+    them. The flow respects what is free at every deadline, hence ready <= deadline.
     """
     offer = prob.pair_offer[pair]
     order = np.lexsort(
@@ -102,6 +102,12 @@ def ready_days(
     before = np.repeat(np.r_[0, csum][starts], np.diff(np.r_[starts, len(order)]))
     cum[order] = csum - before
     src = [offers[k] for k in prob.offer_index[offer]]
+    # Promised work due by the same deadline is made first: it counts before these units.
+    deadline = prob.days[prob.level[prob.pair_need[pair]]]
+    cum += np.array(
+        [o.promised_by(int(d)) if o.promised else 0 for o, d in zip(src, deadline, strict=True)],
+        dtype=np.int64,
+    )
     stock = np.array([o.stock for o in src], dtype=np.int64)
     rate = np.array([o.units_per_day for o in src], dtype=np.int64)
     first = np.array([o.first_day for o in src], dtype=np.int64)

@@ -102,7 +102,9 @@ class Offer:
 
     The lab makes ``units_per_day`` units on each day t with
     ``first_day <= t <= last_day`` (and ``t <= horizon_days - 1``); ``stock`` counts as made
-    on day 0. A lab has at most one offer per design.
+    on day 0. A lab has at most one offer per design. ``promised`` is work the lab already owes
+    (earlier batches): new assignments only get what is left once every promise is made by its
+    day, the lab working deadline-first (see ``free_by``).
 
     Parameters
     ----------
@@ -120,6 +122,9 @@ class Offer:
         Last production day, at least ``first_day``; ``None`` means until the horizon.
     stock
         Units already made, at least 0.
+    promised
+        ``(day, units)`` pairs: units already promised, each to be made by the end of ``day``
+        (days and units at least 0). Stored sorted by day.
     """
 
     lab_id: Hashable
@@ -130,6 +135,7 @@ class Offer:
     first_day: int = 0
     last_day: int | None = None
     stock: int = 0
+    promised: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
         _check_hashable(self.lab_id, "offer lab_id")
@@ -155,6 +161,7 @@ class Offer:
         object.__setattr__(self, "first_day", first_day)
         object.__setattr__(self, "last_day", last_day)
         object.__setattr__(self, "stock", stock)
+        object.__setattr__(self, "promised", _check_promised(self.promised, who))
 
     def made_by(self, day: int, horizon_days: int) -> int:
         """Units made by the end of ``day`` (stock included), production stopping at the horizon."""
@@ -163,6 +170,43 @@ class Offer:
         last = horizon_days - 1 if self.last_day is None else min(self.last_day, horizon_days - 1)
         days = max(0, min(day, last) - self.first_day + 1)
         return self.stock + self.units_per_day * days
+
+    def promised_by(self, day: int) -> int:
+        """Units promised to be made by the end of ``day``."""
+        return sum(units for d, units in self.promised if d <= day)
+
+    def free_by(self, day: int, horizon_days: int) -> int:
+        """Units new work may take by the end of ``day``, every promise still kept.
+
+        Deadline-first is the best order for one lab, so the new and promised work together
+        fit exactly when, on every day t, what is due by t is made by t. Units taken by
+        ``day`` count towards every later t, hence the minimum over t >= ``day`` of made minus
+        promised; only ``day`` and the later promise days can hold that minimum, because
+        production never decreases. Never below 0 (promises the lab cannot keep leave it
+        nothing, they do not make it owe).
+        """
+        if day < 0:
+            return 0
+        points = [day, *(d for d, _ in self.promised if d > day)]
+        return max(0, min(self.made_by(t, horizon_days) - self.promised_by(t) for t in points))
+
+
+def _check_promised(promised: object, who: str) -> tuple[tuple[int, int], ...]:
+    """``promised`` as a sorted tuple of ``(day, units)`` integer pairs, or ``ValueError``."""
+    try:
+        pairs = [tuple(pair) for pair in promised]  # type: ignore[attr-defined]
+    except TypeError:
+        raise ValueError(f"{who}: promised must be (day, units) pairs, got {promised!r}") from None
+    out = []
+    for pair in pairs:
+        if len(pair) != 2:
+            raise ValueError(f"{who}: promised must be (day, units) pairs, got {pair!r}")
+        day = _as_int(pair[0], f"{who}: promised day")
+        units = _as_int(pair[1], f"{who}: promised units")
+        if day < 0 or units < 0:
+            raise ValueError(f"{who}: promised day and units must be at least 0, got {pair!r}")
+        out.append((day, units))
+    return tuple(sorted(out))
 
 
 @dataclass(frozen=True, slots=True)

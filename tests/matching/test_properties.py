@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Hashable
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -47,6 +48,11 @@ def made_by(o: Offer, day: int, horizon: int) -> int:
     return total
 
 
+def promised_by(o: Offer, day: int) -> int:
+    """Units an offer has promised to earlier work by the end of ``day``."""
+    return sum(units for d, units in o.promised if d <= day)
+
+
 def lp_optimum(
     needs: list[Need], offers: list[Offer], radius: float, lead: int, horizon: int
 ) -> tuple[float, float]:
@@ -68,9 +74,10 @@ def lp_optimum(
         a_eq[i, n_x + i] = 1
     b_eq = [n.quantity for n in needs]
     rows, b_ub = [], []
-    days = sorted({n.due_day - lead for n in needs if n.due_day - lead >= 0})
+    # Every day, not only deadlines: promised work due on any day must still be made by then.
+    last_day = max([n.due_day for n in needs] + [d for o in offers for d, _ in o.promised])
     for j, o in enumerate(offers):
-        for day in days:
+        for day in range(last_day + 1):
             row = [
                 k
                 for k, (i, jj, _) in enumerate(pairs)
@@ -78,7 +85,7 @@ def lp_optimum(
             ]
             if row:
                 rows.append(row)
-                b_ub.append(made_by(o, day, horizon))
+                b_ub.append(made_by(o, day, horizon) - promised_by(o, day))
     a_ub = lil_matrix((max(1, len(rows)), n_x + n_u))
     for r, row in enumerate(rows):
         for k in row:
@@ -144,21 +151,35 @@ def check_feasible(
     assert result.unit_km == pytest.approx(unit_km, rel=1e-9, abs=1e-9)
     for key, rows in by_offer.items():
         o = offer_by_key[key]
-        for day in range(0, max(horizon, max(r[1] for r in rows)) + 1):
-            # Units ready by `day` were made by `day`; units due by `day` too.
+        last_promise = max((d for d, _ in o.promised), default=0)
+        for day in range(0, max(horizon, last_promise, max(r[1] for r in rows)) + 1):
+            # Units ready by `day` were made by `day`, and so were units due by `day`, on top
+            # of the work promised by `day`.
             ready = sum(q for r, _, q in rows if r <= day)
             due = sum(q for _, dl, q in rows if dl <= day)
-            assert ready <= made_by(o, day, horizon), f"capacity by day {day} of {key}"
-            assert due <= made_by(o, day, horizon), f"deadline capacity by day {day} of {key}"
+            made, promised = made_by(o, day, horizon), promised_by(o, day)
+            assert ready + promised <= made, f"capacity by day {day} of {key}"
+            assert due + promised <= made, f"deadline capacity by day {day} of {key}"
 
 
 DESIGNS = ("face-shield-prusa-rc3", "ear-saver")
 
 
 @st.composite
+def keepable_promises(draw: st.DrawFn, offer: Offer, horizon: int) -> list[tuple[int, int]]:
+    """Up to two promises the offer can keep: what is due by each day is made by then."""
+    promised: list[tuple[int, int]] = []
+    for day in sorted(draw(st.lists(st.integers(0, 12), max_size=2, unique=True))):
+        room = made_by(offer, day, horizon) - sum(u for _, u in promised)
+        promised.append((day, draw(st.integers(0, max(0, room)))))
+    return promised
+
+
+@st.composite
 def instances(draw: st.DrawFn) -> tuple[list[Need], list[Offer], float, int, int]:
     """Small random instances in a box about 200 km wide, two designs."""
     coord = st.tuples(st.floats(2.0, 4.5), st.floats(46.5, 48.0))
+    horizon = draw(st.integers(1, 12))
     n_needs = draw(st.integers(1, 8))
     needs = []
     for i in range(n_needs):
@@ -180,20 +201,19 @@ def instances(draw: st.DrawFn) -> tuple[list[Need], list[Offer], float, int, int
         first = draw(st.integers(0, 6))
         last = draw(st.one_of(st.none(), st.integers(first, first + 6)))
         for design in draw(st.sets(st.sampled_from(DESIGNS), min_size=1)):
-            offers.append(
-                Offer(
-                    f"lab{j}",
-                    design,
-                    lon,
-                    lat,
-                    draw(st.integers(0, 8)),
-                    first,
-                    last,
-                    draw(st.integers(0, 15)),
-                )
+            offer = Offer(
+                f"lab{j}",
+                design,
+                lon,
+                lat,
+                draw(st.integers(0, 8)),
+                first,
+                last,
+                draw(st.integers(0, 15)),
             )
+            offers.append(replace(offer, promised=draw(keepable_promises(offer, horizon))))
     radius = draw(st.sampled_from([50.0, 120.0, 250.0]))
-    return needs, offers, radius, draw(st.integers(0, 2)), draw(st.integers(1, 12))
+    return needs, offers, radius, draw(st.integers(0, 2)), horizon
 
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

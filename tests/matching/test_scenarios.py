@@ -75,6 +75,31 @@ def test_split_across_labs_by_day_capacity(solve: object) -> None:
 
 
 @pytest.mark.parametrize("solve", SOLVERS)
+def test_promised_work_due_later_leaves_room_now(solve: object) -> None:
+    """Lab A (5 km) makes 4 a day and owes 8 units by day 5, of the 24 it makes by then.
+    Deadline-first, need 1 (at 0 km, 10 due day 2, so made by day 1: 8 made) gets all 8 of
+    them: the promise is still kept from days 2 to 5. Need 2 (at 10 km, 16 due day 6) gets
+    A's other 24 - 8 - 8 = 8 free units; lab B (50 km) makes the rest. A unit of A is worth
+    45 km to need 1 and 35 km to need 2, so no other split is as short."""
+    needs = [need(1, 0.0, 10, due=2), need(2, 10.0, 16, due=6)]
+    labs = [offer("A", 5.0, 4, promised=[(5, 8)]), offer("B", 50.0, 20)]
+    result = solve(needs, labs)  # type: ignore[operator]
+    got = {(a.need_id, a.lab_id): a.quantity for a in result.assignments}
+    assert got == {(1, "A"): 8, (1, "B"): 2, (2, "A"): 8, (2, "B"): 8}
+    assert result.unmet == {}
+
+
+@pytest.mark.parametrize("solve", SOLVERS)
+def test_promised_part_day_is_not_wasted(solve: object) -> None:
+    """A makes 4 a day and owes 3 by day 0: the day's fourth unit is free for a need due day 1
+    (made by day 0); rounding the promise up to whole days would have lost it."""
+    labs = [offer("A", 5.0, 4, promised=[(0, 3)])]
+    result = solve([need(1, 0.0, 5, due=1)], labs)  # type: ignore[operator]
+    assert [(a.lab_id, a.quantity, a.ready_by_day) for a in result.assignments] == [("A", 1, 0)]
+    assert result.unmet == {1: 4}
+
+
+@pytest.mark.parametrize("solve", SOLVERS)
 def test_lead_time_and_stock(solve: object) -> None:
     """Due day 1 with a lead of 1 day leaves only day 0: stock 4 plus one day of 3 = 7 units."""
     result = solve([need(1, 0.0, 10, due=1)], [offer("A", 1.0, 3, stock=4)])  # type: ignore[operator]

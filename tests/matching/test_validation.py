@@ -53,6 +53,11 @@ def test_bad_need(kw: dict[str, object], culprit: str) -> None:
         ({"first_day": -1}, "first_day"),
         ({"first_day": 4, "last_day": 2}, "last_day"),
         ({"lon": math.nan}, "lon"),
+        ({"promised": [(2, -1)]}, "promised"),
+        ({"promised": [(-1, 3)]}, "promised"),
+        ({"promised": [(2, 3, 4)]}, "promised"),
+        ({"promised": 5}, "promised"),
+        ({"promised": [("soon", 3)]}, "promised day"),
     ],
 )
 def test_bad_offer(kw: dict[str, object], culprit: str) -> None:
