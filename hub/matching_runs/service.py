@@ -6,7 +6,6 @@ remaining quantity under its row lock, so a claim made meanwhile is never double
 """
 
 import asyncio
-import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -43,12 +42,13 @@ class Inputs:
 
     needs: list[matching.Need]
     offers: list[matching.Offer]
-    # Promised work per (lab, design) the offers were netted of: checked again at store time.
+    # Units promised per (lab, design) when the inputs were read: checked again at store time.
     work: dict[tuple[int, str], int]
 
 
-async def load_inputs(session: AsyncSession, *, area: Area, today: date) -> Inputs:
-    """Open needs of verified hospitals in the area, and offers of verified labs, net of work."""
+async def load_inputs(session: AsyncSession, *, area: Area, today: date, lead_days: int) -> Inputs:
+    """Open needs of verified hospitals in the area, and offers of verified labs with the work
+    they already owe."""
     held = (
         select(Batch.need_id, func.sum(Batch.quantity).label("held"))
         .where(Batch.state.not_in(INACTIVE_BATCH_STATES))
@@ -72,23 +72,46 @@ async def load_inputs(session: AsyncSession, *, area: Area, today: date) -> Inpu
             lon=site.lon,
             lat=site.lat,
             quantity=need.quantity - int(taken),
-            # An overdue need is still wanted as soon as possible.
-            due_day=max(0, (need.needed_by - today).days),
+            due_day=_day(need.needed_by, today),
             priority=need.priority,
         )
         for need, site, taken in rows.all()
         if need.quantity - int(taken) > 0
     ]
-    work = await pending_work(session)
+    promised = await promised_work(session, today=today, lead_days=lead_days)
     offer_rows = await session.execute(
         select(Offer, Site).join(Site, Site.id == Offer.lab_id).where(Site.status == "verified")
     )
     offers = []
     for offer, lab in offer_rows.all():
-        converted = _net_offer(offer, lab, today, work.get((offer.lab_id, offer.design), 0))
+        converted = _to_matcher(offer, lab, today, promised.get((offer.lab_id, offer.design), []))
         if converted is not None:
             offers.append(converted)
+    work = {key: sum(units for _, units in days) for key, days in promised.items()}
     return Inputs(needs=needs, offers=offers, work=work)
+
+
+def _day(needed_by: date, today: date) -> int:
+    """A need's due day for the matcher; an overdue need is still wanted as soon as possible."""
+    return max(0, (needed_by - today).days)
+
+
+async def promised_work(
+    session: AsyncSession, *, today: date, lead_days: int
+) -> dict[tuple[int, str], list[tuple[int, int]]]:
+    """Per (lab, design), the units still to make for proposed or claimed batches, each with
+    the day it must be made by (its need's due day less the lead time, today at the earliest).
+    """
+    rows = await session.execute(
+        select(Batch.lab_id, Batch.design, Need.needed_by, Batch.quantity - Batch.made)
+        .join(Need, Need.id == Batch.need_id)
+        .where(Batch.state.in_(PENDING_WORK_STATES), Batch.quantity > Batch.made)
+    )
+    promised: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
+    for lab_id, design, needed_by, units in rows:
+        day = max(0, _day(needed_by, today) - lead_days)
+        promised[(lab_id, design)].append((day, int(units)))
+    return promised
 
 
 async def pending_work(
@@ -105,50 +128,31 @@ async def pending_work(
     return {(lab, design): int(units) for lab, design, units in (await session.execute(query))}
 
 
-def _net_offer(offer: Offer, lab: Site, today: date, owed: int) -> matching.Offer | None:
-    """Convert an offer to day numbers, with work already promised taken off the front.
+def _to_matcher(
+    offer: Offer, lab: Site, today: date, promised: list[tuple[int, int]]
+) -> matching.Offer | None:
+    """Convert an offer to day numbers, with the work the lab owes as its promises.
 
-    Promised units use up stock first, then whole days of production from the first day:
-    rounding up to whole days may hide a part-day of capacity, but never double-books.
+    The matcher then gives new work exactly what the lab has left once it makes its promised
+    batches deadline-first (``matching.Offer.free_by``).
     """
     first = max(0, (offer.available_from - today).days)
     last = None if offer.available_until is None else (offer.available_until - today).days
+    rate = offer.units_per_day
     if last is not None and last < first:
-        return None
-    stock = offer.stock
-    from_stock = min(stock, owed)
-    stock -= from_stock
-    owed -= from_stock
-    if owed > 0:
-        if offer.units_per_day == 0:
-            return None
-        first += math.ceil(owed / offer.units_per_day)
-        if last is not None and first > last:
-            return None if stock == 0 else _stock_only(offer, lab, stock)
-    if offer.units_per_day == 0 and stock == 0:
+        rate, first, last = 0, 0, 0  # its production days are over: only its stock is left
+    if rate == 0 and offer.stock == 0:
         return None
     return matching.Offer(
         lab_id=offer.lab_id,
         design=offer.design,
         lon=lab.lon,
         lat=lab.lat,
-        units_per_day=offer.units_per_day,
+        units_per_day=rate,
         first_day=first,
         last_day=last,
-        stock=stock,
-    )
-
-
-def _stock_only(offer: Offer, lab: Site, stock: int) -> matching.Offer:
-    return matching.Offer(
-        lab_id=offer.lab_id,
-        design=offer.design,
-        lon=lab.lon,
-        lat=lab.lat,
-        units_per_day=0,
-        first_day=0,
-        last_day=0,
-        stock=stock,
+        stock=offer.stock,
+        promised=tuple(promised),
     )
 
 
@@ -165,7 +169,7 @@ async def run_matching(db: Database, *, user: User, params: RunIn, today: date) 
     started = time.perf_counter()
     for attempt in range(RUN_ATTEMPTS):
         async with db.read_sessions() as session:
-            inputs = await load_inputs(session, area=area, today=today)
+            inputs = await load_inputs(session, area=area, today=today, lead_days=params.lead_days)
         result = await asyncio.to_thread(
             matching.match,
             inputs.needs,

@@ -1,5 +1,7 @@
 """Matching runs through the API: proposals become batches, and runs never double-book."""
 
+from datetime import timedelta
+
 import httpx
 import pytest
 from tests_support import GRENOBLE, LYON
@@ -73,6 +75,32 @@ async def test_run_proposes_and_second_run_never_double_books(
     third = (await _run(client, w["coordinator"])).json()
     assert [(a["need_id"], a["quantity"]) for a in third["assignments"]] == [(need_b["id"], 20)]
     assert third["unmet"] == {str(need_b["id"]): 20}
+
+
+async def test_work_owed_later_leaves_this_weeks_units_to_an_urgent_need(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    """The lab makes 4 a day from today and has claimed 6 units of a need due in 7 days (to be
+    made by day 6, lead 1 day). A new need due in 2 days (made by day 1: 8 units made) gets
+    all 8: made deadline-first, the claim is still ready in time. Pushing the claimed work to
+    the front in whole days (2 days) would have left it none."""
+    w = world
+    await _offer(client, w, stock=0, per_day=4)
+    later = await hub.need(w["staff"], w["hospital"]["id"], quantity=6, design=DESIGN)
+    claim = await client.post(
+        f"/api/v1/needs/{later['id']}/claims",
+        json={"lab_id": w["lab"]["id"], "quantity": 6},
+        headers=w["maker"].headers,
+    )
+    assert claim.status_code == 201, claim.text
+    soon = (today() + timedelta(days=2)).isoformat()
+    urgent = await hub.need(
+        w["staff"], w["hospital"]["id"], quantity=10, design=DESIGN, needed_by=soon
+    )
+    run = (await _run(client, w["coordinator"])).json()
+    got = [(a["need_id"], a["quantity"], a["ready_by_day"]) for a in run["assignments"]]
+    assert got == [(urgent["id"], 8, 1)]
+    assert run["unmet"] == {str(urgent["id"]): 2}
 
 
 async def test_declined_units_go_back_to_the_pool(hub, client: httpx.AsyncClient, world) -> None:
@@ -152,7 +180,7 @@ async def test_a_claim_made_while_the_matcher_solves_is_never_double_booked(
 
     area = coordinator_area(await _user(db, w["coordinator"].id), "region:84")
     async with db.read_sessions() as session:
-        inputs = await service.load_inputs(session, area=area, today=today())
+        inputs = await service.load_inputs(session, area=area, today=today(), lead_days=1)
     result = matching.match(inputs.needs, inputs.offers)
     assert sum(a.quantity for a in result.assignments) == 50
     claim = await client.post(
