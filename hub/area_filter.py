@@ -17,7 +17,12 @@ def parse_area_param(text: str | None) -> Area | None:
     try:
         return parse_area(text)
     except ValueError as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid(
+            "{error}",
+            "Zone inconnue : {text} ; écrivez FR, region:CODE ou departement:CODE.",
+            error=str(exc),
+            text=text,
+        ) from exc
 
 
 def area_condition(area: Area | None, region_col: Any, departement_col: Any) -> ColumnElement[bool]:
@@ -36,5 +41,10 @@ def coordinator_area(user: User, requested: str | None) -> Area:
     wanted = parse_area_param(requested) if requested else own
     wanted = wanted or parse_area("FR")
     if own is not None and not own.covers(wanted):
-        raise Forbidden(f"You coordinate {own}; {wanted} is outside your area.")
+        raise Forbidden(
+            "You coordinate {own}; {wanted} is outside your area.",
+            "Vous coordonnez {own} ; {wanted} est hors de votre zone.",
+            own=own,
+            wanted=wanted,
+        )
     return wanted

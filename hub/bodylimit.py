@@ -4,6 +4,9 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.errors import Invalid
+from hub.i18n import Lang, language
+
 
 class BodyLimitMiddleware:
     """Answer 422 to bodies larger than ``max_bytes``, whether declared or streamed."""
@@ -17,9 +20,11 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        lang = language(headers.get(b"accept-language", b"").decode("latin-1"))
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(send, lang)
             return
         # Buffering is cheap at this size, and lets us answer before any handler starts.
         chunks: list[bytes] = []
@@ -31,7 +36,7 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._refuse(send)
+                await self._refuse(send, lang)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -48,13 +53,13 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "type": "invalid",
-                "detail": f"The request body is larger than {self.max_bytes} bytes.",
-            }
-        ).encode()
+    async def _refuse(self, send: Send, lang: Lang) -> None:
+        error = Invalid(
+            "The request body is larger than {limit} bytes.",
+            "Le corps de la requête dépasse {limit} octets.",
+            limit=self.max_bytes,
+        )
+        body = json.dumps({"type": error.type, "detail": error.message(lang)}).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -64,7 +64,10 @@ async def optional_user(request: Request) -> User | None:
 async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
     """Return the signed-in user or raise 401."""
     if user is None:
-        raise Unauthenticated("Sign in first: send 'Authorization: Bearer <token>'.")
+        raise Unauthenticated(
+            "Sign in first: send 'Authorization: Bearer <token>'.",
+            "Connectez-vous d’abord : envoyez 'Authorization: Bearer <token>'.",
+        )
     return user
 
 

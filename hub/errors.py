@@ -1,4 +1,14 @@
-"""The hub's error hierarchy: services raise these, one handler turns them into HTTP."""
+"""The hub's error hierarchy: services raise these, one handler turns them into HTTP.
+
+Each error is written where it is raised, in English and in French, as two templates filled
+with the same named values: ``Conflict("Need {id} was cancelled.", "Le besoin {id} a été
+annulé.", id=need.id)``. State, role and kind codes among the values are shown in French words
+in the French message (``hub.i18n.WORDS_FR``); a list becomes "a or b" / "a ou b".
+"""
+
+from typing import Any
+
+from hub.i18n import Lang, fill
 
 
 class HubError(Exception):
@@ -7,9 +17,14 @@ class HubError(Exception):
     status = 400
     type = "error"
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    def __init__(self, en: str, fr: str | None = None, **params: Any) -> None:
+        self.detail = fill(en, params, "en")
+        self.detail_fr = fill(fr, params, "fr") if fr is not None else self.detail
+        super().__init__(self.detail)
+
+    def message(self, lang: Lang) -> str:
+        """The message in ``lang``."""
+        return self.detail_fr if lang == "fr" else self.detail
 
 
 class Unauthenticated(HubError):

@@ -20,9 +20,10 @@ from hub.bodylimit import BodyLimitMiddleware
 from hub.catalogue.routes import router as designs_router
 from hub.config import Settings, get_settings
 from hub.db import Database
-from hub.errors import HubError
+from hub.errors import HubError, Invalid
 from hub.events.routes import router as events_router
 from hub.exports.routes import router as exports_router
+from hub.i18n import Lang, language, validation_message
 from hub.matching_runs.routes import router as matching_router
 from hub.needs.routes import router as needs_router
 from hub.offers.routes import router as offers_router
@@ -41,17 +42,6 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def _validation_message(exc: RequestValidationError) -> str:
-    messages = []
-    for error in exc.errors():
-        if error.get("type") == "json_invalid":
-            messages.append("the body is not valid JSON")
-            continue
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        messages.append(f"{_field(tuple(error.get('loc', ())))}: {message}")
-    return "; ".join(messages)
-
-
 def _caused_by_bad_value(exc: BaseException) -> bool:
     seen: BaseException | None = exc
     while seen is not None:
@@ -61,28 +51,47 @@ def _caused_by_bad_value(exc: BaseException) -> bool:
     return False
 
 
+def _lang(request: Request) -> Lang:
+    return language(request.headers.get("accept-language"))
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Map the error hierarchy, validation errors and crashes to JSON errors."""
+    """Map the error hierarchy, validation errors and crashes to JSON errors.
+
+    Messages are in French when the client prefers it (``Accept-Language``), else English.
+    """
 
     @app.exception_handler(HubError)
-    async def hub_error(_: Request, exc: HubError) -> JSONResponse:
-        return JSONResponse({"type": exc.type, "detail": exc.detail}, status_code=exc.status)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": _field(tuple(e.get("loc", ()))), "message": str(e.get("msg"))}
-            for e in exc.errors()
-        ]
+    async def hub_error(request: Request, exc: HubError) -> JSONResponse:
         return JSONResponse(
-            {"type": "invalid", "detail": _validation_message(exc), "errors": errors},
-            status_code=422,
+            {"type": exc.type, "detail": exc.message(_lang(request))}, status_code=exc.status
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        lang = _lang(request)
+        errors = [
+            {"field": _field(tuple(e.get("loc", ()))), "message": validation_message(e, lang)}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(
+            e["message"] if raw.get("type") == "json_invalid" else f"{e['field']}: {e['message']}"
+            for raw, e in zip(exc.errors(), errors, strict=True)
+        )
+        return JSONResponse({"type": "invalid", "detail": detail, "errors": errors}, 422)
+
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
-        detail = "There is nothing at this address." if exc.status_code == 404 else exc.detail
+        french = _lang(request) == "fr"
+        if exc.status_code == 404:
+            detail = (
+                "Il n’y a rien à cette adresse." if french else "There is nothing at this address."
+            )
+        elif exc.status_code == 405 and french:
+            detail = "Cette adresse n’accepte pas cette méthode."
+        else:
+            detail = exc.detail
         return JSONResponse(
             {"type": kind, "detail": detail},
             status_code=exc.status_code,
@@ -95,19 +104,23 @@ def install_error_handlers(app: FastAPI) -> None:
         # Ids and counts beyond what the database stores (64 bits) are bad input, not a crash;
         # SQLite raises OverflowError, asyncpg a DataError wrapped by SQLAlchemy.
         if isinstance(exc, OverflowError) or _caused_by_bad_value(exc):
-            return JSONResponse(
-                {"type": "invalid", "detail": "A number in the request is out of range."},
-                status_code=422,
+            error = Invalid(
+                "A number in the request is out of range.",
+                "Un nombre de la requête est hors limites.",
             )
+            return await hub_error(request, error)
         return await crash(request, exc)
 
     @app.exception_handler(Exception)
-    async def crash(_: Request, exc: Exception) -> JSONResponse:
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
         # The trace goes to the log, never to the client.
         log.exception("unhandled error", exc_info=exc)
+        error = HubError(
+            "Something went wrong on our side; try again.",
+            "Un problème est survenu de notre côté ; réessayez.",
+        )
         return JSONResponse(
-            {"type": "internal", "detail": "Something went wrong on our side; try again."},
-            status_code=500,
+            {"type": "internal", "detail": error.message(_lang(request))}, status_code=500
         )
 
 

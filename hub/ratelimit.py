@@ -29,7 +29,11 @@ class RateLimiter:
             calls = self._calls[key]
         if len(calls) >= self.limit:
             wait = int(calls[0] + self.window - now) + 1
-            raise TooManyRequests(f"Too many attempts; wait {wait} seconds and try again.")
+            raise TooManyRequests(
+                "Too many attempts; wait {wait} seconds and try again.",
+                "Trop de tentatives ; attendez {wait} secondes puis réessayez.",
+                wait=wait,
+            )
         calls.append(now)
 
 

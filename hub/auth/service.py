@@ -17,6 +17,14 @@ from hub.geo.areas import AreaCodes, parse_area
 ROLES = ("hospital_staff", "maker", "driver", "coordinator", "admin")
 
 
+def _account_exists(email: str) -> Conflict:
+    return Conflict(
+        "An account already exists for {email}; sign in instead.",
+        "Un compte existe déjà pour {email} ; connectez-vous.",
+        email=email,
+    )
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -32,17 +40,29 @@ async def create_user(
 ) -> User:
     """Create an account; 409 if the email is taken."""
     if role not in ROLES:
-        raise Invalid(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+        raise Invalid(
+            "Unknown role {role}; choose one of {roles}.",
+            "Rôle inconnu {role} ; choisissez parmi {roles}.",
+            role=repr(role),
+            roles=", ".join(ROLES),
+        )
     if area is not None:
         if role != "coordinator":
-            raise Invalid("Only coordinators have an area.")
+            raise Invalid(
+                "Only coordinators have an area.", "Seuls les coordinateurs ont une zone."
+            )
         try:
             area = str(parse_area(area))
         except ValueError as exc:
-            raise Invalid(str(exc)) from exc
+            raise Invalid(
+                "{error}",
+                "Zone inconnue : {area} ; écrivez FR, region:CODE ou departement:CODE.",
+                error=str(exc),
+                area=area,
+            ) from exc
     email = email.strip().lower()
     if await session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"An account already exists for {email}; sign in instead.")
+        raise _account_exists(email)
     user = User(
         email=email,
         name=name.strip(),
@@ -54,7 +74,7 @@ async def create_user(
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent signup with the same email won the race
-        raise Conflict(f"An account already exists for {email}; sign in instead.") from exc
+        raise _account_exists(email) from exc
     return user
 
 
@@ -76,7 +96,7 @@ async def authenticate_password(session: AsyncSession, *, email: str, password: 
     user = await session.scalar(select(User).where(User.email == email.strip().lower()))
     ok = await verify_password(user.password_hash if user else None, password)
     if user is None or not ok:
-        raise Unauthenticated("Wrong email or password.")
+        raise Unauthenticated("Wrong email or password.", "E-mail ou mot de passe incorrect.")
     return user
 
 
@@ -84,12 +104,18 @@ async def user_for_token(session: AsyncSession, raw: str) -> User:
     """Return the user a bearer token belongs to, or raise 401."""
     token = await session.scalar(select(Token).where(Token.token_hash == _digest(raw)))
     if token is None or token.revoked_at is not None:
-        raise Unauthenticated("This token is not valid; sign in again.")
+        raise Unauthenticated(
+            "This token is not valid; sign in again.",
+            "Cette session n’est pas valide ; reconnectez-vous.",
+        )
     if token.expires_at <= utcnow():
-        raise Unauthenticated("This token has expired; sign in again.")
+        raise Unauthenticated(
+            "This token has expired; sign in again.",
+            "Cette session a expiré ; reconnectez-vous.",
+        )
     user = await session.get(User, token.user_id)
     if user is None:
-        raise Unauthenticated("This account no longer exists.")
+        raise Unauthenticated("This account no longer exists.", "Ce compte n’existe plus.")
     return user
 
 
@@ -103,8 +129,12 @@ async def revoke_token(session: AsyncSession, raw: str) -> None:
 def require_role(user: User, *roles: str) -> None:
     """Raise 403 unless the user has one of the roles (admins always pass)."""
     if user.role != "admin" and user.role not in roles:
-        wanted = " or ".join(r.replace("_", " ") for r in roles)
-        raise Forbidden(f"Only a {wanted} can do this; you are signed in as {user.role}.")
+        raise Forbidden(
+            "Only a {wanted} can do this; you are signed in as {role}.",
+            "Seul un {wanted} peut faire ceci ; vous êtes connecté comme {role}.",
+            wanted=list(roles),
+            role=user.role,
+        )
 
 
 def covers(user: User, region: str | None, departement: str | None) -> bool:
@@ -121,5 +151,15 @@ def require_coordinator_of(user: User, region: str | None, departement: str | No
     """Raise 403 unless the user coordinates the area holding this place."""
     require_role(user, "coordinator")
     if not covers(user, region, departement):
-        where = f"département {departement}" if departement else "a place outside France"
-        raise Forbidden(f"This is in {where}, outside your area ({user.area}).")
+        if departement:
+            raise Forbidden(
+                "This is in département {code}, outside your area ({area}).",
+                "Ceci est dans le département {code}, hors de votre zone ({area}).",
+                code=departement,
+                area=user.area,
+            )
+        raise Forbidden(
+            "This is outside France, outside your area ({area}).",
+            "Ceci est hors de France, hors de votre zone ({area}).",
+            area=user.area,
+        )

@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hub.i18n import BilingualValueError
 from hub.validation import Count, DesignSlug, Quantity
 
 BatchState = Literal[
@@ -41,9 +42,14 @@ class ReceiptIn(BaseModel):
     @model_validator(mode="after")
     def _reason_for_rejects(self) -> "ReceiptIn":
         if self.rejected > 0 and not (self.reason and self.reason.strip()):
-            raise ValueError("give a reason when rejecting units")
+            raise BilingualValueError(
+                "give a reason when rejecting units", "indiquez pourquoi vous refusez des unités"
+            )
         if self.accepted + self.rejected == 0:
-            raise ValueError("a receipt needs at least one accepted or rejected unit")
+            raise BilingualValueError(
+                "a receipt needs at least one accepted or rejected unit",
+                "une réception compte au moins une unité acceptée ou refusée",
+            )
         return self
 
 

@@ -130,8 +130,11 @@ async def create_batch(
     remaining = need.quantity - await allocated(session, need.id)
     if quantity > remaining:
         raise Conflict(
-            f"Only {max(remaining, 0)} units of need {need.id} remain unclaimed; "
-            f"you asked for {quantity}."
+            "Only {left} units of need {id} remain unclaimed; you asked for {quantity}.",
+            "Il ne reste que {left} unités du besoin {id} à prendre ; vous en demandez {quantity}.",
+            left=max(remaining, 0),
+            id=need.id,
+            quantity=quantity,
         )
     batch = new_batch(
         need=need,
@@ -171,11 +174,15 @@ async def claim(
     # The lab too (after the need, as matching runs do): a run in flight re-checks its work.
     await get_site(session, lab_id, "lab", lock=True)
     if need.status == "cancelled":
-        raise Conflict(f"Need {need.id} was cancelled.")
+        raise _need_cancelled(need)
     chosen = design or need.design
     if chosen not in (need.accepts or [need.design]):
         raise Invalid(
-            f"Need {need.id} accepts {', '.join(need.accepts or [need.design])}, not {chosen}."
+            "Need {id} accepts {accepted}, not {chosen}.",
+            "Le besoin {id} accepte {accepted}, pas {chosen}.",
+            id=need.id,
+            accepted=", ".join(need.accepts or [need.design]),
+            chosen=chosen,
         )
     return await create_batch(
         session,
@@ -196,7 +203,9 @@ async def get_batch(session: AsyncSession, batch_id: int, *, lock: bool = False)
         query = query.with_for_update().execution_options(populate_existing=True)
     batch = await session.scalar(query)
     if batch is None:
-        raise NotFound(f"There is no batch with id {batch_id}.")
+        raise NotFound(
+            "There is no batch with id {id}.", "Il n’y a pas de lot n° {id}.", id=batch_id
+        )
     return batch
 
 
@@ -215,12 +224,36 @@ async def _lab_batch(session: AsyncSession, user: User, batch_id: int) -> tuple[
     return batch, need
 
 
+#: The actions of ``_require_state``'s messages, in French.
+ACTIONS_FR = {
+    "accept": "d’accepter le",
+    "decline": "de refuser le",
+    "report progress on": "de déclarer l’avancement du",
+    "mark ready": "de marquer prêt le",
+    "confirm receipt of": "de confirmer la réception du",
+    "cancel": "d’annuler le",
+    "adjust": "d’ajuster le",
+    "pick up": "de charger le",
+    "deliver": "de livrer le",
+}
+
+
 def _require_state(batch: Batch, *allowed: str, action: str) -> None:
     if batch.state not in allowed:
         raise Conflict(
-            f"Cannot {action} batch {batch.code}: it is {batch.state} "
-            f"(only possible when {' or '.join(allowed)})."
+            "Cannot {action} batch {code}: it is {state} (only possible when {allowed}).",
+            "Impossible {action_fr} lot {code} : il est {state} (possible seulement s’il est "
+            "{allowed}).",
+            action=action,
+            action_fr=ACTIONS_FR[action],
+            code=batch.code,
+            state=batch.state,
+            allowed=list(allowed),
         )
+
+
+def _need_cancelled(need: Need) -> Conflict:
+    return Conflict("Need {id} was cancelled.", "Le besoin {id} a été annulé.", id=need.id)
 
 
 async def accept(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
@@ -228,7 +261,7 @@ async def accept(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
     batch, need = await _lab_batch(session, user, batch_id)
     _require_state(batch, "proposed", action="accept")
     if need.status == "cancelled":
-        raise Conflict(f"Need {need.id} was cancelled.")
+        raise _need_cancelled(need)
     before = _contribution(batch)
     batch.state = "claimed"
     await record(session, batch=batch, need=need, before=before, kind="batch.accepted", actor=user)
@@ -250,9 +283,19 @@ async def report_progress(session: AsyncSession, *, user: User, batch_id: int, m
     batch, need = await _lab_batch(session, user, batch_id)
     _require_state(batch, "claimed", action="report progress on")
     if made > batch.quantity:
-        raise Invalid(f"made ({made}) is more than the batch quantity ({batch.quantity}).")
+        raise Invalid(
+            "made ({made}) is more than the batch quantity ({quantity}).",
+            "Fabriqué ({made}) dépasse la quantité du lot ({quantity}).",
+            made=made,
+            quantity=batch.quantity,
+        )
     if made < batch.made:
-        raise Conflict(f"made only goes up: batch {batch.code} already has {batch.made} made.")
+        raise Conflict(
+            "made only goes up: batch {code} already has {made} made.",
+            "Le compte fabriqué ne fait que monter : le lot {code} en a déjà {made}.",
+            code=batch.code,
+            made=batch.made,
+        )
     if made == batch.made:
         return batch
     before = _contribution(batch)
@@ -267,7 +310,11 @@ async def mark_ready(session: AsyncSession, *, user: User, batch_id: int) -> Bat
     batch, need = await _lab_batch(session, user, batch_id)
     _require_state(batch, "claimed", action="mark ready")
     if batch.made == 0:
-        raise Conflict(f"Batch {batch.code} has nothing made yet; report progress first.")
+        raise Conflict(
+            "Batch {code} has nothing made yet; report progress first.",
+            "Le lot {code} n’a encore rien de fabriqué ; déclarez d’abord l’avancement.",
+            code=batch.code,
+        )
     before = _contribution(batch)
     released = batch.quantity - batch.made
     batch.quantity = batch.made
@@ -296,13 +343,24 @@ async def receipt(
     """The hospital confirms what arrived; a maker who drove it counts as picked up."""
     batch, need = await lock_batch(session, batch_id)
     if user.role != "admin" and not await is_member(session, user, need.hospital_id):
-        raise Forbidden(f"Only staff of the receiving hospital can confirm batch {batch.code}.")
+        raise Forbidden(
+            "Only staff of the receiving hospital can confirm batch {code}.",
+            "Seul le personnel de l’établissement destinataire peut confirmer le lot {code}.",
+            code=batch.code,
+        )
     _require_state(batch, "ready", "picked_up", "delivered", action="confirm receipt of")
     total = accepted + rejected
     if total > batch.made:
         raise Invalid(
-            f"Batch {batch.code} has {batch.made} units; you counted {total} "
-            f"({accepted} accepted + {rejected} rejected)."
+            "Batch {code} has {made} units; you counted {total} "
+            "({accepted} accepted + {rejected} rejected).",
+            "Le lot {code} compte {made} unités ; vous en comptez {total} "
+            "({accepted} acceptées + {rejected} refusées).",
+            code=batch.code,
+            made=batch.made,
+            total=total,
+            accepted=accepted,
+            rejected=rejected,
         )
     before = _contribution(batch)
     # Counters only move forward; a hand delivery skips the driver, so catch them up.
@@ -328,8 +386,10 @@ async def cancel_batch_row(
     )
     if reserved is not None:
         raise Conflict(
-            f"Batch {batch.code} is on driver route {reserved}; "
-            "the driver must give the route back first."
+            "Batch {code} is on driver route {route}; the driver must give the route back first.",
+            "Le lot {code} est sur la tournée {route} ; le chauffeur doit d’abord la rendre.",
+            code=batch.code,
+            route=reserved,
         )
     before = _contribution(batch)
     batch.state = "cancelled"
@@ -349,7 +409,11 @@ async def cancel(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
     batch, need = await lock_batch(session, batch_id)
     coordinator = covers(user, need.region, need.departement)
     if not coordinator and not await is_member(session, user, batch.lab_id):
-        raise Forbidden(f"Only the lab or a coordinator of the area can cancel {batch.code}.")
+        raise Forbidden(
+            "Only the lab or a coordinator of the area can cancel {code}.",
+            "Seuls l’atelier ou un coordinateur de la zone peuvent annuler {code}.",
+            code=batch.code,
+        )
     await cancel_batch_row(
         session, batch=batch, need=need, actor=user, reason="coordinator" if coordinator else "lab"
     )
@@ -362,10 +426,20 @@ async def adjust(session: AsyncSession, *, user: User, batch_id: int, quantity: 
     require_coordinator_of(user, need.region, need.departement)
     _require_state(batch, "proposed", "claimed", action="adjust")
     if quantity < batch.made:
-        raise Conflict(f"Batch {batch.code} already has {batch.made} made; cannot go below.")
+        raise Conflict(
+            "Batch {code} already has {made} made; cannot go below.",
+            "Le lot {code} a déjà {made} unités fabriquées ; impossible de descendre en dessous.",
+            code=batch.code,
+            made=batch.made,
+        )
     remaining = need.quantity - await allocated(session, need.id) + batch.quantity
     if quantity > remaining:
-        raise Conflict(f"Need {need.id} has room for {remaining} units in this batch at most.")
+        raise Conflict(
+            "Need {id} has room for {remaining} units in this batch at most.",
+            "Le besoin {id} peut prendre au plus {remaining} unités dans ce lot.",
+            id=need.id,
+            remaining=remaining,
+        )
     before = _contribution(batch)
     old = batch.quantity
     batch.quantity = quantity
@@ -452,11 +526,25 @@ async def _carry(
     _require_state(batch, "ready" if counter == "picked_up" else "picked_up", action=verb)
     if quantity > limit:
         raise Invalid(
-            f"Batch {batch.code} has {limit} {limit_words}; you cannot {verb} {quantity}."
+            "Batch {code} has {limit} {limit_words}; you cannot {verb} {quantity}.",
+            "Le lot {code} a {limit} {limit_words_fr} ; impossible de {verb_fr} {quantity}.",
+            code=batch.code,
+            limit=limit,
+            limit_words=limit_words,
+            limit_words_fr=CARRY_FR[limit_words],
+            verb=verb,
+            verb_fr=CARRY_FR[verb],
+            quantity=quantity,
         )
     if quantity < getattr(batch, counter):
-        done = counter.replace("_", " ")
-        raise Conflict(f"Batch {batch.code} already has {getattr(batch, counter)} {done}.")
+        raise Conflict(
+            "Batch {code} already has {count} {counter}.",
+            "Le lot {code} a déjà {count} unités {counter_fr}.",
+            code=batch.code,
+            count=getattr(batch, counter),
+            counter=counter,
+            counter_fr=CARRY_FR[counter],
+        )
     before = _contribution(batch)
     setattr(batch, counter, quantity)
     batch.state = counter
@@ -469,6 +557,17 @@ async def _carry(
         actor=actor,
         extra=extra,
     )
+
+
+#: The words of ``_carry``'s messages, in French.
+CARRY_FR = {
+    "units made": "unités fabriquées",
+    "units on board": "unités à bord",
+    "pick up": "charger",
+    "deliver": "livrer",
+    "picked_up": "chargées",
+    "delivered": "livrées",
+}
 
 
 async def pick_up_row(

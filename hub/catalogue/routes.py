@@ -31,5 +31,9 @@ async def get_design(slug: str) -> DesignOut:
     """Return one design."""
     catalogue = load_catalogue()
     if slug not in catalogue:
-        raise NotFound(f"No design {slug!r} in the catalogue.")
+        raise NotFound(
+            "No design {slug} in the catalogue.",
+            "Pas de modèle {slug} dans le catalogue.",
+            slug=repr(slug),
+        )
     return design_out(catalogue[slug])

@@ -24,5 +24,9 @@ async def get_run(run_id: int, user: CurrentUser, session: ReadSessionDep) -> di
     require_role(user, "coordinator")
     run = await service.get_run(session, run_id)
     if run is None:
-        raise NotFound(f"There is no matching run with id {run_id}.")
+        raise NotFound(
+            "There is no matching run with id {id}.",
+            "Il n’y a pas de calcul d’affectation n° {id}.",
+            id=run_id,
+        )
     return {c.name: getattr(run, c.name) for c in run.__table__.columns}

@@ -160,7 +160,10 @@ class CapacityChanged(Conflict):
     """A lab took on work while the matcher was solving; its plan may over-book it."""
 
     def __init__(self) -> None:
-        super().__init__("Labs took on work while the matcher ran; run it again.")
+        super().__init__(
+            "Labs took on work while the matcher ran; run it again.",
+            "Des ateliers ont pris du travail pendant le calcul ; relancez-le.",
+        )
 
 
 async def run_matching(db: Database, *, user: User, params: RunIn, today: date) -> RunOut:

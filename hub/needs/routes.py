@@ -41,9 +41,18 @@ def _parse_near(near: str | None) -> tuple[float, float] | None:
         lat_text, lon_text = near.split(",")
         lat, lon = float(lat_text), float(lon_text)
     except ValueError as exc:
-        raise Invalid(f"near must be 'lat,lon', for example 45.19,5.72; got {near!r}.") from exc
+        raise Invalid(
+            "near must be 'lat,lon', for example 45.19,5.72; got {near}.",
+            "near doit être 'lat,lon', par exemple 45.19,5.72 ; reçu {near}.",
+            near=repr(near),
+        ) from exc
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise Invalid(f"near is out of range: latitude {lat}, longitude {lon}.")
+        raise Invalid(
+            "near is out of range: latitude {lat}, longitude {lon}.",
+            "near est hors limites : latitude {lat}, longitude {lon}.",
+            lat=lat,
+            lon=lon,
+        )
     return lat, lon
 
 

@@ -32,7 +32,12 @@ def check_design(slug: str) -> None:
     catalogue = load_catalogue()
     if slug not in catalogue:
         known = ", ".join(sorted(catalogue))
-        raise Invalid(f"Unknown design {slug!r}. Known designs: {known}.")
+        raise Invalid(
+            "Unknown design {slug}. Known designs: {known}.",
+            "Modèle inconnu {slug}. Modèles connus : {known}.",
+            slug=repr(slug),
+            known=known,
+        )
 
 
 def _request_hash(data: NeedIn) -> str:
@@ -56,12 +61,22 @@ async def create_need(
             return previous, False
     hospital = await get_site(session, data.hospital_id, "hospital")
     if user.role not in ("admin",) and not await is_member(session, user, hospital.id):
-        raise Forbidden(f"You are not staff of hospital {hospital.id} ({hospital.name}).")
+        raise Forbidden(
+            "You are not staff of hospital {id} ({name}).",
+            "Vous ne faites pas partie du personnel de l’établissement {id} ({name}).",
+            id=hospital.id,
+            name=hospital.name,
+        )
     check_design(data.design)
     for slug in data.accepts:
         check_design(slug)
     if data.needed_by < today:
-        raise Invalid(f"needed_by ({data.needed_by}) is in the past; today is {today}.")
+        raise Invalid(
+            "needed_by ({needed_by}) is in the past; today is {today}.",
+            "La date souhaitée ({needed_by}) est passée ; nous sommes le {today}.",
+            needed_by=data.needed_by,
+            today=today,
+        )
     need = Need(
         hospital_id=hospital.id,
         design=data.design,
@@ -90,7 +105,10 @@ async def create_need(
         except IntegrityError as exc:
             # A concurrent retry with the same key committed first; the client retries once
             # more and gets that one.
-            raise Conflict("A request with this Idempotency-Key is in progress; retry.") from exc
+            raise Conflict(
+                "A request with this Idempotency-Key is in progress; retry.",
+                "Une requête avec cette Idempotency-Key est en cours ; réessayez.",
+            ) from exc
     created = need_contribution(need.design, need.quantity, need.status)
     await _log(session, need, user, "need.created", created)
     return need, True
@@ -104,7 +122,8 @@ async def _replayed(session: AsyncSession, user: User, key: str, data: NeedIn) -
         return None
     if row.request_hash != _request_hash(data):
         raise Invalid(
-            "This Idempotency-Key was already used for a different request; use a new key."
+            "This Idempotency-Key was already used for a different request; use a new key.",
+            "Cette Idempotency-Key a déjà servi pour une autre requête ; prenez-en une nouvelle.",
         )
     return await session.get(Need, row.need_id)
 
@@ -146,7 +165,9 @@ async def get_need(session: AsyncSession, need_id: int, *, lock: bool = False) -
         query = query.with_for_update().execution_options(populate_existing=True)
     need = await session.scalar(query)
     if need is None:
-        raise NotFound(f"There is no need with id {need_id}.")
+        raise NotFound(
+            "There is no need with id {id}.", "Il n’y a pas de besoin n° {id}.", id=need_id
+        )
     return need
 
 
@@ -167,9 +188,18 @@ async def cancel_need(session: AsyncSession, *, user: User, need_id: int) -> Nee
     staff = await is_member(session, user, hospital.id)
     coordinator = covers(user, need.region, need.departement)
     if not (staff or coordinator):
-        raise Forbidden(f"Only staff of {hospital.name} or a coordinator can cancel this need.")
+        raise Forbidden(
+            "Only staff of {name} or a coordinator can cancel this need.",
+            "Seuls le personnel de {name} ou un coordinateur peuvent annuler ce besoin.",
+            name=hospital.name,
+        )
     if need.status in ("cancelled", "delivered"):
-        raise Conflict(f"Need {need.id} is already {need.status}.")
+        raise Conflict(
+            "Need {id} is already {status}.",
+            "Le besoin {id} est déjà {status}.",
+            id=need.id,
+            status=need.status,
+        )
     from hub.batches.service import cancel_batch_row  # batches depend on needs
 
     open_batches = await session.scalars(

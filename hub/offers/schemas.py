@@ -4,6 +4,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hub.i18n import BilingualValueError
 from hub.validation import Count, DesignSlug
 
 # A print farm of a few hundred printers makes a few thousand visors a day at most.
@@ -23,9 +24,10 @@ class OfferIn(BaseModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> "OfferIn":
         if self.available_until is not None and self.available_until < self.available_from:
-            raise ValueError(
+            raise BilingualValueError(
                 f"available_until ({self.available_until}) is before "
-                f"available_from ({self.available_from})"
+                f"available_from ({self.available_from})",
+                f"la fin ({self.available_until}) est avant le début ({self.available_from})",
             )
         return self
 

@@ -22,7 +22,11 @@ async def replace_offers(
     for offer in offers:
         check_design(offer.design)
         if offer.design in seen:
-            raise Invalid(f"Design {offer.design} appears twice; give one offer per design.")
+            raise Invalid(
+                "Design {design} appears twice; give one offer per design.",
+                "Le modèle {design} apparaît deux fois ; une seule capacité par modèle.",
+                design=offer.design,
+            )
         seen.add(offer.design)
     await session.execute(delete(Offer).where(Offer.lab_id == lab.id))
     rows = [Offer(lab_id=lab.id, **offer.model_dump()) for offer in offers]

@@ -13,7 +13,6 @@ transaction is rolled back (releasing SQLite's write lock) and the route is plan
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -36,8 +35,10 @@ from hub.errors import Conflict, Forbidden, HubError, Invalid, NotFound
 from hub.events import service as events
 from hub.geo.areas import locate
 from hub.geodesy import haversine_km
+from hub.i18n import Lang
 from hub.needs.models import Need
 from hub.routes.models import Route, RouteStop
+from hub.routes.reasons import human
 from hub.routes.schemas import RouteIn, RouteOut, StopOut
 from hub.sites.models import Site
 from hub.timeutil import PARIS
@@ -137,15 +138,6 @@ async def candidates(
     return [c for _, _, c in scored[:REASON_SAMPLE]]
 
 
-def _clock(match: re.Match[str]) -> str:
-    return f"{match.group(1)} {minutes_to_hhmm(int(float(match.group(2))) % (24 * 60))}"
-
-
-def _human(reason: str) -> str:
-    """Show the planner's clock minutes ("closes at 1080 min") as Paris times ("18:00")."""
-    return re.sub(r"(closes at|earliest) (\d+(?:\.\d+)?) min", _clock, reason)
-
-
 def _start_minute(at: datetime) -> float:
     """Minutes since midnight, Paris time: the planner's clock, like the sites' hours."""
     local = at.astimezone(PARIS)
@@ -190,19 +182,34 @@ def plan(
 def _no_route(found: list[Candidate], result: Plan, data: RouteIn) -> HubError:
     """The 409 a driver gets when nothing fits, with the planner's reasons."""
     if not found:
-        where = f"in {data.area}" if data.area else "anywhere"
-        return Conflict(f"No ready batch is waiting for a driver {where}; try again later.")
+        return Conflict(
+            "No ready batch is waiting for a driver {where}; try again later.",
+            "Aucun lot prêt n’attend de chauffeur {where_fr} ; réessayez plus tard.",
+            where=f"in {data.area}" if data.area else "anywhere",
+            where_fr=f"dans {data.area}" if data.area else "pour l’instant",
+        )
     by_id = {str(c.batch_id): c for c in found}
-    reasons = [
-        f"batch {by_id[sid].code} ({by_id[sid].lab.name} → {by_id[sid].hospital.name}): "
-        f"{_human(why)}"
-        for sid, why in list(result.unassigned.items())[:MAX_REASONS]
-    ]
-    more = len(result.unassigned) - len(reasons)
-    tail = f"; and {more} more" if more > 0 else ""
+    shown = list(result.unassigned.items())[:MAX_REASONS]
+    more = len(result.unassigned) - len(shown)
+
+    def listed(lang: Lang) -> str:
+        word = "batch" if lang == "en" else "lot"
+        reasons = [
+            f"{word} {by_id[sid].code} ({by_id[sid].lab.name} → {by_id[sid].hospital.name}): "
+            f"{human(why, lang)}"
+            for sid, why in shown
+        ]
+        tail = "" if more <= 0 else f"; and {more} more" if lang == "en" else f" ; et {more} autres"
+        return ("; " if lang == "en" else " ; ").join(reasons) + tail
+
     return Conflict(
-        f"No route fits {data.capacity_units} units and {data.available_minutes} minutes from "
-        f"your start: {'; '.join(reasons)}{tail}."
+        "No route fits {units} units and {minutes} minutes from your start: {reasons}.",
+        "Aucune tournée ne tient en {units} unités et {minutes} minutes depuis votre départ : "
+        "{reasons_fr}.",
+        units=data.capacity_units,
+        minutes=data.available_minutes,
+        reasons=listed("en"),
+        reasons_fr=listed("fr"),
     )
 
 
@@ -305,7 +312,11 @@ async def plan_route(
                 plan, found, data=data, start_min=start_min, provider=provider, seconds=seconds
             )
         except RoutingServiceError as exc:
-            raise RoutingUnavailable(f"Road distances are unavailable: {exc}") from exc
+            raise RoutingUnavailable(
+                "Road distances are unavailable: {error}",
+                "Les distances routières sont indisponibles : {error}",
+                error=str(exc),
+            ) from exc
         if not result.routes:
             raise _no_route(found, result, data)
         try:
@@ -325,7 +336,10 @@ async def plan_route(
             return route
         # Another driver took one of these batches: let go of the locks and plan again.
         await session.rollback()
-    raise Conflict("Other drivers took the batches planned for you; ask again.")
+    raise Conflict(
+        "Other drivers took the batches planned for you; ask again.",
+        "D’autres chauffeurs ont pris les lots prévus pour vous ; redemandez.",
+    )
 
 
 async def _own_route(
@@ -337,9 +351,15 @@ async def _own_route(
         query = query.with_for_update().execution_options(populate_existing=True)
     route = await session.scalar(query)
     if route is None:
-        raise NotFound(f"There is no route with id {route_id}.")
+        raise NotFound(
+            "There is no route with id {id}.", "Il n’y a pas de tournée n° {id}.", id=route_id
+        )
     if route.driver_id != user.id and user.role != "admin":
-        raise Forbidden(f"Route {route_id} belongs to another driver.")
+        raise Forbidden(
+            "Route {id} belongs to another driver.",
+            "La tournée {id} appartient à un autre chauffeur.",
+            id=route_id,
+        )
     return route
 
 
@@ -373,13 +393,28 @@ async def stop_done(
     # Lock order: route, then need, then batch (the batch service's order).
     route = await _own_route(session, user, route_id, lock=True)
     if route.status != "active":
-        raise Conflict(f"Route {route.id} is {route.status}; its stops can no longer change.")
+        raise Conflict(
+            "Route {id} is {status}; its stops can no longer change.",
+            "La tournée {id} est {status} ; ses arrêts ne peuvent plus changer.",
+            id=route.id,
+            status=route.status,
+        )
     stops = await _stops(session, route.id)
     stop = next((s for s in stops if s.seq == seq), None)
     if stop is None:
-        raise NotFound(f"Route {route.id} has no stop {seq}.")
+        raise NotFound(
+            "Route {id} has no stop {seq}.",
+            "La tournée {id} n’a pas d’arrêt {seq}.",
+            id=route.id,
+            seq=seq,
+        )
     if stop.done_at is not None:
-        raise Conflict(f"Stop {seq} was already done with {stop.done_quantity} units.")
+        raise Conflict(
+            "Stop {seq} was already done with {units} units.",
+            "L’arrêt {seq} a déjà été fait avec {units} unités.",
+            seq=seq,
+            units=stop.done_quantity,
+        )
     batch, need = await lock_batch(session, stop.batch_id)
     extra = {"route_id": route.id, "seq": seq}
     finished = [stop]
@@ -396,14 +431,22 @@ async def stop_done(
             (s for s in stops if s.batch_id == stop.batch_id and s.kind == "pickup"), None
         )
         if pickup is not None and pickup.done_at is None:
-            raise Conflict(f"Pick up batch {batch.code} first (stop {pickup.seq}).")
+            raise Conflict(
+                "Pick up batch {code} first (stop {seq}).",
+                "Chargez d’abord le lot {code} (arrêt {seq}).",
+                code=batch.code,
+                seq=pickup.seq,
+            )
         if batch.state == "received":
             # The hospital confirmed receipt before the driver tapped "done": its count stands.
             quantity = batch.delivered
         elif quantity == 0:
             raise Invalid(
-                f"A delivery hands over at least one unit; if {batch.code} could not be "
-                "delivered, call the coordinator and keep the stop open."
+                "A delivery hands over at least one unit; if {code} could not be delivered, "
+                "call the coordinator and keep the stop open.",
+                "Une livraison remet au moins une unité ; si {code} n’a pas pu être livré, "
+                "appelez le coordinateur et laissez l’arrêt ouvert.",
+                code=batch.code,
             )
         else:
             await deliver_row(
@@ -440,7 +483,12 @@ async def release(session: AsyncSession, *, user: User, route_id: int) -> Route:
     """Give a route back: its undone stops are freed for other drivers."""
     route = await _own_route(session, user, route_id, lock=True)
     if route.status != "active":
-        raise Conflict(f"Route {route.id} is already {route.status}.")
+        raise Conflict(
+            "Route {id} is already {status}.",
+            "La tournée {id} est déjà {status}.",
+            id=route.id,
+            status=route.status,
+        )
     freed = []
     for s in await _stops(session, route.id):
         if s.done_at is None:

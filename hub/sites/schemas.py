@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hub.i18n import BilingualValueError
 from hub.validation import HourMinute, Latitude, Longitude, Phone, ShortText
 
 HospitalKind = Literal["hospital", "clinic", "nursing_home", "pharmacy", "gp"]
@@ -34,7 +35,10 @@ class _SiteIn(BaseModel):
     @model_validator(mode="after")
     def _hours_in_order(self) -> "_SiteIn":
         if self.opens >= self.closes:
-            raise ValueError(f"opens ({self.opens}) must be before closes ({self.closes})")
+            raise BilingualValueError(
+                f"opens ({self.opens}) must be before closes ({self.closes})",
+                f"l’ouverture ({self.opens}) doit précéder la fermeture ({self.closes})",
+            )
         return self
 
 

@@ -72,7 +72,12 @@ async def get_site(
         query = query.with_for_update().execution_options(populate_existing=True)
     site = await session.scalar(query)
     if site is None:
-        raise NotFound(f"There is no {type} with id {site_id}.")
+        raise NotFound(
+            "There is no {type} with id {id}.",
+            "Il n’y a pas d’{type} n° {id}.",
+            type=type,
+            id=site_id,
+        )
     return site
 
 
@@ -90,7 +95,13 @@ async def require_member(session: AsyncSession, user: User, site: Site) -> None:
     """Raise 403 unless the user is a member of the site (admins pass)."""
     if user.role == "admin" or await is_member(session, user, site.id):
         return
-    raise Forbidden(f"You are not a member of {site.type} {site.id} ({site.name}).")
+    raise Forbidden(
+        "You are not a member of {type} {id} ({name}).",
+        "Vous n’êtes pas membre de l’{type} {id} ({name}).",
+        type=site.type,
+        id=site.id,
+        name=site.name,
+    )
 
 
 async def verify_site(session: AsyncSession, *, user: User, site_id: int, type: SiteType) -> Site:
@@ -120,10 +131,21 @@ async def add_member(session: AsyncSession, *, user: User, site: Site, email: st
         await require_member(session, user, site)
     other = await session.scalar(select(User).where(User.email == email.strip().lower()))
     if other is None:
-        raise NotFound(f"No account uses {email}; ask them to sign up first.")
+        raise NotFound(
+            "No account uses {email}; ask them to sign up first.",
+            "Aucun compte n’utilise {email} ; demandez-lui de s’inscrire d’abord.",
+            email=email,
+        )
     expected = "hospital_staff" if site.type == "hospital" else "maker"
     if other.role != expected:
-        raise Conflict(f"{email} is a {other.role}; only a {expected} can join a {site.type}.")
+        raise Conflict(
+            "{email} is a {role}; only a {expected} can join a {type}.",
+            "{email} est {role} ; seul un {expected} peut rejoindre un {type}.",
+            email=email,
+            role=other.role,
+            expected=expected,
+            type=site.type,
+        )
     if not await is_member(session, other, site.id):
         session.add(Membership(user_id=other.id, site_id=site.id))
     return other

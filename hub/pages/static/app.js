@@ -160,7 +160,8 @@ function notify(message) { $("notice").textContent = message || ""; $("error").t
 class ApiError extends Error {}
 
 async function api(method, path, body, extraHeaders) {
-  const headers = { "Accept": "application/json", ...(extraHeaders || {}) };
+  // Errors come back in the page's language.
+  const headers = { "Accept": "application/json", "Accept-Language": LANG, ...(extraHeaders || {}) };
   const token = localStorage.getItem(TOKEN_KEY);
   if (token) headers["Authorization"] = "Bearer " + token;
   if (body !== undefined) headers["Content-Type"] = "application/json";

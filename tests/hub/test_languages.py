@@ -1,0 +1,143 @@
+"""Error messages in French or English: every one written in both, and chosen per request."""
+
+import ast
+import string
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hub.i18n import language
+
+HUB = Path(__file__).resolve().parents[2] / "hub"
+ERRORS = {
+    "HubError",
+    "NotFound",
+    "Conflict",
+    "Forbidden",
+    "Invalid",
+    "Unauthenticated",
+    "TooManyRequests",
+    "RoutingUnavailable",
+}
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _error_calls() -> list[tuple[str, ast.Call]]:
+    calls = []
+    for path in sorted(HUB.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            named = isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            if named and node.func.id in ERRORS:  # type: ignore[attr-defined]
+                calls.append((f"{path.relative_to(HUB)}:{node.lineno}", node))  # type: ignore[arg-type]
+    return calls
+
+
+def test_every_error_is_written_in_french_too() -> None:
+    """Each error the hub raises has an English and a French template, and both templates'
+    fields are given: a message never falls back to English or fails to format."""
+    calls = _error_calls()
+    assert len(calls) > 50  # the scan sees the services, not nothing
+    for where, call in calls:
+        assert len(call.args) == 2, f"{where}: give the English and the French message"
+        en, fr = call.args
+        assert isinstance(fr, ast.Constant) and isinstance(fr.value, str), where
+        given = {k.arg for k in call.keywords}
+        assert _fields(fr.value) <= given, f"{where}: French fields not given"
+        if isinstance(en, ast.Constant):
+            assert _fields(en.value) <= given, f"{where}: English fields not given"
+        else:  # only a message already in hand (an HTTP error's own text)
+            assert isinstance(en, ast.Name), f"{where}: templates, not f-strings"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, "en"),
+        ("", "en"),
+        ("fr", "fr"),
+        ("fr-FR,fr;q=0.9,en;q=0.8", "fr"),
+        ("en-GB,en;q=0.9,fr;q=0.8", "en"),
+        ("de-DE,fr;q=0.5", "fr"),
+        ("en;q=0.4,fr;q=0.6", "fr"),
+        ("fr;q=0,en", "en"),
+        ("fr;q=nonsense", "en"),
+        ("de", "en"),
+    ],
+)
+def test_language_follows_accept_language(header: str | None, expected: str) -> None:
+    """French when the client ranks it above English; English otherwise."""
+    assert language(header) == expected
+
+
+FR = {"Accept-Language": "fr-FR,fr;q=0.9"}
+
+
+async def test_conflict_validation_and_missing_page_in_french(
+    hub, client: httpx.AsyncClient
+) -> None:
+    """A French client reads French errors; the same requests in English stay English."""
+    staff = await hub.account("hospital_staff")
+    hospital = await hub.site(staff, "hospitals")
+    maker = await hub.account("maker")
+    lab = await hub.site(maker, "labs")
+    need = await hub.need(staff, hospital["id"], quantity=10)
+    claim = {"lab_id": lab["id"], "quantity": 11}
+    url = f"/api/v1/needs/{need['id']}/claims"
+
+    fr = await client.post(url, json=claim, headers={**maker.headers, **FR})
+    en = await client.post(url, json=claim, headers=maker.headers)
+    assert fr.status_code == en.status_code == 409
+    assert fr.json()["detail"] == (
+        f"Il ne reste que 10 unités du besoin {need['id']} à prendre ; vous en demandez 11."
+    )
+    assert en.json()["detail"].startswith("Only 10 units of need")
+
+    bad = {"lab_id": lab["id"], "quantity": 0}
+    fr = await client.post(url, json=bad, headers={**maker.headers, **FR})
+    assert fr.status_code == 422
+    assert fr.json()["detail"] == "quantity: doit être supérieur à 0"
+    assert fr.json()["errors"] == [{"field": "quantity", "message": "doit être supérieur à 0"}]
+
+    gone = await client.get("/api/v1/nowhere", headers=FR)
+    assert gone.status_code == 404
+    assert gone.json()["detail"] == "Il n’y a rien à cette adresse."
+
+
+async def test_state_words_and_schema_checks_in_french(hub, client: httpx.AsyncClient) -> None:
+    """Codes inside a message (a batch's state) and a schema's own check read in French."""
+    staff = await hub.account("hospital_staff")
+    hospital = await hub.site(staff, "hospitals")
+    maker = await hub.account("maker")
+    lab = await hub.site(maker, "labs")
+    need = await hub.need(staff, hospital["id"], quantity=10)
+    batch = (
+        await client.post(
+            f"/api/v1/needs/{need['id']}/claims",
+            json={"lab_id": lab["id"], "quantity": 5},
+            headers=maker.headers,
+        )
+    ).json()
+    ready = await client.post(
+        f"/api/v1/batches/{batch['id']}/ready", headers={**maker.headers, **FR}
+    )
+    assert ready.status_code == 409
+    assert "n’a encore rien de fabriqué" in ready.json()["detail"]
+    receipt = await client.post(
+        f"/api/v1/batches/{batch['id']}/receipt",
+        json={"accepted": 0, "rejected": 0},
+        headers={**staff.headers, **FR},
+    )
+    assert receipt.status_code == 422
+    assert "au moins une unité acceptée ou refusée" in receipt.json()["detail"]
+    wrong_state = await client.post(
+        f"/api/v1/batches/{batch['id']}/accept", headers={**maker.headers, **FR}
+    )
+    assert wrong_state.status_code == 409
+    assert wrong_state.json()["detail"] == (
+        f"Impossible d’accepter le lot {batch['code']} : il est pris en charge "
+        "(possible seulement s’il est proposé)."
+    )
