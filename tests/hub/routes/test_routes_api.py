@@ -89,9 +89,12 @@ async def world(hub, client: httpx.AsyncClient) -> dict[str, Any]:
     }
 
 
-async def _plan(client: httpx.AsyncClient, driver, **extra: Any) -> httpx.Response:
+async def _plan(
+    client: httpx.AsyncClient, driver, lang: str = "en", **extra: Any
+) -> httpx.Response:
     body = {**START, "capacity_units": 60, "available_minutes": 240, **extra}
-    return await client.post("/api/v1/routes", json=body, headers=driver.headers)
+    headers = {**driver.headers, "Accept-Language": lang}
+    return await client.post("/api/v1/routes", json=body, headers=headers)
 
 
 async def _batch(client: httpx.AsyncClient, who, bid: int) -> dict[str, Any]:
@@ -404,6 +407,12 @@ async def test_impossible_requests_say_why(hub, client: httpx.AsyncClient, world
     small = await _plan(client, driver, capacity_units=5)
     assert small.status_code == 409
     assert "larger than the vehicle" in small.json()["detail"]
+    # The planner's reasons, for a French reader.
+    short_fr = (await _plan(client, driver, "fr", available_minutes=5)).json()["detail"]
+    assert short_fr.startswith("Aucune tournée ne tient en 60 unités et 5 minutes")
+    assert "plus que les 5 min disponibles" in short_fr
+    small_fr = (await _plan(client, driver, "fr", capacity_units=5)).json()["detail"]
+    assert "dépasse le véhicule (5 unités)" in small_fr
     bad_area = await _plan(client, driver, area="planet:mars")
     assert bad_area.status_code == 422
     elsewhere = await _plan(client, driver, area="departement:29")
@@ -421,6 +430,8 @@ async def test_closed_labs_are_explained_in_paris_time(
     late = await _plan(client, driver)
     assert late.status_code == 409
     assert "closes at 18:00" in late.json()["detail"]
+    late_fr = await _plan(client, driver, "fr")
+    assert "l’atelier ferme à 18:00" in late_fr.json()["detail"]
 
 
 async def test_area_limits_the_batches(hub, client: httpx.AsyncClient, world) -> None:
