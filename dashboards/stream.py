@@ -47,9 +47,7 @@ def _token(websocket: WebSocket) -> str | None:
     if BEARER_SUBPROTOCOL in offered:
         rest = offered[offered.index(BEARER_SUBPROTOCOL) + 1 :]
         return rest[0] if rest else None
-    token = websocket.query_params.get("token")
-    if token:
-        return token
+    # Never from the query string: URLs end up in access logs and browser history.
     scheme, _, value = websocket.headers.get("authorization", "").partition(" ")
     return value.strip() or None if scheme.lower() == "bearer" else None
 
@@ -141,8 +139,8 @@ def _parse(websocket: WebSocket) -> tuple[Area, int | None]:
 async def live(websocket: WebSocket) -> None:
     """Stream the totals of an area: ``?area=FR|region:CODE|departement:CODE&since=ID``.
 
-    A coordinator's token comes as the subprotocols ``hub.bearer, TOKEN`` (browsers), an
-    ``Authorization: Bearer`` header, or ``?token=`` (which ends up in access logs).
+    A coordinator's token comes as the subprotocols ``hub.bearer, TOKEN`` (browsers) or an
+    ``Authorization: Bearer`` header; never in the URL, which ends up in access logs.
     """
     offered = websocket.scope.get("subprotocols") or []
     await websocket.accept(

@@ -98,11 +98,15 @@ class Live:
 
 @pytest.fixture
 def live(base_url: str) -> Any:
-    """Open a live client: ``async with live(area="FR", since=None, token=None) as c``."""
+    """Open a live client: ``async with live(area="FR", since=None, token=None) as c``.
 
-    def connect(**params: Any) -> Any:
+    The token goes in an ``Authorization`` header, the rest in the query string.
+    """
+
+    def connect(token: str | None = None, **params: Any) -> Any:
         query = "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
-        return _Connection(f"ws://{base_url}/ws/live?{query}")
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        return _Connection(f"ws://{base_url}/ws/live?{query}", additional_headers=headers)
 
     return connect
 

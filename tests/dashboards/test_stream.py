@@ -139,6 +139,9 @@ async def test_names_only_with_a_coordinators_token(hub, client, live, world, ba
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await bad.next()
         assert closed.value.rcvd.code == 4401
+    # A token in the URL is not read (it would end up in access logs): the public stream.
+    async with websockets.connect(f"ws://{base_url}/ws/live?token={national.token}") as ws:
+        assert json.loads(await ws.recv())["detailed"] is False
 
 
 async def test_bad_area_is_refused_with_a_reason(live) -> None:
