@@ -52,6 +52,7 @@ class StopOut(BaseModel):
     closes: str
     done_at: datetime | None
     done_quantity: int | None
+    given_back: bool = Field(description="Freed for other drivers when the route was given back.")
     geo_uri: str = Field(description="geo: URI that phone navigation apps open.")
     directions_url: str = Field(description="OpenStreetMap directions from the previous point.")
 

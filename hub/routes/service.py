@@ -415,6 +415,12 @@ async def stop_done(
             seq=seq,
             units=stop.done_quantity,
         )
+    if stop.open_batch_id is None:
+        raise Conflict(
+            "Stop {seq} was given back; another driver may have it now.",
+            "L’arrêt {seq} a été rendu ; un autre chauffeur l’a peut-être pris.",
+            seq=seq,
+        )
     batch, need = await lock_batch(session, stop.batch_id)
     extra = {"route_id": route.id, "seq": seq}
     finished = [stop]
@@ -456,7 +462,8 @@ async def stop_done(
     for s in finished:
         s.done_at, s.open_batch_id = at, None
         s.done_quantity = quantity if s is stop else 0
-    if all(s.done_at is not None for s in stops):
+    # Done when every stop is done or was given back (neither holds its batch any more).
+    if all(s.open_batch_id is None for s in stops):
         route.status, route.finished_at = "done", at
     await session.flush()
     return route
@@ -480,7 +487,8 @@ async def _route_event(
 
 
 async def release(session: AsyncSession, *, user: User, route_id: int) -> Route:
-    """Give a route back: its undone stops are freed for other drivers."""
+    """Give a route back: stops not done are freed for other drivers, except the deliveries of
+    batches on board, which stay on the route (it is released once they are done)."""
     route = await _own_route(session, user, route_id, lock=True)
     if route.status != "active":
         raise Conflict(
@@ -489,14 +497,36 @@ async def release(session: AsyncSession, *, user: User, route_id: int) -> Route:
             id=route.id,
             status=route.status,
         )
-    freed = []
-    for s in await _stops(session, route.id):
-        if s.done_at is None:
+    stops = await _stops(session, route.id)
+    picked = {s.batch_id for s in stops if s.kind == "pickup" and s.done_at is not None}
+    freed, on_board = [], []
+    for s in stops:
+        if s.done_at is not None or s.open_batch_id is None:
+            continue
+        if s.kind == "delivery" and s.batch_id in picked:
+            on_board.append(s.batch_id)  # the goods are in the car: only this driver can go
+        else:
             s.open_batch_id = None
             freed.append(s.batch_id)
-    route.status, route.finished_at = "released", utcnow()
+    if not freed and on_board:
+        codes = await session.scalars(select(Batch.code).where(Batch.id.in_(on_board)))
+        raise Conflict(
+            "Route {id} only has batches on board left ({codes}): deliver them.",
+            "Il ne reste sur la tournée {id} que des lots à bord ({codes}) : livrez-les.",
+            id=route.id,
+            codes=", ".join(sorted(codes)),
+        )
+    if not on_board:
+        route.status, route.finished_at = "released", utcnow()
     await session.flush()
-    await _route_event(session, route, user, "route.released", batch_ids=sorted(set(freed)))
+    await _route_event(
+        session,
+        route,
+        user,
+        "route.released",
+        batch_ids=sorted(set(freed)),
+        on_board=sorted(on_board),
+    )
     return route
 
 
@@ -561,6 +591,7 @@ async def route_out(session: AsyncSession, route: Route) -> RouteOut:
                 closes=minutes_to_hhmm(site.closes_min),
                 done_at=stop.done_at,
                 done_quantity=stop.done_quantity,
+                given_back=stop.done_at is None and stop.open_batch_id is None,
                 geo_uri=geo_uri(site.lat, site.lon, site.name),
                 directions_url=directions_url(*prev, site.lat, site.lon),
             )

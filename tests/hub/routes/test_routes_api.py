@@ -350,35 +350,61 @@ async def test_stop_rules_quantities_and_order(hub, client: httpx.AsyncClient, w
     assert (batch["picked_up"], batch["delivered"], batch["state"]) == (short, short, "delivered")
 
 
-async def test_give_back_releases_what_is_not_done(hub, client: httpx.AsyncClient, world) -> None:
+async def test_give_back_frees_what_is_not_on_board(hub, client: httpx.AsyncClient, world) -> None:
+    """After one pickup, giving the route back frees every other batch; the one in the car
+    stays on the route until it is delivered, then the route is done."""
     driver, other = await hub.account("driver"), await hub.account("driver")
     # Take every batch within reach, so that the other driver has nothing left.
     route = (await _plan(client, driver, capacity_units=200, available_minutes=600)).json()
+    url = f"/api/v1/routes/{route['id']}"
     planned = {s["batch_id"] for s in route["stops"]}
     assert planned == set(world["batches"])
     assert (await _plan(client, other)).status_code == 409
     first = route["stops"][0]
+    assert first["kind"] == "pickup"
     r = await client.post(
-        f"/api/v1/routes/{route['id']}/stops/{first['seq']}/done",
-        json={"quantity": first["quantity"]},
-        headers=driver.headers,
+        f"{url}/stops/{first['seq']}/done", json={"quantity": 7}, headers=driver.headers
     )
     assert r.status_code == 200
-    back = await client.post(f"/api/v1/routes/{route['id']}/release", headers=driver.headers)
-    assert back.status_code == 200 and back.json()["status"] == "released"
-    again = await client.post(f"/api/v1/routes/{route['id']}/release", headers=driver.headers)
-    assert again.status_code == 409
+    back = await client.post(f"{url}/release", headers=driver.headers)
+    assert back.status_code == 200 and back.json()["status"] == "active"
+    stops = back.json()["stops"]
+    on_board = [s for s in stops if s["batch_id"] == first["batch_id"]]
+    assert [s["given_back"] for s in on_board] == [False, False]
+    assert all(s["given_back"] for s in stops if s["batch_id"] != first["batch_id"])
+    # Nothing left to give back but the goods in the car.
+    again = await client.post(f"{url}/release", headers=driver.headers)
+    assert again.status_code == 409 and "deliver them" in again.json()["detail"]
+    freed_stop = next(s for s in stops if s["given_back"])
     after = await client.post(
-        f"/api/v1/routes/{route['id']}/stops/{route['stops'][1]['seq']}/done",
-        json={"quantity": 1},
-        headers=driver.headers,
+        f"{url}/stops/{freed_stop['seq']}/done", json={"quantity": 1}, headers=driver.headers
     )
-    assert after.status_code == 409
+    assert after.status_code == 409 and "given back" in after.json()["detail"]
     # The freed batches are plannable again; the one on board is not.
     r = await _plan(client, other, capacity_units=200, available_minutes=600)
     assert r.status_code == 201, r.text
     await check_route(client, other, r.json())
     assert {s["batch_id"] for s in r.json()["stops"]} == planned - {first["batch_id"]}
+    # Delivering what is on board finishes the route.
+    delivery = next(s for s in on_board if s["kind"] == "delivery")
+    done = await client.post(
+        f"{url}/stops/{delivery['seq']}/done", json={"quantity": 7}, headers=driver.headers
+    )
+    assert done.status_code == 200 and done.json()["status"] == "done"
+    batch = await _batch(client, driver, first["batch_id"])
+    assert (batch["picked_up"], batch["delivered"], batch["state"]) == (7, 7, "delivered")
+
+
+async def test_give_back_before_any_pickup_releases_it_all(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    driver = await hub.account("driver")
+    route = (await _plan(client, driver)).json()
+    back = await client.post(f"/api/v1/routes/{route['id']}/release", headers=driver.headers)
+    assert back.status_code == 200 and back.json()["status"] == "released"
+    assert all(s["given_back"] for s in back.json()["stops"])
+    again = await client.post(f"/api/v1/routes/{route['id']}/release", headers=driver.headers)
+    assert again.status_code == 409
 
 
 async def test_gpx_is_valid_and_has_every_stop(hub, client: httpx.AsyncClient, world) -> None:
