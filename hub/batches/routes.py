@@ -13,6 +13,7 @@ from hub.batches.schemas import (
     BatchOut,
     BatchState,
     ClaimIn,
+    CorrectIn,
     ProgressIn,
     ReceiptIn,
 )
@@ -76,6 +77,17 @@ async def cancel(batch_id: int, user: CurrentUser, session: SessionDep) -> Batch
 async def adjust(batch_id: int, body: AdjustIn, user: CurrentUser, session: SessionDep) -> BatchOut:
     """Change an assignment's quantity (coordinators)."""
     batch = await service.adjust(session, user=user, batch_id=batch_id, quantity=body.quantity)
+    return BatchOut.model_validate(batch)
+
+
+@router.post("/batches/{batch_id}/correct", response_model=BatchOut)
+async def correct(
+    batch_id: int, body: CorrectIn, user: CurrentUser, session: SessionDep
+) -> BatchOut:
+    """Correct a claimed batch's made count, down as well as up (coordinators of the area)."""
+    batch = await service.correct_made(
+        session, user=user, batch_id=batch_id, made=body.made, reason=body.reason
+    )
     return BatchOut.model_validate(batch)
 
 

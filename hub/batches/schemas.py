@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.i18n import BilingualValueError
-from hub.validation import Count, DesignSlug, Quantity
+from hub.validation import Count, DesignSlug, Quantity, ShortText
 
 BatchState = Literal[
     "proposed", "claimed", "ready", "picked_up", "delivered", "received", "declined", "cancelled"
@@ -58,6 +58,14 @@ class AdjustIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     quantity: Quantity
+
+
+class CorrectIn(BaseModel):
+    """A coordinator corrects a batch's made count, saying why."""
+
+    model_config = ConfigDict(extra="forbid")
+    made: Count
+    reason: ShortText
 
 
 class BatchOut(BaseModel):

@@ -233,6 +233,7 @@ ACTIONS_FR = {
     "confirm receipt of": "de confirmer la réception du",
     "cancel": "d’annuler le",
     "adjust": "d’ajuster le",
+    "correct": "de corriger le",
     "pick up": "de charger le",
     "deliver": "de livrer le",
 }
@@ -278,10 +279,7 @@ async def decline(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
     return batch
 
 
-async def report_progress(session: AsyncSession, *, user: User, batch_id: int, made: int) -> Batch:
-    """Set the absolute made count; it only goes up and never past the quantity."""
-    batch, need = await _lab_batch(session, user, batch_id)
-    _require_state(batch, "claimed", action="report progress on")
+def _check_made_fits(batch: Batch, made: int) -> None:
     if made > batch.quantity:
         raise Invalid(
             "made ({made}) is more than the batch quantity ({quantity}).",
@@ -289,6 +287,41 @@ async def report_progress(session: AsyncSession, *, user: User, batch_id: int, m
             made=made,
             quantity=batch.quantity,
         )
+
+
+async def correct_made(
+    session: AsyncSession, *, user: User, batch_id: int, made: int, reason: str
+) -> Batch:
+    """A coordinator of the area sets a claimed batch's made count, down as well as up.
+
+    Makers' reports only go up, so a typo ("100" for "10") would otherwise stay on the
+    dashboard; the correction is logged with the previous count and the reason.
+    """
+    batch, need = await lock_batch(session, batch_id)
+    require_coordinator_of(user, need.region, need.departement)
+    _require_state(batch, "claimed", action="correct")
+    _check_made_fits(batch, made)
+    before = _contribution(batch)
+    previous = batch.made
+    batch.made = made
+    batch.progress_at = utcnow()
+    await record(
+        session,
+        batch=batch,
+        need=need,
+        before=before,
+        kind="batch.corrected",
+        actor=user,
+        extra={"previous_made": previous, "reason": reason},
+    )
+    return batch
+
+
+async def report_progress(session: AsyncSession, *, user: User, batch_id: int, made: int) -> Batch:
+    """Set the absolute made count; it only goes up and never past the quantity."""
+    batch, need = await _lab_batch(session, user, batch_id)
+    _require_state(batch, "claimed", action="report progress on")
+    _check_made_fits(batch, made)
     if made < batch.made:
         raise Conflict(
             "made only goes up: batch {code} already has {made} made.",

@@ -290,5 +290,20 @@ async def test_adjust_batch(client, world) -> None:
     )
 
 
+async def test_correct_made(client, world) -> None:
+    w = world
+    bid = await _batch(client, w, made=8)
+    await _check(
+        client,
+        w,
+        lambda h: client.post(
+            f"/api/v1/batches/{bid}/correct", json={"made": 3, "reason": "typo"}, headers=h
+        ),
+        ["maker", "other_maker", "staff", "driver", "coord_there"],
+        "coord_here",
+        _get(client, w, f"/api/v1/batches/{bid}"),
+    )
+
+
 async def test_logout_needs_a_token(client, world) -> None:
     assert (await client.post("/api/v1/auth/logout")).status_code == 401

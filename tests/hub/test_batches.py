@@ -7,6 +7,8 @@ import pytest
 
 from hub.stats.totals import add_into
 
+DESIGN = "face-shield-prusa-rc3"
+
 
 @pytest.fixture
 async def world(hub):
@@ -193,3 +195,42 @@ async def test_box_label_shows_the_tracking_code(client: httpx.AsyncClient, worl
     assert "Tracking code" in english.text
     stranger = await hub.account("maker")
     assert (await client.get(url, headers=stranger.headers)).status_code == 403
+
+
+async def test_a_coordinator_corrects_a_mistyped_made_count(
+    client: httpx.AsyncClient, world, hub
+) -> None:
+    """A maker typed 30 for 3: only a coordinator can bring it down; the totals follow, the
+    event says what it was and why, and the correction keeps to the batch's bounds."""
+    m = world["maker"].headers
+    coordinator = await hub.account("coordinator")
+    c = coordinator.headers
+    bid = (await _claim(client, world, 40)).json()["id"]
+    await client.post(f"/api/v1/batches/{bid}/progress", json={"made": 30}, headers=m)
+    made_before = (await client.get("/api/v1/stats")).json()["totals"][DESIGN]["made"]
+    down = await client.post(f"/api/v1/batches/{bid}/progress", json={"made": 3}, headers=m)
+    assert down.status_code == 409  # the maker cannot go down
+    fixed = await client.post(
+        f"/api/v1/batches/{bid}/correct", json={"made": 3, "reason": "typed 30 for 3"}, headers=c
+    )
+    assert fixed.status_code == 200 and fixed.json()["made"] == 3
+    made_after = (await client.get("/api/v1/stats")).json()["totals"][DESIGN]["made"]
+    assert made_after == made_before - 27
+    events = (await client.get("/api/v1/events?limit=1000", headers=c)).json()["items"]
+    last = [e for e in events if e["kind"] == "batch.corrected"]
+    assert len(last) == 1
+    assert last[0]["payload"]["previous_made"] == 30
+    assert last[0]["payload"]["reason"] == "typed 30 for 3"
+    # Bounds: not above the quantity, not without a reason, not once the batch is ready.
+    too_many = await client.post(
+        f"/api/v1/batches/{bid}/correct", json={"made": 41, "reason": "x"}, headers=c
+    )
+    assert too_many.status_code == 422
+    no_reason = await client.post(f"/api/v1/batches/{bid}/correct", json={"made": 2}, headers=c)
+    assert no_reason.status_code == 422
+    await client.post(f"/api/v1/batches/{bid}/ready", headers=m)
+    late = await client.post(
+        f"/api/v1/batches/{bid}/correct", json={"made": 1, "reason": "x"}, headers=c
+    )
+    assert late.status_code == 409
+    assert (await client.get(f"/api/v1/batches/{bid}", headers=m)).json()["made"] == 3
