@@ -458,14 +458,22 @@ def stalled_client(base: str) -> socket.socket:
 
 
 def reset_postgres(url: str) -> None:
-    """Empty the benchmark's PostgreSQL database (it must be dedicated to the benchmark)."""
+    """Create or empty the benchmark's PostgreSQL database (dedicated to the benchmark)."""
     import asyncpg
 
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
 
     async def run() -> None:
-        """Drop and recreate the public schema."""
-        conn = await asyncpg.connect(dsn)
+        """Create the database on first use, then drop and recreate its public schema."""
+        try:
+            conn = await asyncpg.connect(dsn)
+        except asyncpg.InvalidCatalogNameError:
+            # A fresh machine: create it from the server's maintenance database.
+            name = dsn.rsplit("/", 1)[1].split("?")[0]
+            admin = await asyncpg.connect(dsn.rsplit("/", 1)[0] + "/postgres")
+            await admin.execute(f'CREATE DATABASE "{name}"')
+            await admin.close()
+            conn = await asyncpg.connect(dsn)
         await conn.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
         await conn.close()
 
