@@ -193,10 +193,10 @@ def _no_route(found: list[Candidate], result: Plan, data: RouteIn) -> HubError:
     more = len(result.unassigned) - len(shown)
 
     def listed(lang: Lang) -> str:
-        word = "batch" if lang == "en" else "lot"
+        word, colon = ("batch", ":") if lang == "en" else ("lot", " :")
         reasons = [
-            f"{word} {by_id[sid].code} ({by_id[sid].lab.name} → {by_id[sid].hospital.name}): "
-            f"{human(why, lang)}"
+            f"{word} {by_id[sid].code} ({by_id[sid].lab.name} → {by_id[sid].hospital.name})"
+            f"{colon} {human(why, lang)}"
             for sid, why in shown
         ]
         tail = "" if more <= 0 else f"; and {more} more" if lang == "en" else f" ; et {more} autres"

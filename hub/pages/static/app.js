@@ -183,9 +183,11 @@ async function api(method, path, body, extraHeaders) {
     try { detail = (await r.json()).detail || ""; } catch (_) { /* not JSON */ }
     const key = "http" + (r.status >= 500 ? 500 : r.status);
     const prefix = T[key] || "";
-    // 409/422 details say what is wrong; the others get a plain sentence first.
-    throw new ApiError(prefix.endsWith(": ") || prefix.endsWith(" : ")
-      ? prefix + detail : [prefix, detail].filter(Boolean).join(" "));
+    // The server answers in the page's language (Accept-Language), so its detail says what
+    // went wrong; 409 and 422 get a short frame, the other sentences only stand in for a
+    // missing detail (a proxy's error page, say).
+    const framed = prefix.endsWith(": ") || prefix.endsWith(" : ");
+    throw new ApiError(framed ? prefix + detail : (detail || prefix));
   }
   return r;
 }

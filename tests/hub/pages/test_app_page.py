@@ -140,12 +140,13 @@ def test_hospital_and_maker_journeys_on_a_phone(sqlite_server: HubProcess) -> No
         page.click("#signout")
         page.wait_for_selector("#auth:not([hidden])")
 
-        # Back as the hospital user: a wrong password says so in plain words, then sign in.
+        # Back as the hospital user: a wrong password says so in plain French words (the
+        # page asks the API for its own language), then sign in.
         page.fill("#signin-email", "staff@example.org")
         page.fill("#signin-password", "not the password")
         page.click("#signin-form button[type=submit]")
         page.wait_for_selector("#error:not(:empty)")
-        assert "Identifiants incorrects" in page.inner_text("#error")
+        assert page.inner_text("#error") == "E-mail ou mot de passe incorrect."
         assert page.locator("#error").is_visible()
         page.fill("#signin-password", PASSWORD)
         page.click("#signin-form button[type=submit]")

@@ -151,5 +151,13 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
         assert page.locator("html").get_attribute("lang") == "en"
         assert "Give the route back" in page.inner_text("#release")
         assert "Pickup" in page.inner_text("#stops")
+        # Giving the route back with the batch on board: the API says to deliver it, in the
+        # page's language, and the route stays open.
+        page.click("#release")
+        page.click("#release")
+        page.wait_for_selector("#error:not(:empty)")
+        assert "deliver them" in page.inner_text("#error")
+        assert page.locator("#release").is_visible()
         browser.close()
-    assert errors == []
+    # The browser logs the refused give-back (409) itself; nothing else may fail.
+    assert [e for e in errors if "status of 409" not in e] == []
