@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Final, Literal
@@ -163,8 +163,8 @@ def assemble(
 
 
 #: Below this many (need, offer) pairs in all, designs are solved in this process: starting
-#: worker processes (about a second, mostly importing numpy and OR-Tools) would cost more than
-#: the solve.
+#: worker processes (about half a second, mostly importing numpy and OR-Tools) and sending
+#: them the problems would cost more than the solve.
 PARALLEL_MIN_PAIRS: Final[int] = 200_000
 
 
@@ -196,40 +196,70 @@ def solve_auto(prob: DesignProblem) -> IntArray:
     return solve_unpruned(prob)
 
 
-def worker_count(problems: Sequence[DesignProblem]) -> int:
-    """Processes worth using: one per available core, at most one per design, 1 if small."""
+def available_cores() -> int:
+    """Cores this process may run on."""
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    if sum(len(p.pair_need) for p in problems) < PARALLEL_MIN_PAIRS:
+        return os.cpu_count() or 1
+
+
+def pair_bound(needs: Sequence[Need], offers: Sequence[Offer]) -> tuple[int, int]:
+    """(needs x offers summed over designs, designs with both): known before any geometry."""
+    n_needs = Counter(n.design for n in needs)
+    n_offers = Counter(o.design for o in offers)
+    shared = [d for d in n_needs if d in n_offers]
+    return sum(n_needs[d] * n_offers[d] for d in shared), len(shared)
+
+
+def worker_count(pairs: int, designs: int) -> int:
+    """Processes worth using: one per available core, at most one per design, 1 if small."""
+    if pairs < PARALLEL_MIN_PAIRS:
         return 1
-    return max(1, min(cores, len(problems)))
+    return max(1, min(available_cores(), designs))
+
+
+def start_pool(workers: int) -> ProcessPoolExecutor:
+    """A ``spawn`` pool whose workers start now, importing numpy and OR-Tools meanwhile.
+
+    Workers are started with ``spawn``: forking a process that runs threads (the hub calls
+    ``match`` through ``asyncio.to_thread``) can deadlock, and spawn behaves the same whatever
+    the platform's default start method is. An executor starts at most one worker per
+    submitted task, hence one trivial task per worker.
+    """
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    for _ in range(workers):
+        pool.submit(int)
+    return pool
 
 
 def solve_all(
     problems: Sequence[DesignProblem],
     solver: Callable[[DesignProblem], IntArray],
     workers: int,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[IntArray]:
     """Solve each design, in a pool of ``workers`` processes when it is more than one.
 
     Designs are independent problems, so solving them side by side changes no answer. The
     largest designs are submitted first, so that the long solves start early and the small
-    ones fill in around them. Workers are started with ``spawn``: forking a process that runs
-    threads (the hub calls ``match`` through ``asyncio.to_thread``) can deadlock, and spawn
-    behaves the same whatever the platform's default start method is. ``solver`` must be a
-    module-level function (it is pickled by name).
+    ones fill in around them. ``pool`` is an already started one (``start_pool``), else one
+    is started here. ``solver`` must be a module-level function (it is pickled by name).
     """
     if workers <= 1 or len(problems) <= 1:
         return [solver(prob) for prob in problems]
     order = sorted(range(len(problems)), key=lambda k: -len(problems[k].pair_need))
     flows: list[IntArray] = [np.zeros(0, dtype=np.int64)] * len(problems)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {k: pool.submit(solver, problems[k]) for k in order}
+    own = pool is None
+    executor = start_pool(workers) if pool is None else pool
+    try:
+        futures = {k: executor.submit(solver, problems[k]) for k in order}
         for k, future in futures.items():
             flows[k] = future.result()
+    finally:
+        if own:
+            executor.shutdown()
     return flows
 
 
@@ -244,9 +274,22 @@ def _run(
 ) -> MatchResult:
     needs, offers = list(needs), list(offers)
     check_inputs(needs, offers, max_distance_km, lead_days, horizon_days)
-    problems = design_problems(needs, offers, max_distance_km, lead_days, horizon_days)
-    workers = worker_count(problems) if parallel else 1
-    return assemble(needs, offers, problems, solve_all(problems, solver, workers))
+    # Workers take about half a second to start (importing numpy and OR-Tools): start them
+    # from an upper bound on the pairs, so that they start while this process finds the
+    # pairs within the radius, and drop them if the true count turns out small.
+    workers = worker_count(*pair_bound(needs, offers)) if parallel else 1
+    pool = start_pool(workers) if workers > 1 else None
+    try:
+        problems = design_problems(needs, offers, max_distance_km, lead_days, horizon_days)
+        pairs = sum(len(p.pair_need) for p in problems)
+        if pairs < PARALLEL_MIN_PAIRS or len(problems) <= 1:
+            workers = 1
+        flows = solve_all(problems, solver, workers, pool)
+    finally:
+        if pool is not None:
+            # Unused workers may still be starting: do not wait for them.
+            pool.shutdown(wait=workers > 1, cancel_futures=True)
+    return assemble(needs, offers, problems, flows)
 
 
 def match(

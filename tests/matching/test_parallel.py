@@ -47,7 +47,7 @@ def test_pool_gives_the_sequential_flows(solver: object) -> None:
 def test_match_in_a_pool_from_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     """Called through a thread (as the hub does), the pooled match equals the reference."""
     monkeypatch.setattr(matching.solve, "PARALLEL_MIN_PAIRS", 0)
-    monkeypatch.setattr(matching.solve, "worker_count", lambda problems: 2)
+    monkeypatch.setattr(matching.solve, "worker_count", lambda pairs, designs: 2)
     needs, offers = instance()
     with ThreadPoolExecutor(1) as pool:
         result = pool.submit(match, needs, offers, 150.0, 1, 14).result()
@@ -76,3 +76,40 @@ def test_prune_must_be_a_known_mode() -> None:
     needs, offers = instance()
     with pytest.raises(ValueError, match="prune"):
         match(needs, offers, prune="yes")  # type: ignore[arg-type]
+
+
+def test_pool_started_early_is_dropped_when_the_pairs_are_few(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Workers started from the needs x offers bound are not used when few pairs are in reach."""
+    needs, offers = instance()
+    reference = match_unpruned(needs, offers, 1.0, 1, 14)
+    bound, designs = matching.solve.pair_bound(needs, offers)
+    assert designs == 3
+    assert bound == sum(
+        sum(n.design == d for n in needs) * sum(o.design == d for o in offers) for d in DESIGNS
+    )
+    started: list[int] = []
+    real_start = matching.solve.start_pool
+
+    def spy(workers: int) -> object:
+        started.append(workers)
+        return real_start(workers)
+
+    monkeypatch.setattr(matching.solve, "start_pool", spy)
+    monkeypatch.setattr(matching.solve, "PARALLEL_MIN_PAIRS", bound)
+    in_process: list[int] = []
+    real_solve_all = matching.solve.solve_all
+
+    def solve_all_spy(problems: object, solver: object, workers: int, pool: object) -> object:
+        in_process.append(workers)
+        return real_solve_all(problems, solver, workers, pool)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(matching.solve, "solve_all", solve_all_spy)
+    # A 1 km radius leaves (almost) no pair: the started pool must go unused, answer unchanged.
+    result = match(needs, offers, 1.0, 1, 14)
+    cores = matching.solve.available_cores()
+    assert started == ([min(cores, 3)] if cores > 1 else [])
+    assert in_process == [1]
+    assert result.unit_km == pytest.approx(reference.unit_km)
+    assert result.unmet == reference.unmet
