@@ -51,6 +51,18 @@ const TEXT = {
     doneLab: "Atelier créé. Il sera vérifié par un coordinateur.",
     doneNeed: "Besoin publié.", doneClaim: "Lot pris en charge.", doneSaved: "Enregistré.",
     doneReceipt: "Réception confirmée.", pendingSite: "en attente de vérification",
+    toVerify: "Sites à vérifier", noPending: "Aucun site en attente dans votre zone.",
+    verify: "Vérifier", doneVerified: "Site vérifié.", site_hospital: "établissement",
+    site_lab: "atelier", matchTitle: "Répartir les besoins entre les ateliers",
+    matchHelp: "Propose des lots aux ateliers vérifiés les plus proches ; les makers les acceptent ou les refusent.",
+    matchRun: "Lancer le matching",
+    matchDone: (r) => `Matching terminé en ${fmt(r.seconds, 1)} s : ${r.assignments.length} lot(s) proposé(s), `
+      + `${fmt(r.assignments.reduce((a, x) => a + x.quantity, 0))} pièces, `
+      + `${fmt(Object.values(r.unmet).reduce((a, x) => a + x, 0))} pièce(s) sans atelier, `
+      + `${fmt(r.unit_km)} pièces·km (${r.needs_considered} besoins, ${r.offers_considered} offres).`,
+    correctTitle: "Corriger un nombre de pièces fabriquées", correctBatch: "Numéro du lot",
+    correctMade: "Fabriqués en réalité", correctReason: "Raison", correctSave: "Corriger",
+    doneCorrected: (b) => `Lot n° ${b.id} (${b.code}) : ${b.made} fabriqué(s) sur ${b.quantity}.`,
     http401: "Identifiants incorrects ou session expirée.",
     http403: "Vous n’avez pas le droit de faire cela.", http404: "Introuvable.",
     http409: "Impossible : ", http422: "Saisie invalide : ", http429: "Trop de tentatives ; patientez une minute.",
@@ -109,6 +121,18 @@ const TEXT = {
     doneLab: "Lab created. A coordinator will verify it.",
     doneNeed: "Need posted.", doneClaim: "Batch claimed.", doneSaved: "Saved.",
     doneReceipt: "Receipt confirmed.", pendingSite: "awaiting verification",
+    toVerify: "Sites to verify", noPending: "No site awaiting verification in your area.",
+    verify: "Verify", doneVerified: "Site verified.", site_hospital: "care site",
+    site_lab: "lab", matchTitle: "Share needs out among the labs",
+    matchHelp: "Proposes batches to the nearest verified labs; makers accept or decline them.",
+    matchRun: "Run the matcher",
+    matchDone: (r) => `Matching done in ${fmt(r.seconds, 1)} s: ${r.assignments.length} batch(es) proposed, `
+      + `${fmt(r.assignments.reduce((a, x) => a + x.quantity, 0))} units, `
+      + `${fmt(Object.values(r.unmet).reduce((a, x) => a + x, 0))} unit(s) without a lab, `
+      + `${fmt(r.unit_km)} unit-km (${r.needs_considered} needs, ${r.offers_considered} offers).`,
+    correctTitle: "Correct a made count", correctBatch: "Batch number",
+    correctMade: "Actually made", correctReason: "Reason", correctSave: "Correct",
+    doneCorrected: (b) => `Batch ${b.id} (${b.code}): ${b.made} made of ${b.quantity}.`,
     http401: "Wrong credentials, or your session has ended.",
     http403: "You are not allowed to do that.", http404: "Not found.",
     http409: "Not possible: ", http422: "Invalid input: ", http429: "Too many attempts; wait a minute.",
@@ -267,6 +291,7 @@ async function start() {
     $("whoami").hidden = false;
     $("whoami").textContent = T.signedInAs + me.name + " (" + t("role_" + me.role) + ")";
     if (me.role === "maker") { $("maker").hidden = false; await loadLabs(); }
+    else if (me.role === "coordinator" || me.role === "admin") { $("coord").hidden = false; await loadPending(); }
     else { $("staff").hidden = false; await loadHospitals(); }
   });
 }
@@ -578,3 +603,46 @@ $("batches-refresh").addEventListener("click", (ev) => act(ev.currentTarget, loa
 translate();
 resetNeedForm();
 start();
+
+// --- Coordinators ----------------------------------------------------------------------------
+
+function fmt(x, digits) {
+  return Number(x).toLocaleString(LANG, { maximumFractionDigits: digits || 0 });
+}
+
+async function loadPending() {
+  // The coordinator's own area; an admin (no area) sees every pending site.
+  const area = state.me.area ? "&area=" + encodeURIComponent(state.me.area) : "";
+  const [hospitals, labs] = await Promise.all(["hospitals", "labs"].map(
+    (kind) => getJson(`/${kind}?status=pending&limit=200${area}`)));
+  const items = [...hospitals.items, ...labs.items].map((site) => {
+    const path = site.type === "lab" ? "labs" : "hospitals";
+    const button = h("button", { type: "button", class: "secondary" }, T.verify);
+    button.addEventListener("click", () => act(button, async () => {
+      await api("POST", `/${path}/${site.id}/verify`);
+      await loadPending();
+      notify(T.doneVerified);
+    }));
+    return h("li", { "data-site": site.id }, h("strong", {}, site.name), " · ",
+      t("site_" + site.type), " · ", t("kind_" + site.kind), h("br"),
+      h("span", { class: "muted" }, site.address), " ", button);
+  });
+  $("pending").replaceChildren(...(items.length ? items : [h("li", { class: "muted" }, T.noPending)]));
+}
+
+$("pending-refresh").addEventListener("click", (ev) => act(ev.currentTarget, loadPending));
+
+$("match-run").addEventListener("click", (ev) => act(ev.currentTarget, async () => {
+  $("match-result").textContent = "";
+  const run = await (await api("POST", "/matching/runs", {})).json();
+  $("match-result").textContent = T.matchDone(run);
+}));
+
+onSubmit($("correct-form"), async (form) => {
+  const id = Number($("correct-batch").value);
+  const batch = await (await api("POST", `/batches/${id}/correct`, {
+    made: Number($("correct-made").value), reason: $("correct-reason").value.trim(),
+  })).json();
+  form.reset();
+  notify(T.doneCorrected(batch));
+});
