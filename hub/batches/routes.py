@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from fastapi.responses import HTMLResponse
 
+from hub.area_filter import parse_area_param
 from hub.batches import service
 from hub.batches.label import label_html
 from hub.batches.schemas import (
@@ -116,12 +117,19 @@ async def list_(
     lab_id: int | None = None,
     need_id: int | None = None,
     state: BatchState | None = None,
+    area: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> BatchList:
-    """List batches by lab, need or state."""
+    """List batches by lab, need, state or the area of their need (FR, region:, departement:)."""
     rows, total = await service.list_batches(
-        session, lab_id=lab_id, need_id=need_id, state=state, limit=limit, offset=offset
+        session,
+        lab_id=lab_id,
+        need_id=need_id,
+        state=state,
+        limit=limit,
+        offset=offset,
+        area=parse_area_param(area),
     )
     items = [BatchOut.model_validate(b) for b in rows]
     return BatchList(items=items, total=total, limit=limit, offset=offset)

@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.area_filter import area_condition
 from hub.auth.models import User
 from hub.auth.service import covers, require_coordinator_of
 from hub.batches.models import Batch
 from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.events import service as events
+from hub.geo.areas import Area
 from hub.needs.models import Need
 from hub.needs.service import allocated, get_need, refresh_status
 from hub.sites.models import Membership, Site
@@ -507,9 +509,14 @@ async def list_batches(
     state: str | None,
     limit: int,
     offset: int,
+    area: Area | None = None,
 ) -> tuple[list[Batch], int]:
-    """Return a page of batches and the total count."""
+    """Return a page of batches (of needs in ``area``, if given) and the total count."""
     query = select(Batch)
+    if area is not None:
+        query = query.join(Need, Need.id == Batch.need_id).where(
+            area_condition(area, Need.region, Need.departement)
+        )
     if lab_id is not None:
         query = query.where(Batch.lab_id == lab_id)
     if need_id is not None:

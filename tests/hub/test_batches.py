@@ -4,6 +4,7 @@ import asyncio
 
 import httpx
 import pytest
+from tests_support import BREST
 
 from hub.stats.totals import add_into
 
@@ -234,3 +235,31 @@ async def test_a_coordinator_corrects_a_mistyped_made_count(
     )
     assert late.status_code == 409
     assert (await client.get(f"/api/v1/batches/{bid}", headers=m)).json()["made"] == 3
+
+
+async def test_list_by_area_of_the_need(hub, client: httpx.AsyncClient, world) -> None:
+    """``area`` keeps the batches whose need lies in it; a malformed area is a 422."""
+    brest_hospital = await hub.site(world["staff"], "hospitals", lat=BREST[0], lon=BREST[1])
+    brest_need = await hub.need(world["staff"], brest_hospital["id"], quantity=50)
+    grenoble = (await _claim(client, world, 10)).json()
+    brest = await client.post(
+        f"/api/v1/needs/{brest_need['id']}/claims",
+        json={"lab_id": world["lab"]["id"], "quantity": 5},
+        headers=world["maker"].headers,
+    )
+    assert brest.status_code == 201, brest.text
+    h = world["maker"].headers
+
+    async def ids(query: str) -> list[int]:
+        r = await client.get(f"/api/v1/batches?{query}", headers=h)
+        assert r.status_code == 200, r.text
+        assert r.json()["total"] == len(r.json()["items"])
+        return [b["id"] for b in r.json()["items"]]
+
+    assert await ids("area=region:84") == [grenoble["id"]]
+    assert await ids("area=departement:29") == [brest.json()["id"]]
+    assert sorted(await ids("area=FR")) == sorted([grenoble["id"], brest.json()["id"]])
+    assert await ids("area=region:84&state=proposed") == []
+    r = await client.get("/api/v1/batches?area=planet:earth", headers=h)
+    assert r.status_code == 422
+    assert "region:CODE" in r.json()["detail"]

@@ -62,6 +62,8 @@ const TEXT = {
       + `${fmt(r.unit_km)} pièces·km (${r.needs_considered} besoins, ${r.offers_considered} offres).`,
     correctTitle: "Corriger un nombre de pièces fabriquées", correctBatch: "Numéro du lot",
     correctMade: "Fabriqués en réalité", correctReason: "Raison", correctSave: "Corriger",
+    noClaimed: "Aucun lot en fabrication dans votre zone.",
+    claimedItem: (b) => `Lot n° ${b.id} · ${b.code} · ${designName(b.design)} · ${b.made} fabriqué(s) sur ${b.quantity}`,
     doneCorrected: (b) => `Lot n° ${b.id} (${b.code}) : ${b.made} fabriqué(s) sur ${b.quantity}.`,
     http401: "Identifiants incorrects ou session expirée.",
     http403: "Vous n’avez pas le droit de faire cela.", http404: "Introuvable.",
@@ -132,6 +134,8 @@ const TEXT = {
       + `${fmt(r.unit_km)} unit-km (${r.needs_considered} needs, ${r.offers_considered} offers).`,
     correctTitle: "Correct a made count", correctBatch: "Batch number",
     correctMade: "Actually made", correctReason: "Reason", correctSave: "Correct",
+    noClaimed: "No batch in the making in your area.",
+    claimedItem: (b) => `Batch ${b.id} · ${b.code} · ${designName(b.design)} · ${b.made} made of ${b.quantity}`,
     doneCorrected: (b) => `Batch ${b.id} (${b.code}): ${b.made} made of ${b.quantity}.`,
     http401: "Wrong credentials, or your session has ended.",
     http403: "You are not allowed to do that.", http404: "Not found.",
@@ -291,7 +295,10 @@ async function start() {
     $("whoami").hidden = false;
     $("whoami").textContent = T.signedInAs + me.name + " (" + t("role_" + me.role) + ")";
     if (me.role === "maker") { $("maker").hidden = false; await loadLabs(); }
-    else if (me.role === "coordinator" || me.role === "admin") { $("coord").hidden = false; await loadPending(); }
+    else if (me.role === "coordinator" || me.role === "admin") {
+      $("coord").hidden = false;
+      await Promise.all([loadPending(), loadClaimed()]);
+    }
     else { $("staff").hidden = false; await loadHospitals(); }
   });
 }
@@ -610,9 +617,11 @@ function fmt(x, digits) {
   return Number(x).toLocaleString(LANG, { maximumFractionDigits: digits || 0 });
 }
 
+// The coordinator's own area as a query parameter; an admin (no area) sees everything.
+const areaParam = () => (state.me.area ? "&area=" + encodeURIComponent(state.me.area) : "");
+
 async function loadPending() {
-  // The coordinator's own area; an admin (no area) sees every pending site.
-  const area = state.me.area ? "&area=" + encodeURIComponent(state.me.area) : "";
+  const area = areaParam();
   const [hospitals, labs] = await Promise.all(["hospitals", "labs"].map(
     (kind) => getJson(`/${kind}?status=pending&limit=200${area}`)));
   const items = [...hospitals.items, ...labs.items].map((site) => {
@@ -630,12 +639,28 @@ async function loadPending() {
   $("pending").replaceChildren(...(items.length ? items : [h("li", { class: "muted" }, T.noPending)]));
 }
 
+// Batches being made in the area: a tap fills the correction form.
+async function loadClaimed() {
+  const batches = (await getJson(`/batches?state=claimed&limit=200${areaParam()}`)).items;
+  const items = batches.map((b) => {
+    const button = h("button", { type: "button", class: "secondary" }, T.correctSave);
+    button.addEventListener("click", () => {
+      $("correct-batch").value = b.id;
+      $("correct-made").value = b.made;
+      $("correct-made").focus();
+    });
+    return h("li", { "data-batch": b.id }, T.claimedItem(b), " ", button);
+  });
+  $("claimed").replaceChildren(...(items.length ? items : [h("li", { class: "muted" }, T.noClaimed)]));
+}
+
 $("pending-refresh").addEventListener("click", (ev) => act(ev.currentTarget, loadPending));
 
 $("match-run").addEventListener("click", (ev) => act(ev.currentTarget, async () => {
   $("match-result").textContent = "";
   const run = await (await api("POST", "/matching/runs", {})).json();
   $("match-result").textContent = T.matchDone(run);
+  await loadClaimed();
 }));
 
 onSubmit($("correct-form"), async (form) => {
@@ -644,5 +669,6 @@ onSubmit($("correct-form"), async (form) => {
     made: Number($("correct-made").value), reason: $("correct-reason").value.trim(),
   })).json();
   form.reset();
+  await loadClaimed();
   notify(T.doneCorrected(batch));
 });

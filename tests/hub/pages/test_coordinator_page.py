@@ -1,9 +1,9 @@
 """The coordinator's part of ``/app`` in a real browser against a real ``hub serve``.
 
 A coordinator created with the CLI signs in, verifies a hospital and a lab waiting in their
-area, runs the matcher and reads what it proposed, then corrects a made count that a maker
-mistyped; the API confirms each step. Fails on any console error. Skips cleanly where Debian's
-chromium is missing.
+area, runs the matcher and reads what it proposed, then picks a batch being made in the area
+and corrects the made count its maker mistyped; the API confirms each step. Fails on any
+console error. Skips cleanly where Debian's chromium is missing.
 """
 
 import subprocess
@@ -119,14 +119,20 @@ def test_coordinator_verifies_matches_and_corrects(sqlite_server: HubProcess) ->
         assert "1 lot(s) proposé(s), 80 pièces" in result, result
         assert "0 pièce(s) sans atelier" in result, result
 
+        # The batch being made is listed; its button fills the form with its number and count.
+        item = page.locator(f"#claimed li[data-batch='{claim['id']}']")
+        assert "12 fabriqué(s) sur 20" in item.inner_text()
+        item.locator("button").click()
+        assert page.input_value("#correct-batch") == str(claim["id"])
+        assert page.input_value("#correct-made") == "12"
         # The coordinator corrects the claimed batch's made count, down, with a reason.
-        page.fill("#correct-batch", str(claim["id"]))
         page.fill("#correct-made", "2")
         page.fill("#correct-reason", "faute de frappe : 2, pas 12")
         page.click("#correct-form button[type=submit]")
         page.wait_for_function("document.getElementById('notice').textContent.includes('Lot')")
         assert f"Lot n° {claim['id']}" in page.inner_text("#notice")
         assert "2 fabriqué(s) sur 20" in page.inner_text("#notice")
+        assert "2 fabriqué(s) sur 20" in item.inner_text()
         with httpx.Client(base_url=sqlite_server.url) as c:
             batch = c.get(f"/api/v1/batches/{claim['id']}", headers=maker).json()
         assert batch["made"] == 2
