@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/matching.py [--needs 9000] [--offers 7000] [--seed 0] [--radius 200]
+                                  [--ratio R] [--repeat N]
 
 For the default and the capacity-scarce scenario (``hub.demo.scenario``, real French
 geography), each solver runs in its own subprocess, which regenerates the same scenario: the
@@ -78,6 +79,15 @@ def measure(
     return figures
 
 
+def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The run of median time (the lower middle one for an even count), its peaks the highest."""
+    ordered = sorted(runs, key=lambda f: f["seconds"])
+    middle = dict(ordered[(len(ordered) - 1) // 2])
+    middle["peak_mb"] = max(f["peak_mb"] for f in runs)
+    middle["worker_mb"] = max(f["worker_mb"] for f in runs)
+    return middle
+
+
 def main() -> None:
     """Print the comparison table for the default and the scarce scenario."""
     from hub.demo.scenario import DEFAULT_CAPACITY_RATIO, SCARCE_CAPACITY_RATIO
@@ -88,6 +98,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ratio", type=float, default=None, help="only this capacity ratio")
     parser.add_argument("--radius", type=float, default=200.0, help="max_distance_km")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per solver, interleaved; times are medians (this machine varies by 15-30 %%)",
+    )
     parser.add_argument("--child", choices=SOLVERS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -101,27 +117,39 @@ def main() -> None:
         "match (prune='auto'), pruned (prune=True): designs in a process pool, one worker per core;"
     )
     print("match_unpruned (reference): designs one after another, one process")
+    if args.repeat > 1:
+        print(f"{args.repeat} runs per solver, interleaved: median time; 'range' is the lowest and "
+              "highest time/unpr of the runs paired in order")  # fmt: skip
     header = (
         f"{'capacity/demand':>15} {'solver':>15} {'time s':>8} {'time/unpr':>9} {'peak MB':>8} "
         f"{'wrk MB':>7} {'unit-km':>13} {'ukm/unpr':>9} {'w.served':>11} {'served/unpr':>11}"
+        + (f" {'range':>11}" if args.repeat > 1 else "")
     )
     print(header)
     print("-" * len(header))
     for ratio in ratios:
-        figures = {
-            s: measure(s, args.needs, args.offers, args.seed, ratio, args.radius) for s in SOLVERS
-        }
+        # Interleaved, so that a slow spell of the machine weighs on every solver alike.
+        runs: dict[str, list[dict[str, float]]] = {s: [] for s in SOLVERS}
+        for _ in range(max(1, args.repeat)):
+            for s in SOLVERS:
+                runs[s].append(measure(s, args.needs, args.offers, args.seed, ratio, args.radius))
+        figures = {s: median_run(runs[s]) for s in SOLVERS}
         ref = figures["match_unpruned"]
         for s in SOLVERS:
             f = figures[s]
             t_ratio = f["seconds"] / ref["seconds"]
+            paired = [
+                a["seconds"] / b["seconds"]
+                for a, b in zip(runs[s], runs["match_unpruned"], strict=True)
+            ]
+            spread = f" {min(paired):>5.3f}-{max(paired):<5.3f}" if args.repeat > 1 else ""
             km_ratio = f["unit_km"] / ref["unit_km"]
             w_ratio = f["weighted_served"] / ref["weighted_served"]
             print(
                 f"{ratio:>15.2f} {s:>15} {f['seconds']:>8.2f} {t_ratio:>9.3f} "
                 f"{f['peak_mb']:>8.0f} {f['worker_mb']:>7.0f} {f['unit_km']:>13.0f} "
                 f"{km_ratio:>9.5f} "
-                f"{f['weighted_served']:>11.0f} {w_ratio:>11.6f}"
+                f"{f['weighted_served']:>11.0f} {w_ratio:>11.6f}{spread}"
             )
         print(f"{'':>15} weighted demand {ref['weighted_demand']:.0f}")
 
