@@ -105,6 +105,7 @@ VALIDATION_FR: Mapping[str, str] = {
     "date_type": "doit être une date (AAAA-MM-JJ)",
     "datetime_parsing": "doit être une date et une heure",
     "datetime_type": "doit être une date et une heure",
+    "datetime_from_date_parsing": "doit être une date et une heure",
     "time_parsing": "doit être une heure (HH:MM)",
     "time_type": "doit être une heure (HH:MM)",
     "literal_error": "doit être l’une des valeurs : {expected}",
@@ -114,6 +115,12 @@ VALIDATION_FR: Mapping[str, str] = {
     "model_type": "doit être un objet",
     "model_attributes_type": "doit être un objet",
     "json_invalid": "le corps de la requête n’est pas du JSON valide",
+    "multiple_of": "doit être un multiple de {multiple_of}",
+    "uuid_parsing": "doit être un identifiant UUID",
+    "uuid_type": "doit être un identifiant UUID",
+    "decimal_parsing": "doit être un nombre décimal",
+    "decimal_type": "doit être un nombre décimal",
+    "none_required": "doit être vide (null)",
 }
 
 
@@ -140,6 +147,10 @@ def validation_message(error: Mapping[str, Any], lang: Lang) -> str:
     if template is None:
         return english
     try:
-        return template.format(**{k: str(v) for k, v in ctx.items()})
+        # pydantic lists the allowed values as "'a', 'b' or 'c'": the last word is English.
+        values = {
+            k: str(v).replace(" or ", " ou ") if k == "expected" else str(v) for k, v in ctx.items()
+        }
+        return template.format(**values)
     except (KeyError, IndexError):
         return english
