@@ -607,10 +607,6 @@ function printLabel(button, batchId) {
 }
 $("batches-refresh").addEventListener("click", (ev) => act(ev.currentTarget, loadBatches));
 
-translate();
-resetNeedForm();
-start();
-
 // --- Coordinators ----------------------------------------------------------------------------
 
 function fmt(x, digits) {
@@ -672,3 +668,7 @@ onSubmit($("correct-form"), async (form) => {
   await loadClaimed();
   notify(T.doneCorrected(batch));
 });
+
+translate();
+resetNeedForm();
+start();
