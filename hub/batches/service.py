@@ -6,7 +6,7 @@ change's effect on the totals, all in the caller's transaction.
 """
 
 import secrets
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -549,21 +549,26 @@ async def works_for_site(session: AsyncSession, user: User, site: Site) -> bool:
     return (await session.scalar(query.limit(1))) is not None
 
 
-async def _carry(
+async def carry(
     session: AsyncSession,
     *,
     batch: Batch,
     need: Need,
-    counter: str,
+    counter: Literal["picked_up", "delivered"],
     quantity: int,
-    limit: int,
-    limit_words: str,
     actor: User,
-    extra: dict[str, Any] | None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
-    """Set a driver's counter (picked_up or delivered) on a locked batch, forward only."""
-    verb = "pick up" if counter == "picked_up" else "deliver"
-    _require_state(batch, "ready" if counter == "picked_up" else "picked_up", action=verb)
+    """A driver collects (``picked_up``) or hands over (``delivered``) a locked batch.
+
+    The counter becomes ``quantity``, forward only: at most the units made for a pickup, at
+    most the units on board for a delivery.
+    """
+    if counter == "picked_up":
+        verb, prior, limit, limit_words = "pick up", "ready", batch.made, "units made"
+    else:
+        verb, prior, limit, limit_words = "deliver", "picked_up", batch.picked_up, "units on board"
+    _require_state(batch, prior, action=verb)
     if quantity > limit:
         raise Invalid(
             "Batch {code} has {limit} {limit_words}; you cannot {verb} {quantity}.",
@@ -599,7 +604,7 @@ async def _carry(
     )
 
 
-#: The words of ``_carry``'s messages, in French.
+#: The words of ``carry``'s messages, in French.
 CARRY_FR = {
     "units made": "unités fabriquées",
     "units on board": "unités à bord",
@@ -608,49 +613,3 @@ CARRY_FR = {
     "picked_up": "chargées",
     "delivered": "livrées",
 }
-
-
-async def pick_up_row(
-    session: AsyncSession,
-    *,
-    batch: Batch,
-    need: Need,
-    quantity: int,
-    actor: User,
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """A driver collects a locked ready batch: ``picked_up`` becomes ``quantity`` (≤ made)."""
-    await _carry(
-        session,
-        batch=batch,
-        need=need,
-        counter="picked_up",
-        quantity=quantity,
-        limit=batch.made,
-        limit_words="units made",
-        actor=actor,
-        extra=extra,
-    )
-
-
-async def deliver_row(
-    session: AsyncSession,
-    *,
-    batch: Batch,
-    need: Need,
-    quantity: int,
-    actor: User,
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """A driver hands a locked batch over: ``delivered`` becomes ``quantity`` (≤ picked up)."""
-    await _carry(
-        session,
-        batch=batch,
-        need=need,
-        counter="delivered",
-        quantity=quantity,
-        limit=batch.picked_up,
-        limit_words="units on board",
-        actor=actor,
-        extra=extra,
-    )

@@ -77,11 +77,18 @@ async def _move(
     need = await get_need(session, batch.need_id, lock=True)
     batch = await batches.get_batch(session, batch_id, lock=True)
     if batch.state == "ready":
-        await batches.pick_up_row(session, batch=batch, need=need, quantity=batch.made, actor=admin)
+        await batches.carry(
+            session, batch=batch, need=need, counter="picked_up", quantity=batch.made, actor=admin
+        )
         return f"batch {batch.code} picked up"
     if batch.state == "picked_up":
-        await batches.deliver_row(
-            session, batch=batch, need=need, quantity=batch.picked_up, actor=admin
+        await batches.carry(
+            session,
+            batch=batch,
+            need=need,
+            counter="delivered",
+            quantity=batch.picked_up,
+            actor=admin,
         )
         return f"batch {batch.code} delivered"
     rejected = rng.choice([0, 0, 0, 1, 2]) if batch.delivered > 2 else 0

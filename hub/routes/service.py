@@ -29,7 +29,7 @@ from hub.area_filter import area_condition, parse_area_param
 from hub.auth.models import User
 from hub.auth.service import require_role
 from hub.batches.models import Batch
-from hub.batches.service import deliver_row, lock_batch, pick_up_row
+from hub.batches.service import carry, lock_batch
 from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, HubError, Invalid, NotFound
 from hub.events import service as events
@@ -429,8 +429,14 @@ async def stop_done(
             # Nothing to collect: its delivery is moot, and the batch is free for another run.
             finished += [s for s in stops if s.batch_id == stop.batch_id and s.done_at is None]
         else:
-            await pick_up_row(
-                session, batch=batch, need=need, quantity=quantity, actor=user, extra=extra
+            await carry(
+                session,
+                batch=batch,
+                need=need,
+                counter="picked_up",
+                quantity=quantity,
+                actor=user,
+                extra=extra,
             )
     else:
         pickup = next(
@@ -455,8 +461,14 @@ async def stop_done(
                 code=batch.code,
             )
         else:
-            await deliver_row(
-                session, batch=batch, need=need, quantity=quantity, actor=user, extra=extra
+            await carry(
+                session,
+                batch=batch,
+                need=need,
+                counter="delivered",
+                quantity=quantity,
+                actor=user,
+                extra=extra,
             )
     at = utcnow()
     for s in finished:
