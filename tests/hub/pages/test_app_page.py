@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from serverproc import CHROMIUM, CHROMIUM_ARGS, HubProcess
+from serverproc import CHROMIUM, HubProcess, phone_page
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -39,30 +39,14 @@ def test_hospital_and_maker_journeys_on_a_phone(sqlite_server: HubProcess) -> No
 
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-        )
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
+        browser, page = phone_page(
+            p,
+            errors,
+            ignore=("401 (Unauthorized)",),
+            timeout_ms=15_000,
             geolocation={"latitude": GRENOBLE[0], "longitude": GRENOBLE[1]},
             permissions=["geolocation"],
-            locale="fr-FR",
         )
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.on(
-            "console",
-            lambda m: (
-                errors.append(m.text)
-                if m.type == "error" and not m.text.endswith("401 (Unauthorized)")
-                else None
-            ),
-        )
-        page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("dialog", lambda d: d.accept())
 
         # Hospital staff: sign up, create a hospital with the phone's position, post a need.

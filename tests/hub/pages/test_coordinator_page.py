@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from serverproc import CHROMIUM, CHROMIUM_ARGS, HUB, HubProcess
+from serverproc import CHROMIUM, HUB, HubProcess, phone_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "correct horse battery"
@@ -60,12 +60,7 @@ def test_coordinator_verifies_matches_and_corrects(sqlite_server: HubProcess) ->
 
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        browser, page = phone_page(p, errors, timeout_ms=15_000)
 
         page.goto(f"{sqlite_server.url}/app")
         page.fill("#signin-email", "coord@example.org")

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from serverproc import CHROMIUM, CHROMIUM_ARGS, HubProcess
+from serverproc import CHROMIUM, HubProcess, phone_page
 
 from hub.timeutil import PARIS
 
@@ -88,22 +88,12 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
     world = _scenario(sqlite_server.url)
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=CHROMIUM_ARGS,
-        )
-        context = browser.new_context(
-            viewport={"width": 390, "height": 844},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
+        browser, page = phone_page(
+            p,
+            errors,
             geolocation={"latitude": GRENOBLE[0], "longitude": GRENOBLE[1]},
             permissions=["geolocation"],
-            locale="fr-FR",
         )
-        page = context.new_page()
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
 
         page.goto(f"{sqlite_server.url}/driver")
         assert page.locator("html").get_attribute("lang") == "fr"
