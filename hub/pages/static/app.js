@@ -56,10 +56,10 @@ const TEXT = {
     site_lab: "atelier", matchTitle: "Répartir les besoins entre les ateliers",
     matchHelp: "Propose des lots aux ateliers vérifiés les plus proches ; les makers les acceptent ou les refusent.",
     matchRun: "Lancer le matching",
-    matchDone: (r) => `Matching terminé en ${fmt(r.seconds, 1)} s : ${r.assignments.length} lot(s) proposé(s), `
-      + `${fmt(r.assignments.reduce((a, x) => a + x.quantity, 0))} pièces, `
-      + `${fmt(Object.values(r.unmet).reduce((a, x) => a + x, 0))} pièce(s) sans atelier, `
-      + `${fmt(r.unit_km)} pièces·km (${r.needs_considered} besoins, ${r.offers_considered} offres).`,
+    matchDone: (r, units, short) => `Matching terminé en ${fmt(r.seconds, 1)} s : `
+      + `${r.assignments.length} lot(s) proposé(s), ${fmt(units)} pièces, ${fmt(short)} pièce(s) `
+      + `sans atelier, ${fmt(r.unit_km)} pièces·km (${r.needs_considered} besoins, `
+      + `${r.offers_considered} offres).`,
     correctTitle: "Corriger un nombre de pièces fabriquées", correctBatch: "Numéro du lot",
     correctMade: "Fabriqués en réalité", correctReason: "Raison", correctSave: "Corriger",
     noClaimed: "Aucun lot en fabrication dans votre zone.",
@@ -128,10 +128,10 @@ const TEXT = {
     site_lab: "lab", matchTitle: "Share needs out among the labs",
     matchHelp: "Proposes batches to the nearest verified labs; makers accept or decline them.",
     matchRun: "Run the matcher",
-    matchDone: (r) => `Matching done in ${fmt(r.seconds, 1)} s: ${r.assignments.length} batch(es) proposed, `
-      + `${fmt(r.assignments.reduce((a, x) => a + x.quantity, 0))} units, `
-      + `${fmt(Object.values(r.unmet).reduce((a, x) => a + x, 0))} unit(s) without a lab, `
-      + `${fmt(r.unit_km)} unit-km (${r.needs_considered} needs, ${r.offers_considered} offers).`,
+    matchDone: (r, units, short) => `Matching done in ${fmt(r.seconds, 1)} s: `
+      + `${r.assignments.length} batch(es) proposed, ${fmt(units)} units, ${fmt(short)} unit(s) `
+      + `without a lab, ${fmt(r.unit_km)} unit-km (${r.needs_considered} needs, `
+      + `${r.offers_considered} offers).`,
     correctTitle: "Correct a made count", correctBatch: "Batch number",
     correctMade: "Actually made", correctReason: "Reason", correctSave: "Correct",
     noClaimed: "No batch in the making in your area.",
@@ -655,7 +655,9 @@ $("pending-refresh").addEventListener("click", (ev) => act(ev.currentTarget, loa
 $("match-run").addEventListener("click", (ev) => act(ev.currentTarget, async () => {
   $("match-result").textContent = "";
   const run = await (await api("POST", "/matching/runs", {})).json();
-  $("match-result").textContent = T.matchDone(run);
+  const sum = (values) => values.reduce((a, x) => a + x, 0);
+  $("match-result").textContent = T.matchDone(
+    run, sum(run.assignments.map((a) => a.quantity)), sum(Object.values(run.unmet)));
   await loadClaimed();
 }));
 
