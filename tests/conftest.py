@@ -7,13 +7,13 @@ Without that variable the PostgreSQL half skips, unless ``HUB_REQUIRE_POSTGRES=1
 
 import os
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+from tests_support import PASSWORD, Account
 
 from hub.config import Settings
 from hub.db import Database
@@ -83,21 +83,6 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-@dataclass
-class Account:
-    """A signed-up user and the headers that authenticate as them."""
-
-    id: int
-    email: str
-    role: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """Authorization header for this account."""
-        return {"Authorization": f"Bearer {self.token}"}
-
-
 class Hub:
     """Shortcuts to build a scenario through the real API."""
 
@@ -110,16 +95,15 @@ class Hub:
         """Sign up (or, for coordinators and admins, create) an account and sign in."""
         self._n += 1
         email = f"{role}{self._n}@example.org"
-        password = "correct horse battery"
         if role in ("coordinator", "admin"):
             from hub.auth.service import create_user
 
             async with self.app.state.db.transaction() as session:
                 await create_user(
-                    session, email=email, password=password, name=role, role=role, area=area
+                    session, email=email, password=PASSWORD, name=role, role=role, area=area
                 )
             r = await self.client.post(
-                "/api/v1/auth/token", json={"email": email, "password": password}
+                "/api/v1/auth/token", json={"email": email, "password": PASSWORD}
             )
             assert r.status_code == 200, r.text
             me = await self.client.get(
@@ -128,7 +112,7 @@ class Hub:
             return Account(me.json()["id"], email, role, r.json()["access_token"])
         r = await self.client.post(
             "/api/v1/auth/signup",
-            json={"email": email, "password": password, "name": f"{role} {self._n}", "role": role},
+            json={"email": email, "password": PASSWORD, "name": f"{role} {self._n}", "role": role},
         )
         assert r.status_code == 201, r.text
         body = r.json()

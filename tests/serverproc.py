@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from tests_support import PASSWORD, Account
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
@@ -18,6 +19,17 @@ if TYPE_CHECKING:
 # Debian's chromium, and the flags that let it run headless here without phoning home.
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def sign_up(client: httpx.Client, role: str) -> Account:
+    """Sign up ``{role}@example.org`` on a running hub (roles anyone may pick)."""
+    email = f"{role}@example.org"
+    r = client.post(
+        "/api/v1/auth/signup",
+        json={"email": email, "password": PASSWORD, "name": f"A {role}", "role": role},
+    )
+    assert r.status_code == 201, r.text
+    return Account(r.json()["user"]["id"], email, role, r.json()["access_token"])
 
 
 def phone_page(

@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 from serverproc import CHROMIUM, HubProcess, phone_page
+from tests_support import GRENOBLE, PASSWORD
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-PASSWORD = "correct horse battery"
-GRENOBLE = (45.1885, 5.7245)
 
 
 def _sign_up(page: "Page", role: str, name: str, email: str) -> None:

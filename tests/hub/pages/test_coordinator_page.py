@@ -12,20 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from serverproc import CHROMIUM, HUB, HubProcess, phone_page
+from serverproc import CHROMIUM, HUB, HubProcess, phone_page, sign_up
+from tests_support import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-PASSWORD = "correct horse battery"
-
-
-def _account(c: httpx.Client, role: str, email: str) -> dict[str, str]:
-    """Sign up through the API; the bearer header of the new account."""
-    r = c.post(
-        "/api/v1/auth/signup",
-        json={"email": email, "password": PASSWORD, "name": role, "role": role},
-    )
-    assert r.status_code == 201, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def _site(c: httpx.Client, who: dict[str, str], type: str, name: str) -> dict[str, Any]:
@@ -53,8 +43,7 @@ def test_coordinator_verifies_matches_and_corrects(sqlite_server: HubProcess) ->
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     with httpx.Client(base_url=sqlite_server.url) as c:
-        staff = _account(c, "hospital_staff", "staff@example.org")
-        maker = _account(c, "maker", "maker@example.org")
+        staff, maker = sign_up(c, "hospital_staff").headers, sign_up(c, "maker").headers
         hospital = _site(c, staff, "hospitals", "CHU <Grenoble>")
         lab = _site(c, maker, "labs", "Fablab des Alpes")
 

@@ -9,30 +9,19 @@ from typing import Any
 
 import httpx
 import pytest
-from serverproc import CHROMIUM, HubProcess, phone_page
+from serverproc import CHROMIUM, HubProcess, phone_page, sign_up
+from tests_support import GRENOBLE, PASSWORD
 
 from hub.timeutil import PARIS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-PASSWORD = "correct horse battery"
-GRENOBLE = (45.1885, 5.7245)
-
-
-def _account(c: httpx.Client, role: str) -> dict[str, str]:
-    email = f"{role}@example.org"
-    r = c.post(
-        "/api/v1/auth/signup",
-        json={"email": email, "password": PASSWORD, "name": f"A {role}", "role": role},
-    )
-    assert r.status_code == 201, r.text
-    return {"email": email, "Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def _scenario(base_url: str) -> dict[str, Any]:
     """One hospital, one lab, one ready batch of 24 face shields, and a driver."""
     with httpx.Client(base_url=base_url, timeout=30) as c:
-        staff, maker = _account(c, "hospital_staff"), _account(c, "maker")
-        driver = _account(c, "driver")
+        staff, maker = sign_up(c, "hospital_staff"), sign_up(c, "maker")
+        driver = sign_up(c, "driver")
         # Open around the clock, so that the test plans whatever the hour.
         hours = {"opens": "00:00", "closes": "23:59", "address": "1 rue du Test"}
         site = {"contact_name": "Dr Contact", "contact_phone": "+33 4 76 00 00 00", **hours}
@@ -45,12 +34,12 @@ def _scenario(base_url: str) -> dict[str, Any]:
                 "lon": 5.7400,
                 **site,
             },
-            headers={"Authorization": staff["Authorization"]},
+            headers=staff.headers,
         ).json()
         lab = c.post(
             "/api/v1/labs",
             json={"name": "Fablab & Co", "kind": "fablab", "lat": 45.1650, "lon": 5.7100, **site},
-            headers={"Authorization": maker["Authorization"]},
+            headers=maker.headers,
         ).json()
         need = c.post(
             "/api/v1/needs",
@@ -61,9 +50,9 @@ def _scenario(base_url: str) -> dict[str, Any]:
                 "needed_by": datetime.now(PARIS).date().isoformat(),
                 "priority": "critical",
             },
-            headers={"Authorization": staff["Authorization"]},
+            headers=staff.headers,
         ).json()
-        m = {"Authorization": maker["Authorization"]}
+        m = maker.headers
         batch = c.post(
             f"/api/v1/needs/{need['id']}/claims",
             json={"lab_id": lab["id"], "quantity": 24},
@@ -97,7 +86,7 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
 
         page.goto(f"{sqlite_server.url}/driver")
         assert page.locator("html").get_attribute("lang") == "fr"
-        page.fill("#email", world["driver"]["email"])
+        page.fill("#email", world["driver"].email)
         page.fill("#password", PASSWORD)
         page.click("#signin-form button[type=submit]")
         page.wait_for_selector("#plan:not([hidden])")
@@ -131,7 +120,7 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
         with httpx.Client(base_url=sqlite_server.url) as c:
             batch = c.get(
                 f"/api/v1/batches/{world['batch_id']}",
-                headers={"Authorization": world["driver"]["Authorization"]},
+                headers=world["driver"].headers,
             ).json()
         assert (batch["state"], batch["picked_up"]) == ("picked_up", 20)
 
