@@ -12,8 +12,10 @@ wall time covers the solver call only, and the peak memory is the subprocess's p
 the peak RSS of the largest worker process of ``match``'s pool (one per core, over designs),
 so at most that many times it comes on top. Ratios are taken against the unpruned exact
 optimum measured in the same run, by ``match_unpruned``, which solves the designs one after
-another in one process. ``match`` is the default call (``prune="auto"``); ``pruned`` is
-``match(..., prune=True)``, pricing on every design whatever its shape.
+another in one process with OR-Tools' cost scaling ("time/unpr"), and against the same
+sequential solve with ``match``'s own solver, LEMON's network simplex, ``unpruned_lemon``
+("time/lemon"). ``match`` is the default call (every pair, designs in parallel); ``pruned`` is
+``match(..., prune=True)``, pricing on every design.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SOLVERS = ("match", "pruned", "match_unpruned", "greedy")
+SOLVERS = ("match", "pruned", "unpruned_lemon", "match_unpruned", "greedy")
 
 
 def run_one(
@@ -47,6 +49,8 @@ def run_one(
     }
     if solver == "pruned":
         fn, kwargs["prune"] = matching.match, True
+    elif solver == "unpruned_lemon":
+        fn, kwargs["engine"] = matching.match_unpruned, "lemon"
     else:
         fn = getattr(matching, solver)
     start = time.perf_counter()
@@ -113,15 +117,16 @@ def main() -> None:
     ratios = [args.ratio] if args.ratio else [DEFAULT_CAPACITY_RATIO, SCARCE_CAPACITY_RATIO]
     print(f"national instance: {args.needs} needs x {args.offers} offers, seed {args.seed}, "
           f"radius {args.radius:g} km, lead 1 day, horizon 28 days")  # fmt: skip
-    print(
-        "match (prune='auto'), pruned (prune=True): designs in a process pool, one worker per core;"
-    )
-    print("match_unpruned (reference): designs one after another, one process")
+    print("match, pruned (prune=True): LEMON network simplex, designs in a process pool, "
+          "one worker per core")  # fmt: skip
+    print("match_unpruned (reference, 'unpr'): OR-Tools cost scaling, designs one after another, "
+          "one process; unpruned_lemon ('lemon'): the same with LEMON")  # fmt: skip
     if args.repeat > 1:
         print(f"{args.repeat} runs per solver, interleaved: median time; 'range' is the lowest and "
               "highest time/unpr of the runs paired in order")  # fmt: skip
     header = (
-        f"{'capacity/demand':>15} {'solver':>15} {'time s':>8} {'time/unpr':>9} {'peak MB':>8} "
+        f"{'capacity/demand':>15} {'solver':>15} {'time s':>8} {'time/unpr':>9} {'time/lemon':>10} "
+        f"{'peak MB':>8} "
         f"{'wrk MB':>7} {'unit-km':>13} {'ukm/unpr':>9} {'w.served':>11} {'served/unpr':>11}"
         + (f" {'range':>11}" if args.repeat > 1 else "")
     )
@@ -135,6 +140,7 @@ def main() -> None:
                 runs[s].append(measure(s, args.needs, args.offers, args.seed, ratio, args.radius))
         figures = {s: median_run(runs[s]) for s in SOLVERS}
         ref = figures["match_unpruned"]
+        lemon = figures["unpruned_lemon"]
         for s in SOLVERS:
             f = figures[s]
             t_ratio = f["seconds"] / ref["seconds"]
@@ -147,6 +153,7 @@ def main() -> None:
             w_ratio = f["weighted_served"] / ref["weighted_served"]
             print(
                 f"{ratio:>15.2f} {s:>15} {f['seconds']:>8.2f} {t_ratio:>9.3f} "
+                f"{f['seconds'] / lemon['seconds']:>10.3f} "
                 f"{f['peak_mb']:>8.0f} {f['worker_mb']:>7.0f} {f['unit_km']:>13.0f} "
                 f"{km_ratio:>9.5f} "
                 f"{f['weighted_served']:>11.0f} {w_ratio:>11.6f}{spread}"

@@ -14,15 +14,22 @@ Arcs: ``S -> (j, k)`` with capacity the production of that period; inventory
 by ``due_i - lead_days`` reach it; and the penalty arc ``S -> i`` at ``w_i * 1e5`` km per unit,
 through which unmet demand flows. Compressing the days to the levels loses nothing: between two
 deadlines nothing can leave a lab, so only cumulative production at each deadline matters.
+
+Two exact solvers take the same arrays: LEMON's network simplex (through ``pylmcf``), which
+``match`` uses, and OR-Tools' cost-scaling ``SimpleMinCostFlow``, which the reference
+``match_unpruned`` uses. On the national benchmark's designs the network simplex is 6-10x
+faster on the very same network (``benchmarks/RESULTS-matching.md``); both reach the same
+optimal cost, which the tests check on random instances.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
+import pylmcf
 from numpy.typing import NDArray
-from ortools.graph.python import min_cost_flow
 
 IntArray = NDArray[np.int64]
 
@@ -155,8 +162,39 @@ def lab_potentials(net: Network, dist: IntArray) -> IntArray:
     return result
 
 
-def solve_network(net: Network) -> IntArray:
-    """Solve the min-cost flow with OR-Tools and return the flow on every arc."""
+#: The exact min-cost-flow solvers ``solve_network`` can use.
+Engine = Literal["lemon", "ortools"]
+
+
+def solve_network(net: Network, engine: Engine = "lemon") -> IntArray:
+    """Solve the min-cost flow exactly and return the flow on every arc."""
+    if engine == "ortools":
+        return solve_with_ortools(net)
+    # pylmcf wants the arcs sorted by (tail, head); the flows are mapped back to our order.
+    order = np.lexsort((net.heads, net.tails))
+    graph = pylmcf.Graph(
+        net.n_nodes, net.tails[order].astype(np.int64), net.heads[order].astype(np.int64)
+    )
+    graph.set_node_supply(net.supplies)
+    graph.set_edge_capacities(net.capacities[order])
+    graph.set_edge_costs(net.costs[order])
+    # Measured on the national benchmark's designs: 1.3-1.4x faster than LEMON's default
+    # block search, and the same optimum (``benchmarks/RESULTS-matching.md``).
+    graph.set_pivot_rule("candidate_list")
+    # The penalty arcs make every instance feasible: a failure here is a bug or an overflow,
+    # and pylmcf raises RuntimeError for it.
+    graph.solve()
+    flows = np.empty(len(order), dtype=np.int64)
+    flows[order] = graph.result()
+    return flows
+
+
+def solve_with_ortools(net: Network) -> IntArray:
+    """Solve the min-cost flow with OR-Tools' cost scaling and return the flow on every arc."""
+    # Imported here: only the reference solver needs it, and match's worker processes start
+    # faster without it.
+    from ortools.graph.python import min_cost_flow
+
     smcf = min_cost_flow.SimpleMinCostFlow()
     arcs = smcf.add_arcs_with_capacity_and_unit_cost(
         net.tails, net.heads, net.capacities, net.costs

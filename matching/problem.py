@@ -15,8 +15,12 @@ from matching.types import UNMET_PENALTY_KM, Need, Offer
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
-#: Integer costs for OR-Tools are in metres.
+#: Integer costs for the solvers are in metres.
 METRES_PER_KM: Final[int] = 1000
+
+#: The solvers add costs up in 64-bit integers: every unit's worst cost (its unmet penalty),
+#: summed, must stay below this, with room to spare.
+MAX_TOTAL_COST: Final[int] = 2**62
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +107,13 @@ def build_problem(
     penalty = np.array(
         [round(n.weight * UNMET_PENALTY_KM * METRES_PER_KM) for n in kept], dtype=np.int64
     )
+    worst = int(quantity.sum()) * int(penalty.max(initial=0))
+    if worst >= MAX_TOTAL_COST or int(production.sum()) >= MAX_TOTAL_COST:
+        design = kept[0].design if kept else offers[0].design
+        raise ValueError(
+            f"design {design!r}: quantities too large to cost exactly in 64-bit integers "
+            f"({int(quantity.sum())} units needed, {int(production.sum())} made)"
+        )
     ia, jb, km = pairs_within(
         np.array([n.lon for n in kept], dtype=np.float64),
         np.array([n.lat for n in kept], dtype=np.float64),

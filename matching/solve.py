@@ -7,12 +7,13 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Final, Literal
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
 
 from matching.candidates import solve_pruned, solve_unpruned
+from matching.flow import Engine
 from matching.problem import DesignProblem, build_problem
 from matching.types import Assignment, MatchResult, Need, Offer
 
@@ -163,25 +164,9 @@ def assemble(
 
 
 #: Below this many (need, offer) pairs in all, designs are solved in this process: starting
-#: worker processes (about half a second, mostly importing numpy and OR-Tools) and sending
-#: them the problems would cost more than the solve.
+#: worker processes (about half a second, mostly importing numpy, SciPy and pylmcf) and
+#: sending them the problems would cost more than the solve.
 PARALLEL_MIN_PAIRS: Final[int] = 200_000
-
-
-#: Pruning with pricing beats solving every pair at once only when the pairs far outnumber the
-#: time-expanded network's nodes. OR-Tools cannot warm-start, so each pricing round is a cold
-#: solve whose time is driven by the (lab, deadline) nodes, which pruning barely reduces. On the
-#: national benchmark's largest design (see ``benchmarks/RESULTS-matching.md``) pruning took
-#: 1.3x as long at 15 pairs per node (radius 200 km) and 0.9x and 0.7x at 40 and 79 (400 and
-#: 1000 km).
-PRUNE_MIN_PAIRS_PER_NODE: Final[float] = 32.0
-
-
-def pairs_per_node(prob: DesignProblem) -> float:
-    """Pairs within the radius per node of the design's unpruned time-expanded network."""
-    present = np.zeros(prob.production.shape, dtype=np.bool_)
-    present[prob.pair_offer, prob.level[prob.pair_need]] = True
-    return len(prob.pair_need) / (1 + int(present.sum()) + len(prob.quantity))
 
 
 def solve_pruned_flow(prob: DesignProblem) -> IntArray:
@@ -189,11 +174,9 @@ def solve_pruned_flow(prob: DesignProblem) -> IntArray:
     return solve_pruned(prob)[0]
 
 
-def solve_auto(prob: DesignProblem) -> IntArray:
-    """Pair flows by pruning where it pays (``PRUNE_MIN_PAIRS_PER_NODE``), else unpruned."""
-    if pairs_per_node(prob) >= PRUNE_MIN_PAIRS_PER_NODE:
-        return solve_pruned_flow(prob)
-    return solve_unpruned(prob)
+def solve_unpruned_ortools(prob: DesignProblem) -> IntArray:
+    """Pair flows of ``solve_unpruned`` with OR-Tools, the reference's solver."""
+    return solve_unpruned(prob, "ortools")
 
 
 def available_cores() -> int:
@@ -219,16 +202,21 @@ def worker_count(pairs: int, designs: int) -> int:
     return max(1, min(available_cores(), designs))
 
 
+def load_solvers() -> None:
+    """Nothing: a worker unpickling this function imports this module and the solvers."""
+
+
 def start_pool(workers: int) -> ProcessPoolExecutor:
-    """A ``spawn`` pool whose workers start now, importing numpy and OR-Tools meanwhile.
+    """A ``spawn`` pool whose workers start now, importing the solvers meanwhile.
 
     Workers are started with ``spawn``: forking a process that runs threads (the hub calls
     ``match`` through ``asyncio.to_thread``) can deadlock, and spawn behaves the same whatever
     the platform's default start method is. An executor starts at most one worker per
-    submitted task, hence one trivial task per worker.
+    submitted task, hence one trivial task per worker; the initializer makes each worker
+    import numpy, SciPy and pylmcf then, rather than when its first design arrives.
     """
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=load_solvers)
     for _ in range(workers):
         pool.submit(int)
     return pool
@@ -274,7 +262,7 @@ def _run(
 ) -> MatchResult:
     needs, offers = list(needs), list(offers)
     check_inputs(needs, offers, max_distance_km, lead_days, horizon_days)
-    # Workers take about half a second to start (importing numpy and OR-Tools): start them
+    # Workers take about half a second to start (importing numpy, SciPy and pylmcf): start them
     # from an upper bound on the pairs, so that they start while this process finds the
     # pairs within the radius, and drop them if the true count turns out small.
     workers = worker_count(*pair_bound(needs, offers)) if parallel else 1
@@ -299,7 +287,7 @@ def match(
     lead_days: int = 1,
     horizon_days: int = 28,
     *,
-    prune: bool | Literal["auto"] = "auto",
+    prune: bool = False,
 ) -> MatchResult:
     """Assign offers' production to needs, exactly optimal for SPEC section 3's objective.
 
@@ -309,9 +297,10 @@ def match(
     ``t <= due_day_i - lead_days``; production happens on days
     ``first_day..min(last_day, horizon_days - 1)``, stock counting as made on day 0.
 
-    Each design is an independent time-expanded min-cost flow, solved by OR-Tools, either on
-    every pair within the radius or on a pruned candidate set that pricing with node potentials
-    grows until it provably contains the optimum (see ``matching.candidates``). On large inputs
+    Each design is an independent time-expanded min-cost flow over every pair within the
+    radius, solved exactly by LEMON's network simplex (see ``matching.flow``), or, with
+    ``prune=True``, over a pruned candidate set that pricing with node potentials grows until
+    it provably contains the optimum (see ``matching.candidates``). On large inputs
     the designs are solved in parallel, one worker process per available core (started with
     ``spawn``, so calling ``match`` from a thread is safe); small inputs stay in this process.
 
@@ -326,10 +315,9 @@ def match(
     horizon_days
         Production stops on day ``horizon_days - 1``.
     prune
-        ``True``: grow a pruned candidate set by pricing; ``False``: give the solver every pair
-        within the radius at once; ``"auto"`` (the default): per design, prune only where the
-        pairs far outnumber the network's nodes (``PRUNE_MIN_PAIRS_PER_NODE``), the only case
-        where pruning was measured faster. All three are exact.
+        ``True``: grow a pruned candidate set by pricing; ``False`` (the default): give the
+        solver every pair within the radius at once, measured faster at every radius tried.
+        Both are exact.
 
     Returns
     -------
@@ -349,9 +337,9 @@ def match(
     unit (1e8 m) dwarfs any distance (at most ``max_distance_km``), so rounding does not trade
     weighted units served for distance.
     """
-    if prune not in (True, False, "auto"):
-        raise ValueError(f"prune must be True, False or 'auto', got {prune!r}")
-    solver = solve_auto if prune == "auto" else solve_pruned_flow if prune else solve_unpruned
+    if not isinstance(prune, bool):
+        raise ValueError(f"prune must be True or False, got {prune!r}")
+    solver = solve_pruned_flow if prune else solve_unpruned
     return _run(needs, offers, max_distance_km, lead_days, horizon_days, solver, parallel=True)
 
 
@@ -361,12 +349,18 @@ def match_unpruned(
     max_distance_km: float = 200.0,
     lead_days: int = 1,
     horizon_days: int = 28,
+    *,
+    engine: Engine = "ortools",
 ) -> MatchResult:
     """Reference exact solver: every pair within the radius, one design after another.
 
-    The textbook formulation (``match(..., prune=False)``'s), deliberately kept sequential, in
-    this process: it is the yardstick the benchmark measures ``match`` against.
+    The textbook formulation (``match``'s network), deliberately kept sequential, in this
+    process, and by default solved by OR-Tools' cost scaling, the solver the matcher was first
+    built on: it is the yardstick the benchmark measures ``match`` against, and an independent
+    solver for the tests to check ``match`` with. ``engine="lemon"`` solves it with ``match``'s
+    own solver instead, the benchmark's second yardstick.
     """
-    return _run(
-        needs, offers, max_distance_km, lead_days, horizon_days, solve_unpruned, parallel=False
-    )
+    if engine not in ("ortools", "lemon"):
+        raise ValueError(f"engine must be 'ortools' or 'lemon', got {engine!r}")
+    solver = solve_unpruned_ortools if engine == "ortools" else solve_unpruned
+    return _run(needs, offers, max_distance_km, lead_days, horizon_days, solver, parallel=False)

@@ -56,26 +56,18 @@ def test_match_in_a_pool_from_a_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.unit_km == pytest.approx(reference.unit_km, abs=1e-6)
 
 
-def test_auto_prunes_only_where_pairs_outnumber_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``prune="auto"`` picks pricing above the pairs-per-node threshold, else every pair."""
-    needs, offers = instance()
-    prob = design_problems(needs, offers, 150.0, 1, 14)[0]
-    ratio = matching.solve.pairs_per_node(prob)
-    calls: list[str] = []
-    monkeypatch.setattr(matching.solve, "solve_pruned_flow", lambda p: calls.append("pruned"))
-    monkeypatch.setattr(matching.solve, "solve_unpruned", lambda p: calls.append("unpruned"))
-    monkeypatch.setattr(matching.solve, "PRUNE_MIN_PAIRS_PER_NODE", ratio)
-    matching.solve.solve_auto(prob)
-    monkeypatch.setattr(matching.solve, "PRUNE_MIN_PAIRS_PER_NODE", ratio + 0.01)
-    matching.solve.solve_auto(prob)
-    assert calls == ["pruned", "unpruned"]
-
-
 def test_prune_must_be_a_known_mode() -> None:
     """A typo in ``prune`` is refused, not taken as truthy."""
     needs, offers = instance()
     with pytest.raises(ValueError, match="prune"):
         match(needs, offers, prune="yes")  # type: ignore[arg-type]
+
+
+def test_engine_must_be_a_known_solver() -> None:
+    """The reference refuses a solver it does not know, naming the parameter."""
+    needs, offers = instance()
+    with pytest.raises(ValueError, match="engine"):
+        match_unpruned(needs, offers, engine="glpk")  # type: ignore[arg-type]
 
 
 def test_pool_started_early_is_dropped_when_the_pairs_are_few(

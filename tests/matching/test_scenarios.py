@@ -33,13 +33,13 @@ def offer(lab: object, km: float, rate: int, **kw: object) -> Offer:
     return Offer(lab, design, *at(km), units_per_day=rate, **kw)  # type: ignore[arg-type]
 
 
-#: Every way of solving exactly: pruned with pricing, every pair at once, the automatic choice,
-#: and the sequential reference.
+#: Every way of solving exactly: pruned with pricing, every pair at once (the default, LEMON's
+#: network simplex), and the sequential reference with OR-Tools and with LEMON.
 SOLVERS = [
     functools.partial(match, prune=True),
-    functools.partial(match, prune=False),
     match,
     match_unpruned,
+    functools.partial(match_unpruned, engine="lemon"),
 ]
 
 

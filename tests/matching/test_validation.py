@@ -101,3 +101,18 @@ def test_unhashable_ids() -> None:
         need(id=["n", 1])
     with pytest.raises(ValueError, match="lab_id"):
         offer(lab_id={"lab": 1})
+
+
+@pytest.mark.parametrize(
+    ("needs", "offers"),
+    [
+        ([need(quantity=10**12, priority="critical")], [offer()]),
+        ([need()], [offer(stock=2**62)]),
+    ],
+)
+def test_quantities_beyond_exact_integer_costs(needs: list[Need], offers: list[Offer]) -> None:
+    """Totals whose cost could overflow the solvers' 64-bit sums are refused, not mis-solved."""
+    with pytest.raises(ValueError, match="'ear-saver': quantities too large"):
+        match(needs, offers)
+    # The same instance at a sane scale solves.
+    assert match([need()], [offer()]).unmet == {}
