@@ -1,6 +1,7 @@
 """Matching: assign labs' production to hospitals' needs, exactly (SPEC section 3).
 
-Pure: numpy, scipy and OR-Tools only; no web or database code.
+Pure: numpy, SciPy, pylmcf (LEMON's network simplex) and OR-Tools (for the reference solver
+and the routes) only; no web or database code.
 
 >>> from matching import Need, Offer, match
 >>> result = match([Need(1, "ear-saver", 2.35, 48.85, 10, due_day=3)],

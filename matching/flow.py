@@ -1,4 +1,4 @@
-"""The time-expanded min-cost flow of one design, solved by OR-Tools, and its node potentials.
+"""The time-expanded min-cost flow of one design, its exact solvers, and its node potentials.
 
 Nodes, for a design whose needs fall due (minus the lead time) on the distinct days
 ``D_0 < D_1 < ... < D_{m-1}`` (the *levels*):
