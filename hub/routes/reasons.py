@@ -21,9 +21,11 @@ REASONS_FR: list[tuple[re.Pattern[str], str]] = [
         ),
         (
             r"batch \S+ \((\d+) units\) is larger than the vehicle \((\d+) units\): split it "
-            r"into loads of at most \d+",
-            r"le lot (\1 unités) dépasse le véhicule (\2 unités) : divisez-le",
+            r"into loads of at most (\d+)",
+            r"le lot (\1 unités) dépasse le véhicule (\2 unités) : divisez-le en chargements "
+            r"d’au plus \3",
         ),
+        (r"^no driver is available$", "aucun chauffeur n’est disponible"),
         (
             r"the lab cannot be reached by road from any driver",
             "l’atelier n’est accessible par la route pour aucun chauffeur",
