@@ -173,14 +173,23 @@ async def run_matching(db: Database, *, user: User, params: RunIn, today: date) 
     for attempt in range(RUN_ATTEMPTS):
         async with db.read_sessions() as session:
             inputs = await load_inputs(session, area=area, today=today, lead_days=params.lead_days)
-        result = await asyncio.to_thread(
-            matching.match,
-            inputs.needs,
-            inputs.offers,
-            max_distance_km=params.max_distance_km,
-            lead_days=params.lead_days,
-            horizon_days=params.horizon_days,
-        )
+        try:
+            result = await asyncio.to_thread(
+                matching.match,
+                inputs.needs,
+                inputs.offers,
+                max_distance_km=params.max_distance_km,
+                lead_days=params.lead_days,
+                horizon_days=params.horizon_days,
+            )
+        except ValueError as exc:
+            # The inputs were validated on the way in, so only their sheer size is left: the
+            # matcher refuses totals whose costs would overflow its exact integer arithmetic.
+            raise Conflict(
+                f"The matcher cannot take this area's needs and offers as they stand: {exc}.",
+                f"Le matching ne peut pas traiter les besoins et offres de cette zone en "
+                f"l’état : {exc}.",
+            ) from exc
         try:
             async with db.transaction() as session:
                 return await store_run(

@@ -210,3 +210,25 @@ async def _user(db, user_id: int):
 
     async with db.read_sessions() as session:
         return await session.get(User, user_id)
+
+
+async def test_totals_the_matcher_refuses_get_a_conflict_and_store_nothing(
+    hub, client: httpx.AsyncClient, world, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Totals too large for exact 64-bit costs are a clear 409, not a 500, and book nothing."""
+    import matching.problem
+
+    w = world
+    await _offer(client, w, stock=50)
+    await hub.need(w["staff"], w["hospital"]["id"], quantity=30, design=DESIGN)
+    # Reaching the real limit takes ~500 critical needs of a million units; lower it instead.
+    with monkeypatch.context() as patch:
+        patch.setattr(matching.problem, "MAX_TOTAL_COST", 10)
+        refused = await _run(client, w["coordinator"])
+    assert refused.status_code == 409, refused.text
+    assert "quantities too large" in refused.json()["detail"]
+    proposals = await client.get(
+        f"/api/v1/batches?lab_id={w['lab']['id']}", headers=w["maker"].headers
+    )
+    assert proposals.json()["items"] == []
+    assert (await _run(client, w["coordinator"])).status_code == 201
