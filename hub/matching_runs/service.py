@@ -186,9 +186,10 @@ async def run_matching(db: Database, *, user: User, params: RunIn, today: date) 
             # The inputs were validated on the way in, so only their sheer size is left: the
             # matcher refuses totals whose costs would overflow its exact integer arithmetic.
             raise Conflict(
-                f"The matcher cannot take this area's needs and offers as they stand: {exc}.",
-                f"Le matching ne peut pas traiter les besoins et offres de cette zone en "
-                f"l’état : {exc}.",
+                "The matcher cannot take this area's needs and offers as they stand: {why}.",
+                "Le matching ne peut pas traiter les besoins et offres de cette zone en "
+                "l’état : {why}.",
+                why=str(exc),
             ) from exc
         try:
             async with db.transaction() as session:
