@@ -17,7 +17,7 @@ deadlines nothing can leave a lab, so only cumulative production at each deadlin
 
 Two exact solvers take the same arrays: LEMON's network simplex (through ``pylmcf``), which
 ``match`` uses, and OR-Tools' cost-scaling ``SimpleMinCostFlow``, which the reference
-``match_unpruned`` uses. On the national benchmark's designs the network simplex is 6-10x
+``match_unpruned`` uses. On the national benchmark's designs the network simplex is 5-11x
 faster on the very same network (``benchmarks/RESULTS-matching.md``); both reach the same
 optimal cost, which the tests check on random instances.
 """
