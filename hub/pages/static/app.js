@@ -44,8 +44,6 @@ const TEXT = {
     needHospital: "Créez d’abord un établissement.",
     noGeo: "La géolocalisation n’est pas disponible : saisissez la latitude et la longitude.",
     geoDenied: "Position refusée ou introuvable : saisissez la latitude et la longitude.",
-    offline: "Le serveur ne répond pas. Vérifiez la connexion et réessayez.",
-    sessionOver: "Votre session a expiré : reconnectez-vous.",
     popup: "Autorisez les fenêtres pour imprimer l’étiquette.",
     doneHospital: "Établissement créé. Il sera vérifié par un coordinateur.",
     doneLab: "Atelier créé. Il sera vérifié par un coordinateur.",
@@ -65,10 +63,6 @@ const TEXT = {
     noClaimed: "Aucun lot en fabrication dans votre zone.",
     claimedItem: (b) => `Lot n° ${b.id} · ${b.code} · ${designName(b.design)} · ${b.made} fabriqué(s) sur ${b.quantity}`,
     doneCorrected: (b) => `Lot n° ${b.id} (${b.code}) : ${b.made} fabriqué(s) sur ${b.quantity}.`,
-    http401: "Identifiants incorrects ou session expirée.",
-    http403: "Vous n’avez pas le droit de faire cela.", http404: "Introuvable.",
-    http409: "Impossible : ", http422: "Saisie invalide : ", http429: "Trop de tentatives ; patientez une minute.",
-    http500: "Erreur du serveur ; réessayez.",
     kind_hospital: "hôpital", kind_clinic: "clinique", kind_nursing_home: "Ehpad / maison de retraite",
     kind_pharmacy: "pharmacie", kind_gp: "cabinet médical",
     kind_digital_mediation: "espace de médiation numérique",
@@ -116,8 +110,6 @@ const TEXT = {
     remove: "Remove", needLab: "Create a lab first.", needHospital: "Create a site first.",
     noGeo: "Geolocation is not available; type the latitude and longitude.",
     geoDenied: "Position refused or not found; type the latitude and longitude.",
-    offline: "The server does not answer. Check the connection and try again.",
-    sessionOver: "Your session has ended: sign in again.",
     popup: "Allow pop-up windows to print the label.",
     doneHospital: "Site created. A coordinator will verify it.",
     doneLab: "Lab created. A coordinator will verify it.",
@@ -137,10 +129,6 @@ const TEXT = {
     noClaimed: "No batch in the making in your area.",
     claimedItem: (b) => `Batch ${b.id} · ${b.code} · ${designName(b.design)} · ${b.made} made of ${b.quantity}`,
     doneCorrected: (b) => `Batch ${b.id} (${b.code}): ${b.made} made of ${b.quantity}.`,
-    http401: "Wrong credentials, or your session has ended.",
-    http403: "You are not allowed to do that.", http404: "Not found.",
-    http409: "Not possible: ", http422: "Invalid input: ", http429: "Too many attempts; wait a minute.",
-    http500: "Server error; try again.",
     kind_hospital: "hospital", kind_clinic: "clinic", kind_nursing_home: "nursing home",
     kind_pharmacy: "pharmacy", kind_gp: "GP practice",
     kind_digital_mediation: "digital-mediation space",
@@ -185,40 +173,9 @@ function showError(message) {
 }
 function notify(message) { $("notice").textContent = message || ""; $("error").textContent = ""; }
 
-class ApiError extends Error {}
-
-async function api(method, path, body, extraHeaders) {
-  // Errors come back in the page's language.
-  const headers = { "Accept": "application/json", "Accept-Language": LANG, ...(extraHeaders || {}) };
-  const token = localStorage.getItem(TOKEN_KEY);
-  if (token) headers["Authorization"] = "Bearer " + token;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  let r;
-  try {
-    r = await fetch(API + path, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (_) {
-    throw new ApiError(T.offline);
-  }
-  if (r.status === 401 && token) {
-    localStorage.removeItem(TOKEN_KEY);
-    showSignedOut();
-    throw new ApiError(T.sessionOver);
-  }
-  if (!r.ok) {
-    let detail = "";
-    try { detail = (await r.json()).detail || ""; } catch (_) { /* not JSON */ }
-    const key = "http" + (r.status >= 500 ? 500 : r.status);
-    const prefix = T[key] || "";
-    // The server answers in the page's language (Accept-Language), so its detail says what
-    // went wrong; 409 and 422 get a short frame, the other sentences only stand in for a
-    // missing detail (a proxy's error page, say).
-    const framed = prefix.endsWith(": ") || prefix.endsWith(" : ");
-    throw new ApiError(framed ? prefix + detail : (detail || prefix));
-  }
-  return r;
-}
+const api = apiClient({
+  base: API, lang: LANG, tokenKey: TOKEN_KEY, onSignedOut: () => showSignedOut(),
+});
 const getJson = async (path) => (await api("GET", path)).json();
 
 // Run an action from a form or button: disable it meanwhile, show errors in plain words.

@@ -1,7 +1,8 @@
 """The driver's page in a real phone-sized browser against a real ``hub serve``.
 
 Signs in, uses the (mocked) position, plans a route, marks a stop done, switches to English,
-and fails on any console error. Skips cleanly where Debian's chromium is not installed.
+loses and regains the network, and fails on any other console error. Skips cleanly where
+Debian's chromium is not installed.
 """
 
 from datetime import datetime
@@ -135,8 +136,20 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
         page.click("#release")
         page.click("#release")
         page.wait_for_selector("#error:not(:empty)")
+        assert page.inner_text("#error").startswith("Not possible: ")
         assert "deliver them" in page.inner_text("#error")
         assert page.locator("#release").is_visible()
+        # No signal on the road: the page says so in plain words, and recovers.
+        page.context.set_offline(True)
+        page.click("#refresh")
+        page.wait_for_function(
+            "document.getElementById('error').textContent.includes('does not answer')"
+        )
+        page.context.set_offline(False)
+        page.click("#refresh")
+        page.wait_for_function("document.getElementById('error').textContent === ''")
         browser.close()
-    # The browser logs the refused give-back (409) itself; nothing else may fail.
-    assert [e for e in errors if "status of 409" not in e] == []
+    # The browser logs the refused give-back (409) and the offline request itself; nothing
+    # else may fail.
+    expected = ("status of 409", "ERR_INTERNET_DISCONNECTED")
+    assert [e for e in errors if not any(x in e for x in expected)] == []
