@@ -1,7 +1,8 @@
 """The route planner's reasons for leaving a batch out, as a driver reads them, in EN or FR.
 
 ``matching.routes`` (pure, English only) counts time in minutes on one clock; here minutes
-become Paris times and, for French readers, each known reason gets its French wording.
+become Paris times, a phrase meant for the planner's own users is reworded for a driver of the
+hub, and, for French readers, each known reason gets its French wording.
 """
 
 import re
@@ -20,10 +21,10 @@ REASONS_FR: list[tuple[re.Pattern[str], str]] = [
             r"un chargement de \1 unités dépasse le plus grand véhicule (\2 unités)",
         ),
         (
-            r"batch \S+ \((\d+) units\) is larger than the vehicle \((\d+) units\): split it "
-            r"into loads of at most (\d+)",
-            r"le lot (\1 unités) dépasse le véhicule (\2 unités) : divisez-le en chargements "
-            r"d’au plus \3",
+            r"(\d+) units, more than your vehicle holds \((\d+)\): it needs a vehicle of at "
+            r"least \d+ units",
+            r"\1 unités, plus que votre véhicule n’en porte (\2) : il faut un véhicule d’au "
+            r"moins \1 unités",
         ),
         (r"^no driver is available$", "aucun chauffeur n’est disponible"),
         (
@@ -58,6 +59,21 @@ REASONS_FR: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+#: The planner's phrases that do not fit a driver of the hub, reworded first (in English).
+#: The hub reserves whole batches, so a batch bigger than the vehicle cannot be split by the
+#: driver: say what vehicle it needs instead, without the planner's internal batch id (the
+#: message already names the batch by its code).
+REASONS_HUB: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            r"batch \S+ \((\d+) units\) is larger than the vehicle \((\d+) units\): split it "
+            r"into loads of at most \d+"
+        ),
+        r"\1 units, more than your vehicle holds (\2): it needs a vehicle of at least \1 units",
+    ),
+]
+
+
 def _clock(match: re.Match[str]) -> str:
     return f"{match.group(1)} {minutes_to_hhmm(int(float(match.group(2))) % (24 * 60))}"
 
@@ -65,6 +81,8 @@ def _clock(match: re.Match[str]) -> str:
 def human(reason: str, lang: Lang) -> str:
     """A planner reason with Paris times ("closes at 1080 min" → "closes at 18:00"), in ``lang``."""
     text = re.sub(r"(closes at|earliest) (\d+(?:\.\d+)?) min", _clock, reason)
+    for pattern, hub_words in REASONS_HUB:
+        text = pattern.sub(hub_words, text)
     if lang == "fr":
         for pattern, french in REASONS_FR:
             text = pattern.sub(french, text)

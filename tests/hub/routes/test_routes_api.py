@@ -432,13 +432,17 @@ async def test_impossible_requests_say_why(hub, client: httpx.AsyncClient, world
     assert "more than the 5 min available" in short.json()["detail"]
     small = await _plan(client, driver, capacity_units=5)
     assert small.status_code == 409
-    assert "larger than the vehicle" in small.json()["detail"]
+    # A driver cannot split a batch: the message says what vehicle it needs instead.
+    assert (
+        "more than your vehicle holds (5): it needs a vehicle of at least" in small.json()["detail"]
+    )
+    assert "split" not in small.json()["detail"]
     # The planner's reasons, for a French reader.
     short_fr = (await _plan(client, driver, "fr", available_minutes=5)).json()["detail"]
     assert short_fr.startswith("Aucune tournée ne tient en 60 unités et 5 minutes")
     assert "plus que les 5 min disponibles" in short_fr
     small_fr = (await _plan(client, driver, "fr", capacity_units=5)).json()["detail"]
-    assert "dépasse le véhicule (5 unités)" in small_fr
+    assert "plus que votre véhicule n’en porte (5) : il faut un véhicule d’au moins" in small_fr
     bad_area = await _plan(client, driver, area="planet:mars")
     assert bad_area.status_code == 422
     elsewhere = await _plan(client, driver, area="departement:29")
