@@ -59,19 +59,16 @@ REASONS_FR: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-#: The planner's phrases that do not fit a driver of the hub, reworded first (in English).
-#: The hub reserves whole batches, so a batch bigger than the vehicle cannot be split by the
-#: driver: say what vehicle it needs instead, without the planner's internal batch id (the
-#: message already names the batch by its code).
-REASONS_HUB: list[tuple[re.Pattern[str], str]] = [
-    (
-        re.compile(
-            r"batch \S+ \((\d+) units\) is larger than the vehicle \((\d+) units\): split it "
-            r"into loads of at most \d+"
-        ),
-        r"\1 units, more than your vehicle holds (\2): it needs a vehicle of at least \1 units",
-    ),
-]
+#: The hub reserves whole batches, so a driver cannot split a batch bigger than the vehicle as
+#: the planner suggests: say what vehicle it needs instead (in English, before ``REASONS_FR``
+#: applies), without the planner's internal batch id (the message names the batch by its code).
+OVERSIZED = re.compile(
+    r"batch \S+ \((\d+) units\) is larger than the vehicle \((\d+) units\): split it into "
+    r"loads of at most \d+"
+)
+OVERSIZED_FOR_DRIVER = (
+    r"\1 units, more than your vehicle holds (\2): it needs a vehicle of at least \1 units"
+)
 
 
 def _clock(match: re.Match[str]) -> str:
@@ -81,8 +78,7 @@ def _clock(match: re.Match[str]) -> str:
 def human(reason: str, lang: Lang) -> str:
     """A planner reason with Paris times ("closes at 1080 min" → "closes at 18:00"), in ``lang``."""
     text = re.sub(r"(closes at|earliest) (\d+(?:\.\d+)?) min", _clock, reason)
-    for pattern, hub_words in REASONS_HUB:
-        text = pattern.sub(hub_words, text)
+    text = OVERSIZED.sub(OVERSIZED_FOR_DRIVER, text)
     if lang == "fr":
         for pattern, french in REASONS_FR:
             text = pattern.sub(french, text)
