@@ -11,6 +11,7 @@ and the routes) only; no web or database code.
 """
 
 from matching.greedy import greedy
+from matching.problem import TooLarge
 from matching.solve import match, match_unpruned
 from matching.types import PRIORITY_WEIGHTS, Assignment, MatchResult, Need, Offer
 
@@ -20,6 +21,7 @@ __all__ = [
     "MatchResult",
     "Need",
     "Offer",
+    "TooLarge",
     "greedy",
     "match",
     "match_unpruned",

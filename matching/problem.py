@@ -23,6 +23,17 @@ METRES_PER_KM: Final[int] = 1000
 MAX_TOTAL_COST: Final[int] = 2**62
 
 
+class TooLarge(ValueError):
+    """A design's totals are too large for the solvers' exact 64-bit costs."""
+
+    def __init__(self, design: str, needed: int, made: int) -> None:
+        super().__init__(
+            f"design {design!r}: quantities too large to cost exactly in 64-bit integers "
+            f"({needed} units needed, {made} made)"
+        )
+        self.design, self.needed, self.made = design, needed, made
+
+
 @dataclass(frozen=True, slots=True)
 class DesignProblem:
     """The needs and offers of one design, and every (need, offer) pair within the radius.
@@ -110,10 +121,7 @@ def build_problem(
     worst = int(quantity.sum()) * int(penalty.max(initial=0))
     if worst >= MAX_TOTAL_COST or int(production.sum()) >= MAX_TOTAL_COST:
         design = kept[0].design if kept else offers[0].design
-        raise ValueError(
-            f"design {design!r}: quantities too large to cost exactly in 64-bit integers "
-            f"({int(quantity.sum())} units needed, {int(production.sum())} made)"
-        )
+        raise TooLarge(design, int(quantity.sum()), int(production.sum()))
     ia, jb, km = pairs_within(
         np.array([n.lon for n in kept], dtype=np.float64),
         np.array([n.lat for n in kept], dtype=np.float64),

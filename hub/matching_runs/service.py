@@ -182,14 +182,18 @@ async def run_matching(db: Database, *, user: User, params: RunIn, today: date) 
                 lead_days=params.lead_days,
                 horizon_days=params.horizon_days,
             )
-        except ValueError as exc:
-            # The inputs were validated on the way in, so only their sheer size is left: the
-            # matcher refuses totals whose costs would overflow its exact integer arithmetic.
+        except matching.TooLarge as exc:
+            # Inputs are validated on the way in (a million units per need at most), so only
+            # a huge area can get here; anything else the matcher refuses is a bug, a 500.
             raise Conflict(
-                "The matcher cannot take this area's needs and offers as they stand: {why}.",
-                "Le matching ne peut pas traiter les besoins et offres de cette zone en "
-                "l’état : {why}.",
-                why=str(exc),
+                "This area needs {needed} units of {design} and its labs make {made}: too many "
+                "to match exactly at once. Run the matcher on a smaller area.",
+                "Cette zone demande {needed} unités de {design} et ses ateliers en font {made} : "
+                "trop pour un calcul exact en une fois. Lancez le matching sur une zone plus "
+                "petite.",
+                needed=exc.needed,
+                made=exc.made,
+                design=exc.design,
             ) from exc
         try:
             async with db.transaction() as session:

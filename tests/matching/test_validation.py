@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from matching import Need, Offer, match
+from matching import Need, Offer, TooLarge, match
 
 
 def need(**kw: object) -> Need:
@@ -112,7 +112,9 @@ def test_unhashable_ids() -> None:
 )
 def test_quantities_beyond_exact_integer_costs(needs: list[Need], offers: list[Offer]) -> None:
     """Totals whose cost could overflow the solvers' 64-bit sums are refused, not mis-solved."""
-    with pytest.raises(ValueError, match="'ear-saver': quantities too large"):
+    with pytest.raises(TooLarge, match="'ear-saver': quantities too large") as refused:
         match(needs, offers)
+    assert isinstance(refused.value, ValueError)
+    assert refused.value.design == "ear-saver"
     # The same instance at a sane scale solves.
     assert match([need()], [offer()]).unmet == {}

@@ -226,7 +226,8 @@ async def test_totals_the_matcher_refuses_get_a_conflict_and_store_nothing(
         patch.setattr(matching.problem, "MAX_TOTAL_COST", 10)
         refused = await _run(client, w["coordinator"])
     assert refused.status_code == 409, refused.text
-    assert "quantities too large" in refused.json()["detail"]
+    assert "too many to match exactly at once" in refused.json()["detail"]
+    assert f"needs 30 units of {DESIGN} and its labs make 50" in refused.json()["detail"]
     proposals = await client.get(
         f"/api/v1/batches?lab_id={w['lab']['id']}", headers=w["maker"].headers
     )
