@@ -163,6 +163,18 @@ class Hub:
         assert r.status_code == 201, r.text
         return dict(r.json())
 
+    async def claim(
+        self, maker: Account, need_id: int, lab_id: int, quantity: int
+    ) -> dict[str, Any]:
+        """Claim part of a need for a lab; return the new batch."""
+        r = await self.client.post(
+            f"/api/v1/needs/{need_id}/claims",
+            json={"lab_id": lab_id, "quantity": quantity},
+            headers=maker.headers,
+        )
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
 
 @pytest.fixture
 def sqlite_server(tmp_path: Any) -> Iterator[Any]:

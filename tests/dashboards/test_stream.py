@@ -39,14 +39,9 @@ async def test_snapshot_equals_stats_then_events_carry_deltas(hub, client, live,
         assert snapshot["type"] == "snapshot"
         assert (snapshot["event_id"], snapshot["totals"]) == (stats["event_id"], stats["totals"])
         need = await hub.need(world["staff"], world["grenoble"]["id"], quantity=30)
-        claim = await client.post(
-            f"/api/v1/needs/{need['id']}/claims",
-            json={"lab_id": world["lab"]["id"], "quantity": 20},
-            headers=world["maker"].headers,
-        )
-        assert claim.status_code == 201, claim.text
+        batch = await hub.claim(world["maker"], need["id"], world["lab"]["id"], 20)
         progress = await client.post(
-            f"/api/v1/batches/{claim.json()['id']}/progress",
+            f"/api/v1/batches/{batch['id']}/progress",
             json={"made": 7},
             headers=world["maker"].headers,
         )

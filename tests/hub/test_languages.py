@@ -114,13 +114,7 @@ async def test_state_words_and_schema_checks_in_french(hub, client: httpx.AsyncC
     maker = await hub.account("maker")
     lab = await hub.site(maker, "labs")
     need = await hub.need(staff, hospital["id"], quantity=10)
-    batch = (
-        await client.post(
-            f"/api/v1/needs/{need['id']}/claims",
-            json={"lab_id": lab["id"], "quantity": 5},
-            headers=maker.headers,
-        )
-    ).json()
+    batch = await hub.claim(maker, need["id"], lab["id"], 5)
     ready = await client.post(
         f"/api/v1/batches/{batch['id']}/ready", headers={**maker.headers, **FR}
     )

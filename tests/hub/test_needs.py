@@ -198,13 +198,7 @@ async def test_cancel_need_cancels_open_batches(hub, client: httpx.AsyncClient) 
     maker = await hub.account("maker")
     lab = await hub.site(maker, "labs")
     need = await hub.need(staff, hospital["id"], quantity=50)
-    batch = (
-        await client.post(
-            f"/api/v1/needs/{need['id']}/claims",
-            json={"lab_id": lab["id"], "quantity": 20},
-            headers=maker.headers,
-        )
-    ).json()
+    batch = await hub.claim(maker, need["id"], lab["id"], 20)
     stranger = await hub.account("hospital_staff")
     url = f"/api/v1/needs/{need['id']}/cancel"
     assert (await client.post(url, headers=stranger.headers)).status_code == 403
@@ -230,12 +224,7 @@ async def test_open_filter_keeps_needs_with_units_left(hub, client: httpx.AsyncC
     partly = await hub.need(staff, hospital["id"], quantity=50)
     fully = await hub.need(staff, hospital["id"], quantity=20)
     for need, quantity in ((partly, 30), (fully, 20)):
-        r = await client.post(
-            f"/api/v1/needs/{need['id']}/claims",
-            json={"lab_id": lab["id"], "quantity": quantity},
-            headers=maker.headers,
-        )
-        assert r.status_code == 201
+        await hub.claim(maker, need["id"], lab["id"], quantity)
     found = await client.get("/api/v1/needs?open=true", headers=maker.headers)
     assert [(n["id"], n["progress"]["remaining"]) for n in found.json()["items"]] == [
         (partly["id"], 20)

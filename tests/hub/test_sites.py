@@ -63,12 +63,7 @@ async def test_lab_holding_a_batch_sees_the_hospital_contact(
     need = await hub.need(staff, hospital["id"])
     url = f"/api/v1/hospitals/{hospital['id']}"
     assert (await client.get(url, headers=maker.headers)).json()["contact_phone"] is None
-    r = await client.post(
-        f"/api/v1/needs/{need['id']}/claims",
-        json={"lab_id": lab["id"], "quantity": 10},
-        headers=maker.headers,
-    )
-    assert r.status_code == 201
+    await hub.claim(maker, need["id"], lab["id"], 10)
     assert (await client.get(url, headers=maker.headers)).json()["contact_phone"]
 
 
@@ -131,11 +126,6 @@ async def test_hospital_staff_never_get_a_lab_contact(hub, client: httpx.AsyncCl
     maker = await hub.account("maker")
     lab = await hub.site(maker, "labs")
     need = await hub.need(staff, hospital["id"])
-    r = await client.post(
-        f"/api/v1/needs/{need['id']}/claims",
-        json={"lab_id": lab["id"], "quantity": 10},
-        headers=maker.headers,
-    )
-    assert r.status_code == 201
+    await hub.claim(maker, need["id"], lab["id"], 10)
     seen = await client.get(f"/api/v1/labs/{lab['id']}", headers=staff.headers)
     assert seen.json()["contact_phone"] is None
