@@ -13,26 +13,25 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dashboards.live import start_live, stop_live
-from dashboards.routes import include_dashboards
-from hub.auth.routes import router as auth_router
-from hub.batches.routes import router as batches_router
+from dashboards.endpoints import include_dashboards
+from hub.auth.endpoints import router as auth_router
+from hub.batches.endpoints import router as batches_router
 from hub.bodylimit import BodyLimitMiddleware
-from hub.catalogue.routes import router as designs_router
+from hub.catalogue.endpoints import router as designs_router
 from hub.config import Settings, get_settings
 from hub.db import Database
 from hub.errors import HubError, Invalid
-from hub.events.routes import router as events_router
-from hub.exports.routes import router as exports_router
+from hub.events.endpoints import router as events_router
+from hub.exports.endpoints import router as exports_router
 from hub.i18n import Lang, language, validation_message
-from hub.matching_runs.routes import router as matching_router
-from hub.needs.routes import router as needs_router
-from hub.offers.routes import router as offers_router
-from hub.pages.routes import pages as app_pages
+from hub.matching_runs.endpoints import router as matching_router
+from hub.needs.endpoints import router as needs_router
+from hub.offers.endpoints import router as offers_router
+from hub.web.endpoints import include_pages
 from hub.ratelimit import RateLimiter
-from hub.routes.routes import pages as driver_pages
-from hub.routes.routes import router as routes_router
-from hub.sites.routes import hospitals, labs
-from hub.stats.routes import router as stats_router
+from hub.driver_routes.endpoints import router as routes_router
+from hub.sites.endpoints import hospitals, labs
+from hub.stats.endpoints import router as stats_router
 
 log = logging.getLogger("hub")
 
@@ -169,8 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.include_router(api_router())
-    app.include_router(driver_pages)
-    app.include_router(app_pages)
+    include_pages(app)
     include_dashboards(app)
 
     @app.get("/healthz", tags=["operations"])

@@ -7,7 +7,7 @@ from hub.events.models import Event
 from hub.matching_runs.models import MatchingRun
 from hub.needs.models import IdempotencyKey, Need
 from hub.offers.models import Offer
-from hub.routes.models import Route, RouteStop
+from hub.driver_routes.models import Route, RouteStop
 from hub.sites.models import Membership, Site
 
 __all__ = [

@@ -414,7 +414,7 @@ async def cancel_batch_row(
     """Cancel a locked batch that has not left its lab, nor been promised to a driver."""
     _require_state(batch, "proposed", "claimed", "ready", action="cancel")
     # Imported here: routes depend on batches, not the other way round.
-    from hub.routes.models import RouteStop
+    from hub.driver_routes.models import RouteStop
 
     reserved = await session.scalar(
         select(RouteStop.route_id).where(RouteStop.open_batch_id == batch.id).limit(1)

@@ -161,7 +161,7 @@ async def can_see_contact(session: AsyncSession, user: User | None, site: Site) 
         return True
     # Imported here: batches depend on sites, not the other way round.
     from hub.batches.service import works_for_site
-    from hub.routes.service import drives_to_site
+    from hub.driver_routes.service import drives_to_site
 
     return await works_for_site(session, user, site) or await drives_to_site(session, user, site)
 

@@ -97,6 +97,6 @@ async def test_the_page_and_its_assets_are_served_without_a_cdn(client) -> None:
     assert page.status_code == 200
     assert "http://" not in page.text and "https://" not in page.text
     for asset in ("dashboard.js", "dashboard.css", "i18n.js"):
-        r = await client.get(f"/dashboard/static/{asset}")
+        r = await client.get(f"/static/{asset}")
         assert r.status_code == 200
         assert "https://" not in r.text

@@ -1,20 +1,17 @@
-"""Drivers' routes: plan, follow stop by stop, give back, export as GPX; and the driver's page."""
+"""Drivers' routes: plan, follow stop by stop, give back, export as GPX."""
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 
 from hub.db import Database
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep, SettingsDep, get_db
-from hub.routes import service
-from hub.routes.schemas import RouteIn, RouteList, RouteOut, StopDoneIn
+from hub.driver_routes import service
+from hub.driver_routes.schemas import RouteIn, RouteList, RouteOut, StopDoneIn
 from matching.routes import provider_from_url
 
 router = APIRouter(tags=["routes"])
-pages = APIRouter(include_in_schema=False)
-PAGE = Path(__file__).resolve().parent / "pages" / "driver.html"
 
 
 @router.post("/routes", status_code=status.HTTP_201_CREATED, response_model=RouteOut)
@@ -82,9 +79,3 @@ async def gpx(route_id: int, user: CurrentUser, session: ReadSessionDep) -> Resp
         media_type="application/gpx+xml",
         headers={"Content-Disposition": f'attachment; filename="route-{route_id}.gpx"'},
     )
-
-
-@pages.get("/driver", response_class=HTMLResponse)
-async def driver_page() -> HTMLResponse:
-    """The driver's mobile page (static: it talks to the API with the driver's token)."""
-    return HTMLResponse(PAGE.read_text(encoding="utf-8"))

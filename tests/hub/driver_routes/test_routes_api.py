@@ -14,7 +14,7 @@ import httpx
 import numpy as np
 import pytest
 
-from hub.routes import service
+from hub.driver_routes import service
 from hub.stats.totals import add_into
 from hub.timeutil import PARIS
 from matching.routes import (
@@ -252,7 +252,7 @@ async def test_the_database_refuses_two_open_pickups_of_one_batch(
     """The unique index behind the locks: even a buggy code path cannot double-book."""
     from sqlalchemy.exc import IntegrityError
 
-    from hub.routes.models import Route, RouteStop
+    from hub.driver_routes.models import Route, RouteStop
 
     driver = await hub.account("driver")
     route = (await _plan(client, driver)).json()

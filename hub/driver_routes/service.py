@@ -37,9 +37,9 @@ from hub.geo.areas import locate
 from hub.geodesy import haversine_km
 from hub.i18n import Lang
 from hub.needs.models import Need
-from hub.routes.models import Route, RouteStop
-from hub.routes.reasons import human
-from hub.routes.schemas import RouteIn, RouteOut, StopOut
+from hub.driver_routes.models import Route, RouteStop
+from hub.driver_routes.reasons import human
+from hub.driver_routes.schemas import RouteIn, RouteOut, StopOut
 from hub.sites.models import Site
 from hub.timeutil import PARIS
 from hub.validation import minutes_to_hhmm

@@ -1,13 +1,11 @@
-"""Mount the dashboard: the page, its static files, its JSON endpoints and the live stream."""
+"""The dashboard's JSON endpoints and the live stream (the page itself is in ``hub.web``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import FileResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from dashboards import service
@@ -18,11 +16,9 @@ from hub.area_filter import parse_area_param
 from hub.deps import OptionalUser, ReadSessionDep
 from hub.geo.areas import Area, departement_names, map_projection, svg_paths
 
-STATIC = Path(__file__).resolve().parent / "static"
 AreaParam = Annotated[str, Query(description="FR, region:CODE or departement:CODE")]
 
 api = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
-page = APIRouter(include_in_schema=False)
 
 
 def _area(text: str) -> Area:
@@ -90,15 +86,7 @@ async def stream_status(request: Request) -> StreamStatus:
     )
 
 
-@page.get("/dashboard")
-async def dashboard() -> FileResponse:
-    """Serve the coordinator's page (plain HTML and JavaScript: no CDN, no build)."""
-    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
-
-
 def include_dashboards(app: FastAPI) -> None:
-    """Add the live stream, the page and its JSON endpoints to the app."""
+    """Add the live stream and the dashboard's JSON endpoints to the app."""
     app.include_router(stream_router)
     app.include_router(api)
-    app.include_router(page)
-    app.mount("/dashboard/static", StaticFiles(directory=STATIC), name="dashboard-static")

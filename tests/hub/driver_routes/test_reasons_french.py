@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from hub.routes.reasons import human
+from hub.driver_routes.reasons import human
 from matching.routes import Driver, HaversineProvider, Place, Shipment, TravelMatrix, plan_routes
 
 FABLAB = Place(2.3790, 48.8590)

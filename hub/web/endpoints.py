@@ -1,0 +1,48 @@
+"""The hub's pages: Jinja2 templates on one layout, and one mount for their static files."""
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=HERE / "templates")
+pages = APIRouter(include_in_schema=False)
+# Pages change with each release and must not be served stale from a phone's cache.
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+def _page(request: Request, name: str) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, headers=NO_CACHE)
+
+
+@pages.get("/", response_class=HTMLResponse)
+async def home(request: Request) -> HTMLResponse:
+    """The front door: where each kind of user goes."""
+    return _page(request, "index.html")
+
+
+@pages.get("/app", response_class=HTMLResponse)
+async def app_page(request: Request) -> HTMLResponse:
+    """Hospital staff, makers and coordinators: the page talks to the API with their token."""
+    return _page(request, "app.html")
+
+
+@pages.get("/driver", response_class=HTMLResponse)
+async def driver_page(request: Request) -> HTMLResponse:
+    """The driver's page, for a phone."""
+    return _page(request, "driver.html")
+
+
+@pages.get("/dashboard", response_class=HTMLResponse)
+async def dashboard_page(request: Request) -> HTMLResponse:
+    """The coordinator's live dashboard."""
+    return _page(request, "dashboard.html")
+
+
+def include_pages(app: FastAPI) -> None:
+    """Add the pages and the one static mount (``/static``) to the app."""
+    app.include_router(pages)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
