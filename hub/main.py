@@ -12,14 +12,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dashboards.live import start_live, stop_live
 from dashboards.endpoints import include_dashboards
+from dashboards.live import start_live, stop_live
 from hub.auth.endpoints import router as auth_router
 from hub.batches.endpoints import router as batches_router
 from hub.bodylimit import BodyLimitMiddleware
 from hub.catalogue.endpoints import router as designs_router
 from hub.config import Settings, get_settings
 from hub.db import Database
+from hub.driver_routes.endpoints import router as routes_router
 from hub.errors import HubError, Invalid
 from hub.events.endpoints import router as events_router
 from hub.exports.endpoints import router as exports_router
@@ -27,11 +28,10 @@ from hub.i18n import Lang, language, validation_message
 from hub.matching_runs.endpoints import router as matching_router
 from hub.needs.endpoints import router as needs_router
 from hub.offers.endpoints import router as offers_router
-from hub.web.endpoints import include_pages
 from hub.ratelimit import RateLimiter
-from hub.driver_routes.endpoints import router as routes_router
 from hub.sites.endpoints import hospitals, labs
 from hub.stats.endpoints import router as stats_router
+from hub.web.endpoints import include_pages
 
 log = logging.getLogger("hub")
 

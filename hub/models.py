@@ -3,11 +3,11 @@
 from hub.auth.models import Token, User
 from hub.batches.models import Batch
 from hub.db import Base
+from hub.driver_routes.models import Route, RouteStop
 from hub.events.models import Event
 from hub.matching_runs.models import MatchingRun
 from hub.needs.models import IdempotencyKey, Need
 from hub.offers.models import Offer
-from hub.driver_routes.models import Route, RouteStop
 from hub.sites.models import Membership, Site
 
 __all__ = [

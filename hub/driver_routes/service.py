@@ -31,15 +31,15 @@ from hub.auth.service import require_role
 from hub.batches.models import Batch
 from hub.batches.service import carry, lock_batch
 from hub.db import utcnow
+from hub.driver_routes.models import Route, RouteStop
+from hub.driver_routes.reasons import human
+from hub.driver_routes.schemas import RouteIn, RouteOut, StopOut
 from hub.errors import Conflict, Forbidden, HubError, Invalid, NotFound
 from hub.events import service as events
 from hub.geo.areas import locate
 from hub.geodesy import haversine_km
 from hub.i18n import Lang
 from hub.needs.models import Need
-from hub.driver_routes.models import Route, RouteStop
-from hub.driver_routes.reasons import human
-from hub.driver_routes.schemas import RouteIn, RouteOut, StopOut
 from hub.sites.models import Site
 from hub.timeutil import PARIS
 from hub.validation import minutes_to_hhmm
