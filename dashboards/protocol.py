@@ -13,7 +13,7 @@ from typing import Any
 from hub.events.models import Event
 from hub.events.privacy import PUBLIC_FIELDS
 from hub.geo.areas import Area
-from hub.stats.totals import Totals
+from hub.rules.totals import Totals
 
 # Close codes in the private range (4000-4999) so that clients can tell them apart.
 CLOSE_TOO_SLOW = 4008

@@ -29,8 +29,8 @@ from hub.events.models import Event
 from hub.geo.areas import Area, departement_names, map_projection
 from hub.needs.models import Need
 from hub.offers.models import Offer
+from hub.rules.totals import COMMITTED_STATES
 from hub.sites.models import Site
-from hub.stats.totals import COMMITTED_STATES
 from hub.timeutil import PARIS, today
 
 URGENT_WITHIN = timedelta(hours=48)

@@ -1,14 +1,18 @@
 """The hub's error hierarchy: services raise these, one handler turns them into HTTP.
 
-Each error is written where it is raised, in English and in French, as two templates filled
-with the same named values: ``Conflict("Need {id} was cancelled.", "Le besoin {id} a été
-annulé.", id=need.id)``. State, role and kind codes among the values are shown in French words
-in the French message (``hub.i18n.WORDS_FR``); a list becomes "a or b" / "a ou b".
+Each error carries an English message marked for the catalogue and the values that fill it,
+and is rendered in the reader's language when it is sent::
+
+    raise Conflict(_("Need {id} was cancelled."), id=need.id)
+
+Values are shown the reader's way by ``hub.i18n.show``: numbers and dates by Babel, states and
+roles (``hub.rules.states`` enums) as words of the catalogue, ``codes([...])`` as "a or b".
 """
 
 from typing import Any
 
-from hub.i18n import Lang, fill
+from hub.i18n import Lang, Message, render
+from hub.i18n import fill as _fill_old
 
 
 class HubError(Exception):
@@ -17,14 +21,24 @@ class HubError(Exception):
     status = 400
     type = "error"
 
-    def __init__(self, en: str, fr: str | None = None, **params: Any) -> None:
-        self.detail = fill(en, params, "en")
-        self.detail_fr = fill(fr, params, "fr") if fr is not None else self.detail
-        super().__init__(self.detail)
+    def __init__(self, message: Message | str, fr: str | None = None, **params: Any) -> None:
+        self.msg = message
+        self.fr = fr
+        self.params = params
+        super().__init__(self.message("en"))
 
     def message(self, lang: Lang) -> str:
         """The message in ``lang``."""
-        return self.detail_fr if lang == "fr" else self.detail
+        if isinstance(self.msg, Message):
+            return render(self.msg, self.params, lang)
+        if lang == "fr" and self.fr is not None:
+            return _fill_old(self.fr, self.params, "fr")
+        return _fill_old(self.msg, self.params, "en")
+
+    @property
+    def detail(self) -> str:
+        """The message in English (for logs and the command line)."""
+        return self.message("en")
 
 
 class Unauthenticated(HubError):

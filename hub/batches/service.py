@@ -21,9 +21,9 @@ from hub.events import service as events
 from hub.geo.areas import Area
 from hub.needs.models import Need
 from hub.needs.service import allocated, get_need, refresh_status
+from hub.rules.totals import COMMITTED_STATES, batch_contribution, subtract
 from hub.sites.models import Membership, Site
 from hub.sites.service import get_site, is_member, require_member
-from hub.stats.totals import COMMITTED_STATES, batch_contribution, subtract
 
 # No 0/O, 1/I/L: codes are read off box labels and typed on phones.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.area_filter import area_condition
 from hub.events.models import Event
 from hub.geo.areas import Area
-from hub.stats.totals import Totals
+from hub.rules.totals import Totals
 
 # Any constant works: it names the one advisory lock that orders event appends.
 EVENT_APPEND_LOCK = 7_301_2020

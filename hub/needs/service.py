@@ -19,9 +19,9 @@ from hub.geo.areas import Area
 from hub.geodesy import bounding_box, haversine_km
 from hub.needs.models import IdempotencyKey, Need
 from hub.needs.schemas import HospitalRef, NeedIn, NeedOut, Progress
+from hub.rules.totals import COMMITTED_STATES, Totals, need_contribution, subtract
 from hub.sites.models import Site
 from hub.sites.service import get_site, is_member
-from hub.stats.totals import COMMITTED_STATES, Totals, need_contribution, subtract
 
 OPEN_BATCH_STATES = ("proposed", "claimed", "ready")
 INACTIVE_BATCH_STATES = ("declined", "cancelled")

@@ -7,7 +7,7 @@ from hub.area_filter import area_condition
 from hub.batches.models import Batch
 from hub.geo.areas import Area
 from hub.needs.models import Need
-from hub.stats.totals import AWAITING_PICKUP_STATES, COMMITTED_STATES, COUNTERS, Totals
+from hub.rules.totals import AWAITING_PICKUP_STATES, COMMITTED_STATES, COUNTERS, Totals
 
 
 async def totals(session: AsyncSession, area: Area | None) -> Totals:

@@ -3,9 +3,12 @@
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+
+from hub.errors import NotFound
+from hub.i18n import LANGS, _, catalogue_json
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -40,6 +43,22 @@ async def driver_page(request: Request) -> HTMLResponse:
 async def dashboard_page(request: Request) -> HTMLResponse:
     """The coordinator's live dashboard."""
     return _page(request, "dashboard.html")
+
+
+@pages.get("/i18n/{lang}.json")
+async def catalogue(lang: str) -> Response:
+    """The catalogue of words for the pages, generated from the ``.po`` files.
+
+    Pages ask for ``/i18n/LANG.json?v=VERSION``; the version changes with the catalogue, so
+    the answer may be cached for good.
+    """
+    if lang not in LANGS:
+        raise NotFound(_("There is no catalogue for {lang}."), lang=lang)
+    return Response(
+        catalogue_json(lang),  # type: ignore[arg-type]
+        media_type="application/json",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
 
 
 def include_pages(app: FastAPI) -> None:

@@ -11,7 +11,7 @@ import websockets
 from tests_support import BREST, GRENOBLE
 
 from dashboards.protocol import EventMessage
-from hub.stats.totals import add_into
+from hub.rules.totals import add_into
 
 
 async def _stats(client: httpx.AsyncClient, area: str = "FR") -> dict[str, Any]:

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from tests_support import BREST
 
-from hub.stats.totals import add_into
+from hub.rules.totals import add_into
 
 DESIGN = "face-shield-prusa-rc3"
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from hub.driver_routes import service
-from hub.stats.totals import add_into
+from hub.rules.totals import add_into
 from hub.timeutil import PARIS
 from matching.routes import (
     HaversineProvider,

@@ -7,9 +7,9 @@ for the validation errors pydantic reports in English.
 """
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any
 
-Lang = Literal["en", "fr"]
+from hub.i18n.language import Lang
 
 #: Codes that appear inside messages (batch states, roles, site types, route statuses).
 WORDS_FR: Mapping[str, str] = {
@@ -36,30 +36,6 @@ WORDS_FR: Mapping[str, str] = {
     "coordinator": "coordinateur",
     "admin": "administrateur",
 }
-
-
-def language(accept_language: str | None) -> Lang:
-    """``"fr"`` when the client ranks French above English in ``Accept-Language``, else ``"en"``."""
-    best: tuple[float, int] = (-1.0, 0)
-    chosen: Lang = "en"
-    for position, part in enumerate((accept_language or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        primary = tag.strip().lower().split("-")[0]
-        if primary not in ("en", "fr"):
-            continue
-        quality = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        # Higher quality wins; at equal quality, the one listed first.
-        rank = (quality, -position)
-        if quality > 0 and rank > best:
-            best, chosen = rank, primary  # type: ignore[assignment]
-    return chosen
 
 
 def word(value: Any, lang: Lang) -> str:
