@@ -18,6 +18,7 @@ from hub.i18n.message import C_, N_, Code, Message, _, codes, render, show
 
 # Until every caller uses the catalogue (issue 11, in progress).
 from hub.i18n.old_tables import (  # noqa: F401
+    VALIDATION_FR,
     WORDS_FR,
     BilingualValueError,
     fill,
