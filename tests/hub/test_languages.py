@@ -38,9 +38,10 @@ def _error_calls() -> list[tuple[str, ast.Call]]:
 
 def _marked(node: ast.expr) -> str | None:
     """The English template of ``_("...")`` or ``N_("...", "...", "n")``, else ``None``."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        if node.func.id in ("_", "N_") and isinstance(node.args[0], ast.Constant):
-            return str(node.args[0].value)
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        return None
+    if node.func.id in ("_", "N_") and isinstance(node.args[0], ast.Constant):
+        return str(node.args[0].value)
     return None
 
 
