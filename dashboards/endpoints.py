@@ -9,9 +9,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from dashboards import service
-from dashboards.access import sees_details
 from dashboards.schemas import Bottlenecks, DailyOutput, MapView, Outlines
 from dashboards.stream import router as stream_router
+from hub.access import covers_area
 from hub.area_filter import parse_area_param
 from hub.deps import OptionalUser, ReadSessionDep
 from hub.geo.areas import Area, departement_names, map_projection, svg_paths
@@ -42,7 +42,7 @@ async def outlines(response: Response) -> Outlines:
 async def map_(session: ReadSessionDep, user: OptionalUser, area: AreaParam = "FR") -> MapView:
     """Return unmet demand per département and the sites of an area as points."""
     parsed = _area(area)
-    return await service.map_view(session, parsed, detailed=sees_details(user, parsed))
+    return await service.map_view(session, parsed, detailed=covers_area(user, parsed))
 
 
 @api.get("/bottlenecks", response_model=Bottlenecks)
@@ -51,7 +51,7 @@ async def bottlenecks(
 ) -> Bottlenecks:
     """Return needs due within 48 h still unmet, stalled batches, and uncovered départements."""
     parsed = _area(area)
-    return await service.bottlenecks(session, parsed, detailed=sees_details(user, parsed))
+    return await service.bottlenecks(session, parsed, detailed=covers_area(user, parsed))
 
 
 @api.get("/daily", response_model=DailyOutput)

@@ -13,7 +13,6 @@ import logging
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from dashboards.access import sees_details
 from dashboards.broadcaster import DISCONNECTED_ID, HEARTBEAT_ID, Subscriber
 from dashboards.details import load_names
 from dashboards.live import LiveStream
@@ -26,6 +25,7 @@ from dashboards.protocol import (
     resumed_message,
     snapshot_message,
 )
+from hub.access import covers_area
 from hub.auth.models import User
 from hub.auth.service import user_for_token
 from hub.errors import HubError
@@ -161,7 +161,7 @@ async def live(websocket: WebSocket) -> None:
         await _close(websocket, CLOSE_UNAUTHENTICATED, exc.detail[:120])
         return
     broadcaster = stream.broadcaster
-    sub = broadcaster.subscribe(str(area), detailed=sees_details(user, area))
+    sub = broadcaster.subscribe(str(area), detailed=covers_area(user, area))
     # One extra task per client, to notice a disconnect; the handler itself is the sender.
     receiver: asyncio.Task[None] | None = None
     try:

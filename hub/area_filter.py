@@ -4,8 +4,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, true
 
+from hub.access import require_role
 from hub.auth.models import User
-from hub.auth.service import require_role
 from hub.errors import Forbidden, Invalid
 from hub.geo.areas import Area, parse_area
 

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.auth.models import Token, User
 from hub.auth.passwords import hash_password, verify_password
 from hub.db import utcnow
-from hub.errors import Conflict, Forbidden, Invalid, Unauthenticated
-from hub.geo.areas import AreaCodes, parse_area
+from hub.errors import Conflict, Invalid, Unauthenticated
+from hub.geo.areas import parse_area
 
 ROLES = ("hospital_staff", "maker", "driver", "coordinator", "admin")
 
@@ -124,42 +124,3 @@ async def revoke_token(session: AsyncSession, raw: str) -> None:
     token = await session.scalar(select(Token).where(Token.token_hash == _digest(raw)))
     if token is not None and token.revoked_at is None:
         token.revoked_at = utcnow()
-
-
-def require_role(user: User, *roles: str) -> None:
-    """Raise 403 unless the user has one of the roles (admins always pass)."""
-    if user.role != "admin" and user.role not in roles:
-        raise Forbidden(
-            "Only a {wanted} can do this; you are signed in as {role}.",
-            "Seul un {wanted} peut faire ceci ; vous êtes connecté comme {role}.",
-            wanted=list(roles),
-            role=user.role,
-        )
-
-
-def covers(user: User, region: str | None, departement: str | None) -> bool:
-    """Tell whether a coordinator's (or admin's) area covers a place."""
-    if user.role == "admin" or (user.role == "coordinator" and user.area is None):
-        return True
-    if user.role != "coordinator" or user.area is None:
-        return False
-    codes = AreaCodes(region=region, departement=departement) if region and departement else None
-    return parse_area(user.area).contains(codes)
-
-
-def require_coordinator_of(user: User, region: str | None, departement: str | None) -> None:
-    """Raise 403 unless the user coordinates the area holding this place."""
-    require_role(user, "coordinator")
-    if not covers(user, region, departement):
-        if departement:
-            raise Forbidden(
-                "This is in département {code}, outside your area ({area}).",
-                "Ceci est dans le département {code}, hors de votre zone ({area}).",
-                code=departement,
-                area=user.area,
-            )
-        raise Forbidden(
-            "This is outside France, outside your area ({area}).",
-            "Ceci est hors de France, hors de votre zone ({area}).",
-            area=user.area,
-        )

@@ -11,9 +11,9 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.access import covers, is_member, require_coordinator_of, require_member
 from hub.area_filter import area_condition
 from hub.auth.models import User
-from hub.auth.service import covers, require_coordinator_of
 from hub.batches.models import Batch
 from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
@@ -21,9 +21,9 @@ from hub.events import service as events
 from hub.geo.areas import Area
 from hub.needs.models import Need
 from hub.needs.service import allocated, get_need, refresh_status
-from hub.rules.totals import COMMITTED_STATES, batch_contribution, subtract
-from hub.sites.models import Membership, Site
-from hub.sites.service import get_site, is_member, require_member
+from hub.rules.totals import batch_contribution, subtract
+from hub.sites.models import Site
+from hub.sites.service import get_site
 
 # No 0/O, 1/I/L: codes are read off box labels and typed on phones.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -526,27 +526,6 @@ async def list_batches(
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.scalars(query.order_by(Batch.id).limit(limit).offset(offset))
     return list(rows.all()), int(total or 0)
-
-
-async def works_for_site(session: AsyncSession, user: User, site: Site) -> bool:
-    """Tell whether the user's lab holds an accepted batch for this hospital.
-
-    Only that way round: a lab needs the hospital's contact to deliver, while a lab's
-    contact is not the hospital's to have (fake requests fished for makers in 2020).
-    """
-    if site.type != "hospital":
-        return False
-    mine = select(Membership.site_id).where(Membership.user_id == user.id)
-    query = (
-        select(Batch.id)
-        .join(Need, Need.id == Batch.need_id)
-        .where(
-            Need.hospital_id == site.id,
-            Batch.lab_id.in_(mine),
-            Batch.state.in_(COMMITTED_STATES),
-        )
-    )
-    return (await session.scalar(query.limit(1))) is not None
 
 
 async def carry(

@@ -25,9 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from hub.access import require_role
 from hub.area_filter import area_condition, parse_area_param
 from hub.auth.models import User
-from hub.auth.service import require_role
 from hub.batches.models import Batch
 from hub.batches.service import carry, lock_batch
 from hub.db import utcnow
@@ -540,19 +540,6 @@ async def release(session: AsyncSession, *, user: User, route_id: int) -> Route:
         on_board=sorted(on_board),
     )
     return route
-
-
-async def drives_to_site(session: AsyncSession, user: User, site: Site) -> bool:
-    """Tell whether the user is a driver with an active route stopping at the site."""
-    if user.role != "driver":
-        return False
-    found = await session.scalar(
-        select(RouteStop.id)
-        .join(Route, Route.id == RouteStop.route_id)
-        .where(Route.driver_id == user.id, Route.status == "active", RouteStop.site_id == site.id)
-        .limit(1)
-    )
-    return found is not None
 
 
 def geo_uri(lat: float, lon: float, name: str) -> str:

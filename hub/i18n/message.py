@@ -1,4 +1,4 @@
-"""Messages as data: English text marked for the catalogue, rendered in the reader's language."""
+"""Render catalogue messages in the reader's language, with their values shown its way."""
 
 from __future__ import annotations
 
@@ -14,35 +14,8 @@ from babel.numbers import format_decimal
 
 from hub.i18n.catalogue import translations
 from hub.i18n.language import LOCALES, Lang
-
-
-@dataclass(frozen=True)
-class Message:
-    """English text to show a person, translated only when shown (see :func:`render`).
-
-    ``plural`` and ``count`` make a plural message: ``count`` names the parameter whose value
-    picks the form. ``context`` tells apart two meanings of the same English word.
-    """
-
-    text: str
-    plural: str | None = None
-    count: str | None = None
-    context: str | None = None
-
-
-def _(text: str) -> Message:
-    """Mark English ``text`` for the catalogue (``pybabel`` extracts the calls)."""
-    return Message(text)
-
-
-def N_(singular: str, plural: str, count: str) -> Message:
-    """Mark a message with a plural; the parameter named ``count`` picks the form."""
-    return Message(singular, plural, count)
-
-
-def C_(context: str, text: str) -> Message:
-    """Mark a word whose translation depends on ``context`` ("state", "role", ...)."""
-    return Message(text, context=context)
+from hub.i18n.markers import Message
+from hub.i18n.words import word
 
 
 @dataclass(frozen=True)
@@ -81,8 +54,6 @@ def show(value: object, lang: Lang, name: str = "") -> str:
     if isinstance(value, enum.Enum):
         return show(Code(value), lang)
     if isinstance(value, Code):
-        from hub.i18n.words import word
-
         return render(word(value.value), {}, lang)
     if isinstance(value, _Choice):
         return format_list([show(v, lang) for v in value.items], style=value.style, locale=locale)

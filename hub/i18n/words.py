@@ -7,7 +7,7 @@ the state "made" and the counter "made" may be translated apart.
 
 from enum import Enum
 
-from hub.i18n.message import C_, Message
+from hub.i18n.markers import C_, Message
 from hub.rules.states import (
     BatchState,
     NeedStatus,

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request, status
 
-from hub.auth.service import require_role
+from hub.access import require_role
 from hub.deps import CurrentUser, ReadSessionDep, get_db
 from hub.errors import NotFound
 from hub.matching_runs import service

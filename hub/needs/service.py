@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from designs import load_catalogue
+from hub.access import covers, is_member
 from hub.area_filter import area_condition
 from hub.auth.models import User
-from hub.auth.service import covers
 from hub.batches.models import Batch
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.events import service as events
@@ -21,7 +21,7 @@ from hub.needs.models import IdempotencyKey, Need
 from hub.needs.schemas import HospitalRef, NeedIn, NeedOut, Progress
 from hub.rules.totals import COMMITTED_STATES, Totals, need_contribution, subtract
 from hub.sites.models import Site
-from hub.sites.service import get_site, is_member
+from hub.sites.service import get_site
 
 OPEN_BATCH_STATES = ("proposed", "claimed", "ready")
 INACTIVE_BATCH_STATES = ("declined", "cancelled")

@@ -3,13 +3,14 @@
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.access import require_member
 from hub.auth.models import User
 from hub.errors import Invalid
 from hub.events import service as events
 from hub.needs.service import check_design
 from hub.offers.models import Offer
 from hub.offers.schemas import OfferIn
-from hub.sites.service import get_site, require_member
+from hub.sites.service import get_site
 
 
 async def replace_offers(

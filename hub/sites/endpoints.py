@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from hub.access import can_see_contact
 from hub.area_filter import parse_area_param
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep
 from hub.sites import service
@@ -45,8 +46,7 @@ def _router(type: SiteType, body_model: type[HospitalIn] | type[LabIn]) -> APIRo
             offset=offset,
         )
         items = [
-            service.site_out(s, with_contact=await service.can_see_contact(session, user, s))
-            for s in rows
+            service.site_out(s, with_contact=await can_see_contact(session, user, s)) for s in rows
         ]
         return SiteList(items=items, total=total, limit=limit, offset=offset)
 
@@ -54,7 +54,7 @@ def _router(type: SiteType, body_model: type[HospitalIn] | type[LabIn]) -> APIRo
     async def get(site_id: int, session: ReadSessionDep, user: CurrentUser) -> SiteOut:
         """Return one site; contacts only for those who may see them."""
         site = await service.get_site(session, site_id, type)
-        allowed = await service.can_see_contact(session, user, site)
+        allowed = await can_see_contact(session, user, site)
         return service.site_out(site, with_contact=allowed)
 
     @router.post("/{site_id}/verify", response_model=SiteOut)

@@ -5,11 +5,11 @@ from typing import Literal
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.access import covers, is_member, require_coordinator_of, require_member, require_role
 from hub.area_filter import area_condition
 from hub.auth.models import User
-from hub.auth.service import covers, require_coordinator_of, require_role
 from hub.db import utcnow
-from hub.errors import Conflict, Forbidden, NotFound
+from hub.errors import Conflict, NotFound
 from hub.events import service as events
 from hub.geo.areas import Area, locate
 from hub.sites.models import Membership, Site
@@ -81,29 +81,6 @@ async def get_site(
     return site
 
 
-async def is_member(session: AsyncSession, user: User, site_id: int) -> bool:
-    """Tell whether a user belongs to a site."""
-    found = await session.scalar(
-        select(Membership.user_id).where(
-            Membership.user_id == user.id, Membership.site_id == site_id
-        )
-    )
-    return found is not None
-
-
-async def require_member(session: AsyncSession, user: User, site: Site) -> None:
-    """Raise 403 unless the user is a member of the site (admins pass)."""
-    if user.role == "admin" or await is_member(session, user, site.id):
-        return
-    raise Forbidden(
-        "You are not a member of {type} {id} ({name}).",
-        "Vous n’êtes pas membre de l’{type} {id} ({name}).",
-        type=site.type,
-        id=site.id,
-        name=site.name,
-    )
-
-
 async def verify_site(session: AsyncSession, *, user: User, site_id: int, type: SiteType) -> Site:
     """Mark a site verified; only a coordinator of its area may."""
     site = await get_site(session, site_id, type, lock=True)
@@ -149,21 +126,6 @@ async def add_member(session: AsyncSession, *, user: User, site: Site, email: st
     if not await is_member(session, other, site.id):
         session.add(Membership(user_id=other.id, site_id=site.id))
     return other
-
-
-async def can_see_contact(session: AsyncSession, user: User | None, site: Site) -> bool:
-    """Contacts are for coordinators of the area, members, and labs or drivers working for it."""
-    if user is None:
-        return False
-    if covers(user, site.region, site.departement):
-        return True
-    if await is_member(session, user, site.id):
-        return True
-    # Imported here: batches depend on sites, not the other way round.
-    from hub.batches.service import works_for_site
-    from hub.driver_routes.service import drives_to_site
-
-    return await works_for_site(session, user, site) or await drives_to_site(session, user, site)
 
 
 def site_out(site: Site, *, with_contact: bool) -> SiteOut:
