@@ -19,11 +19,8 @@ from hub.i18n.message import Code, codes, render, show
 
 # Until every caller uses the catalogue (issue 11, in progress).
 from hub.i18n.old_tables import (  # noqa: F401
-    VALIDATION_FR,
     WORDS_FR,
-    BilingualValueError,
     fill,
-    validation_message,
     word,
 )
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Request, status
 from hub.access import require_role
 from hub.deps import CurrentUser, ReadSessionDep, get_db
 from hub.errors import NotFound
+from hub.i18n import _
 from hub.matching_runs import service
 from hub.matching_runs.schemas import RunIn, RunOut
 from hub.timeutil import today
@@ -25,8 +26,7 @@ async def get_run(run_id: int, user: CurrentUser, session: ReadSessionDep) -> di
     run = await service.get_run(session, run_id)
     if run is None:
         raise NotFound(
-            "There is no matching run with id {id}.",
-            "Il n’y a pas de calcul d’affectation n° {id}.",
+            _("There is no matching run with id {id}."),
             id=run_id,
         )
     return {c.name: getattr(run, c.name) for c in run.__table__.columns}

@@ -18,20 +18,22 @@ import matching
 from hub.area_filter import area_condition, coordinator_area
 from hub.auth.models import User
 from hub.batches.models import Batch
-from hub.batches.service import new_batch
+from hub.batches.records import new_batch
 from hub.db import Database
 from hub.errors import Conflict
 from hub.events import service as events
 from hub.geo.areas import Area
+from hub.i18n import _
 from hub.matching_runs.models import MatchingRun
 from hub.matching_runs.schemas import AssignmentOut, RunIn, RunOut
 from hub.needs.models import Need
-from hub.needs.service import INACTIVE_BATCH_STATES, allocated_many
+from hub.needs.service import allocated_many
 from hub.offers.models import Offer
+from hub.rules.states import CLOSED_NEEDS, INACTIVE, BatchState, NeedStatus, SiteStatus
 from hub.sites.models import Site
 
 # Batches whose units a lab still has to make: they use up its future capacity.
-PENDING_WORK_STATES = ("proposed", "claimed")
+PENDING_WORK_STATES = (BatchState.PROPOSED, BatchState.CLAIMED)
 # A run whose labs took on work while it solved starts over (claims win), this many times.
 RUN_ATTEMPTS = 3
 
@@ -51,7 +53,7 @@ async def load_inputs(session: AsyncSession, *, area: Area, today: date, lead_da
     they already owe."""
     held = (
         select(Batch.need_id, func.sum(Batch.quantity).label("held"))
-        .where(Batch.state.not_in(INACTIVE_BATCH_STATES))
+        .where(Batch.state.not_in(INACTIVE))
         .group_by(Batch.need_id)
         .subquery()
     )
@@ -60,8 +62,8 @@ async def load_inputs(session: AsyncSession, *, area: Area, today: date, lead_da
         .join(Site, Site.id == Need.hospital_id)
         .outerjoin(held, held.c.need_id == Need.id)
         .where(
-            Site.status == "verified",
-            Need.status.not_in(("cancelled", "delivered")),
+            Site.status == SiteStatus.VERIFIED,
+            Need.status.not_in(CLOSED_NEEDS),
             area_condition(area, Need.region, Need.departement),
         )
     )
@@ -80,7 +82,9 @@ async def load_inputs(session: AsyncSession, *, area: Area, today: date, lead_da
     ]
     promised = await promised_work(session, today=today, lead_days=lead_days)
     offer_rows = await session.execute(
-        select(Offer, Site).join(Site, Site.id == Offer.lab_id).where(Site.status == "verified")
+        select(Offer, Site)
+        .join(Site, Site.id == Offer.lab_id)
+        .where(Site.status == SiteStatus.VERIFIED)
     )
     offers = []
     for offer, lab in offer_rows.all():
@@ -186,11 +190,10 @@ async def run_matching(db: Database, *, user: User, params: RunIn, today: date) 
             # Inputs are validated on the way in (a million units per need at most), so only
             # a huge area can get here; anything else the matcher refuses is a bug, a 500.
             raise Conflict(
-                "This area needs {needed} units of {design} and its labs make {made}: too many "
-                "to match exactly at once. Run the matcher on a smaller area.",
-                "Cette zone demande {needed} unités de {design} et ses ateliers en font {made} : "
-                "trop pour un calcul exact en une fois. Lancez le matching sur une zone plus "
-                "petite.",
+                _(
+                    "This area needs {needed} units of {design} and its labs make {made}: too many "
+                    "to match exactly at once. Run the matcher on a smaller area."
+                ),
                 needed=exc.needed,
                 made=exc.made,
                 design=exc.design,
@@ -266,7 +269,7 @@ async def store_run(
     planned: list[tuple[Batch, matching.Assignment]] = []
     for need_id in ids:
         need = needs[need_id]
-        room = need.quantity - held.get(need_id, 0) if need.status != "cancelled" else 0
+        room = need.quantity - held.get(need_id, 0) if need.status != NeedStatus.CANCELLED else 0
         for a in sorted(by_need[need_id], key=lambda a: a.distance_km):
             quantity = min(a.quantity, room)
             if quantity < a.quantity:  # a claim made while we solved took the rest
@@ -279,7 +282,7 @@ async def store_run(
                 lab_id=int(a.lab_id),  # type: ignore[call-overload]
                 quantity=quantity,
                 design=a.design,
-                state="proposed",
+                state=BatchState.PROPOSED,
                 distance_km=round(a.distance_km, 3),
                 run_id=run.id,
             )
