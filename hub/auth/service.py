@@ -15,8 +15,7 @@ from hub.db import utcnow
 from hub.errors import Conflict, Invalid, Unauthenticated
 from hub.geo.areas import parse_area
 from hub.i18n import _
-
-ROLES = ("hospital_staff", "maker", "driver", "coordinator", "admin")
+from hub.rules.states import Role
 
 
 def _account_exists(email: str) -> Conflict:
@@ -40,14 +39,14 @@ async def create_user(
     area: str | None = None,
 ) -> User:
     """Create an account; 409 if the email is taken."""
-    if role not in ROLES:
+    if role not in Role.__members__.values():
         raise Invalid(
             _("Unknown role {role}; choose one of {roles}."),
             role=repr(role),
-            roles=", ".join(ROLES),
+            roles=", ".join(Role),
         )
     if area is not None:
-        if role != "coordinator":
+        if role != Role.COORDINATOR:
             raise Invalid(_("Only coordinators have an area."))
         try:
             area = str(parse_area(area))

@@ -24,10 +24,17 @@ from hub.matching_runs.service import run_matching
 from hub.needs.models import Need
 from hub.needs.schemas import NeedIn
 from hub.needs.service import create_need, get_need
+from hub.rules.states import BatchState
 from hub.timeutil import today
 
 log = logging.getLogger("hub.demo")
-MOVABLE = ("proposed", "claimed", "ready", "picked_up", "delivered")
+MOVABLE = (
+    BatchState.PROPOSED,
+    BatchState.CLAIMED,
+    BatchState.READY,
+    BatchState.PICKED_UP,
+    BatchState.DELIVERED,
+)
 # How many past days the demo's opening history is spread over.
 HISTORY_DAYS = 10
 
@@ -59,13 +66,13 @@ async def _move(
 ) -> str:
     """Move one batch one step along its life cycle."""
     batch = await batches.get_batch(session, batch_id)
-    if batch.state == "proposed":
+    if batch.state == BatchState.PROPOSED:
         if rng.random() >= decline_share:
             await batches.accept(session, user=admin, batch_id=batch_id)
             return f"batch {batch.code} accepted"
         await batches.decline(session, user=admin, batch_id=batch_id)
         return f"batch {batch.code} declined"
-    if batch.state == "claimed":
+    if batch.state == BatchState.CLAIMED:
         if batch.made < batch.quantity:
             made = min(
                 batch.quantity, batch.made + rng.randint(1, int(batch.quantity * stride) + 1)
@@ -76,12 +83,12 @@ async def _move(
         return f"batch {batch.code} ready"
     need = await get_need(session, batch.need_id, lock=True)
     batch = await batches.get_batch(session, batch_id, lock=True)
-    if batch.state == "ready":
+    if batch.state == BatchState.READY:
         await batches.carry(
             session, batch=batch, need=need, counter="picked_up", quantity=batch.made, actor=admin
         )
         return f"batch {batch.code} picked up"
-    if batch.state == "picked_up":
+    if batch.state == BatchState.PICKED_UP:
         await batches.carry(
             session,
             batch=batch,
@@ -109,7 +116,11 @@ async def warm_up(db: Database, *, seed: int = 2020) -> int:
     rng = random.Random(seed)
     admin = await _actor(db, "admin@demo.hub")
     async with db.read_sessions() as session:
-        ids = list((await session.scalars(select(Batch.id).where(Batch.state == "proposed"))).all())
+        ids = list(
+            (
+                await session.scalars(select(Batch.id).where(Batch.state == BatchState.PROPOSED))
+            ).all()
+        )
     # How far each batch gets: (probability, steps), from "still a proposal" to "received".
     # One transaction: the history appears at once, and SQLite syncs to disk once.
     async with db.transaction() as session:

@@ -8,6 +8,7 @@ from hub.errors import NotFound
 from hub.i18n import _
 from hub.matching_runs import service
 from hub.matching_runs.schemas import RunIn, RunOut
+from hub.rules.states import Role
 from hub.timeutil import today
 
 router = APIRouter(prefix="/matching/runs", tags=["matching"])
@@ -22,7 +23,7 @@ async def create_run(body: RunIn, user: CurrentUser, request: Request) -> RunOut
 @router.get("/{run_id}")
 async def get_run(run_id: int, user: CurrentUser, session: ReadSessionDep) -> dict[str, object]:
     """Return a stored run's parameters and results (coordinators)."""
-    require_role(user, "coordinator")
+    require_role(user, Role.COORDINATOR)
     run = await service.get_run(session, run_id)
     if run is None:
         raise NotFound(
