@@ -215,6 +215,117 @@ async def run_matching(db: Database, *, user: User, params: RunIn, today: date) 
     raise AssertionError("unreachable")
 
 
+async def _lock_needs(session: AsyncSession, ids: list[int]) -> dict[int, Need]:
+    """Lock the needs, in id order so that concurrent runs cannot deadlock."""
+    rows = await session.scalars(
+        select(Need)
+        .where(Need.id.in_(ids))
+        .order_by(Need.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {n.id: n for n in rows.all()}
+
+
+async def _check_capacity(
+    session: AsyncSession, inputs: Inputs, result: matching.MatchResult
+) -> None:
+    """Lock the labs the run uses and raise :class:`CapacityChanged` if any took on work since
+    their capacity was read (claims lock their lab too). Less work (progress) is harmless."""
+    lab_ids = sorted({int(a.lab_id) for a in result.assignments})  # type: ignore[call-overload]
+    await session.execute(
+        select(Site.id).where(Site.id.in_(lab_ids)).order_by(Site.id).with_for_update()
+    )
+    now_work = await pending_work(session, lab_ids)
+    if any(units > inputs.work.get(key, 0) for key, units in now_work.items()):
+        raise CapacityChanged
+
+
+def _proposals(
+    run: MatchingRun,
+    needs: dict[int, Need],
+    held: dict[int, int],
+    by_need: dict[int, list[matching.Assignment]],
+    unmet: dict[int, int],
+) -> list[tuple[Batch, matching.Assignment]]:
+    """New proposed batches within what each locked need still has room for.
+
+    A claim made while the matcher solved wins: what no longer fits is added to ``unmet``.
+    """
+    planned: list[tuple[Batch, matching.Assignment]] = []
+    for need_id in sorted(by_need):
+        need = needs[need_id]
+        room = need.quantity - held.get(need_id, 0) if need.status != NeedStatus.CANCELLED else 0
+        for a in sorted(by_need[need_id], key=lambda a: a.distance_km):
+            quantity = min(a.quantity, room)
+            if quantity < a.quantity:
+                unmet[need_id] = unmet.get(need_id, 0) + a.quantity - quantity
+            if quantity <= 0:
+                continue
+            room -= quantity
+            batch = new_batch(
+                need=need,
+                lab_id=int(a.lab_id),  # type: ignore[call-overload]
+                quantity=quantity,
+                design=a.design,
+                state=BatchState.PROPOSED,
+                distance_km=round(a.distance_km, 3),
+                run_id=run.id,
+            )
+            planned.append((batch, a))
+    return planned
+
+
+def _summarise(
+    run: MatchingRun,
+    planned: list[tuple[Batch, matching.Assignment]],
+    unmet: dict[int, int],
+    started: float,
+) -> list[AssignmentOut]:
+    """The stored proposals as the API shows them; the run gets its totals and duration."""
+    out = [
+        AssignmentOut(
+            batch_id=batch.id,
+            need_id=batch.need_id,
+            lab_id=batch.lab_id,
+            design=batch.design,
+            quantity=batch.quantity,
+            distance_km=batch.distance_km or 0.0,
+            ready_by_day=a.ready_by_day,
+        )
+        for batch, a in planned
+    ]
+    run.assigned_units = sum(a.quantity for a in out)
+    run.unmet_units = sum(unmet.values())
+    run.unit_km = round(sum(a.quantity * a.distance_km for a in out), 3)
+    run.unmet = {str(k): v for k, v in unmet.items()}
+    run.seconds = round(time.perf_counter() - started, 3)
+    return out
+
+
+async def _log_run(
+    session: AsyncSession, *, run: MatchingRun, user: User, area: Area, proposals: int
+) -> None:
+    """One event for the whole run: proposals change no totals and no need status."""
+    await events.append(
+        session,
+        kind="matching.run",
+        entity="matching_run",
+        entity_id=run.id,
+        actor_id=user.id,
+        region=area.code if area.kind == "region" else None,
+        departement=area.code if area.kind == "departement" else None,
+        payload={
+            "run_id": run.id,
+            "area": run.area,
+            "assigned_units": run.assigned_units,
+            "unmet_units": run.unmet_units,
+            "unit_km": run.unit_km,
+            "proposals": proposals,
+        },
+    )
+
+
 async def store_run(
     session: AsyncSession,
     *,
@@ -241,90 +352,16 @@ async def store_run(
     for assignment in result.assignments:
         by_need[int(assignment.need_id)].append(assignment)  # type: ignore[call-overload]
     unmet = {int(k): int(v) for k, v in result.unmet.items()}  # type: ignore[call-overload]
-    # Lock every need that gets a proposal, in id order so concurrent runs cannot deadlock,
-    # then re-check what each still has room for: a claim made while we solved wins.
-    ids = sorted(by_need)
-    needs = {
-        n.id: n
-        for n in (
-            await session.scalars(
-                select(Need)
-                .where(Need.id.in_(ids))
-                .order_by(Need.id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).all()
-    }
-    held = await allocated_many(session, ids)
-    # Same idea for labs: lock the ones we use (claims lock their lab too), then make sure
-    # none took on work since we read their capacity. Less work (progress) is harmless.
-    lab_ids = sorted({int(a.lab_id) for a in result.assignments})  # type: ignore[call-overload]
-    await session.execute(
-        select(Site.id).where(Site.id.in_(lab_ids)).order_by(Site.id).with_for_update()
-    )
-    now_work = await pending_work(session, lab_ids)
-    if any(units > inputs.work.get(key, 0) for key, units in now_work.items()):
-        raise CapacityChanged
-    planned: list[tuple[Batch, matching.Assignment]] = []
-    for need_id in ids:
-        need = needs[need_id]
-        room = need.quantity - held.get(need_id, 0) if need.status != NeedStatus.CANCELLED else 0
-        for a in sorted(by_need[need_id], key=lambda a: a.distance_km):
-            quantity = min(a.quantity, room)
-            if quantity < a.quantity:  # a claim made while we solved took the rest
-                unmet[need_id] = unmet.get(need_id, 0) + a.quantity - quantity
-            if quantity <= 0:
-                continue
-            room -= quantity
-            batch = new_batch(
-                need=need,
-                lab_id=int(a.lab_id),  # type: ignore[call-overload]
-                quantity=quantity,
-                design=a.design,
-                state=BatchState.PROPOSED,
-                distance_km=round(a.distance_km, 3),
-                run_id=run.id,
-            )
-            planned.append((batch, a))
-    # Proposals change no totals and no need status, so one insert and one run event
-    # (batches carry run_id) record them; accepting one emits its own event.
+    # Lock every need that gets a proposal, then re-check what each still has room for.
+    needs = await _lock_needs(session, sorted(by_need))
+    held = await allocated_many(session, sorted(by_need))
+    await _check_capacity(session, inputs, result)
+    planned = _proposals(run, needs, held, by_need, unmet)
+    # Batches carry run_id: one insert, and accepting one emits its own event.
     session.add_all([batch for batch, _ in planned])
     await session.flush()
-    out = [
-        AssignmentOut(
-            batch_id=batch.id,
-            need_id=batch.need_id,
-            lab_id=batch.lab_id,
-            design=batch.design,
-            quantity=batch.quantity,
-            distance_km=batch.distance_km or 0.0,
-            ready_by_day=a.ready_by_day,
-        )
-        for batch, a in planned
-    ]
-    run.assigned_units = sum(a.quantity for a in out)
-    run.unmet_units = sum(unmet.values())
-    run.unit_km = round(sum(a.quantity * a.distance_km for a in out), 3)
-    run.unmet = {str(k): v for k, v in unmet.items()}
-    run.seconds = round(time.perf_counter() - started, 3)
-    await events.append(
-        session,
-        kind="matching.run",
-        entity="matching_run",
-        entity_id=run.id,
-        actor_id=user.id,
-        region=area.code if area.kind == "region" else None,
-        departement=area.code if area.kind == "departement" else None,
-        payload={
-            "run_id": run.id,
-            "area": run.area,
-            "assigned_units": run.assigned_units,
-            "unmet_units": run.unmet_units,
-            "unit_km": run.unit_km,
-            "proposals": len(out),
-        },
-    )
+    out = _summarise(run, planned, unmet, started)
+    await _log_run(session, run=run, user=user, area=area, proposals=len(out))
     return RunOut(
         id=run.id,
         area=run.area,

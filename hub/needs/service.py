@@ -69,6 +69,30 @@ async def create_need(
         previous = await _replayed(session, user, idempotency_key, data)
         if previous is not None:
             return previous, False
+    hospital = await _check_new_need(session, user=user, data=data, today=today)
+    need = Need(
+        hospital_id=hospital.id,
+        design=data.design,
+        accepts=sorted({data.design, *data.accepts}),
+        quantity=data.quantity,
+        needed_by=data.needed_by,
+        priority=data.priority,
+        status=NeedStatus.REQUESTED,
+        region=hospital.region,
+        departement=hospital.departement,
+        created_by=user.id,
+    )
+    session.add(need)
+    await session.flush()
+    if idempotency_key is not None:
+        await _remember_key(session, user=user, key=idempotency_key, data=data, need=need)
+    created = need_contribution(need.design, need.quantity, need.status)
+    await _log(session, need, user, "need.created", created)
+    return need, True
+
+
+async def _check_new_need(session: AsyncSession, *, user: User, data: NeedIn, today: date) -> Site:
+    """Return the need's hospital once the user may post for it and the need makes sense."""
     hospital = await get_site(session, data.hospital_id, SiteType.HOSPITAL)
     if user.role != Role.ADMIN and not await is_member(session, user, hospital.id):
         raise Forbidden(
@@ -85,38 +109,22 @@ async def create_need(
             needed_by=data.needed_by,
             today=today,
         )
-    need = Need(
-        hospital_id=hospital.id,
-        design=data.design,
-        accepts=sorted({data.design, *data.accepts}),
-        quantity=data.quantity,
-        needed_by=data.needed_by,
-        priority=data.priority,
-        status=NeedStatus.REQUESTED,
-        region=hospital.region,
-        departement=hospital.departement,
-        created_by=user.id,
+    return hospital
+
+
+async def _remember_key(
+    session: AsyncSession, *, user: User, key: str, data: NeedIn, need: Need
+) -> None:
+    """Store the Idempotency-Key with the request's hash, so that a retry finds this need."""
+    session.add(
+        IdempotencyKey(user_id=user.id, key=key, request_hash=_request_hash(data), need_id=need.id)
     )
-    session.add(need)
-    await session.flush()
-    if idempotency_key is not None:
-        session.add(
-            IdempotencyKey(
-                user_id=user.id,
-                key=idempotency_key,
-                request_hash=_request_hash(data),
-                need_id=need.id,
-            )
-        )
-        try:
-            await session.flush()
-        except IntegrityError as exc:
-            # A concurrent retry with the same key committed first; the client retries once
-            # more and gets that one.
-            raise Conflict(_("A request with this Idempotency-Key is in progress; retry.")) from exc
-    created = need_contribution(need.design, need.quantity, need.status)
-    await _log(session, need, user, "need.created", created)
-    return need, True
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        # A concurrent retry with the same key committed first; the client retries once
+        # more and gets that one.
+        raise Conflict(_("A request with this Idempotency-Key is in progress; retry.")) from exc
 
 
 async def _replayed(session: AsyncSession, user: User, key: str, data: NeedIn) -> Need | None:
