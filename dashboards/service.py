@@ -65,6 +65,7 @@ async def departement_demand(session: AsyncSession, area: Area) -> list[Departem
     ).all()
     committed = await _committed_by_need(session, [n.id for n in needs])
     for need_id, code, quantity in needs:
+        assert code is not None  # filtered in SQL
         done = committed.get(need_id, 0)
         requested[code] += quantity
         claimed[code] += done
@@ -79,7 +80,7 @@ async def departement_demand(session: AsyncSession, area: Area) -> list[Departem
         )
         .group_by(Site.departement)
     )
-    capacity = {code: int(units or 0) for code, units in capacity_rows.all()}
+    capacity = {str(code): int(units or 0) for code, units in capacity_rows.all()}
     names = departement_names()
     codes = sorted(requested.keys() | capacity.keys())
     return [

@@ -12,7 +12,7 @@ roles (``hub.rules.states`` enums) as words of the catalogue, ``codes([...])`` a
 from typing import Any
 
 from hub.i18n import Lang, Message, render
-from hub.i18n import fill as _fill_old
+from hub.i18n.old_tables import fill as _fill_old
 
 
 class HubError(Exception):

@@ -39,7 +39,7 @@ async def create_user(
     area: str | None = None,
 ) -> User:
     """Create an account; 409 if the email is taken."""
-    if role not in Role.__members__.values():
+    if role not in list(Role):
         raise Invalid(
             _("Unknown role {role}; choose one of {roles}."),
             role=repr(role),

@@ -8,17 +8,18 @@ from fastapi.responses import HTMLResponse
 from hub.area_filter import parse_area_param
 from hub.batches import service
 from hub.batches.label import label_html
+from hub.batches.records import get_batch
 from hub.batches.schemas import (
     AdjustIn,
     BatchList,
     BatchOut,
-    BatchState,
     ClaimIn,
     CorrectIn,
     ProgressIn,
     ReceiptIn,
 )
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep
+from hub.rules.states import BatchState
 
 router = APIRouter(tags=["batches"])
 
@@ -95,7 +96,7 @@ async def correct(
 @router.get("/batches/{batch_id}", response_model=BatchOut)
 async def get(batch_id: int, user: CurrentUser, session: ReadSessionDep) -> BatchOut:
     """Return one batch."""
-    return BatchOut.model_validate(await service.get_batch(session, batch_id))
+    return BatchOut.model_validate(await get_batch(session, batch_id))
 
 
 @router.get("/batches/{batch_id}/label", response_class=HTMLResponse)

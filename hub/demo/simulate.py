@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.auth.models import User
 from hub.batches import service as batches
 from hub.batches.models import Batch
+from hub.batches.records import get_batch
 from hub.db import Database, utcnow
 from hub.events.models import Event
 from hub.events.service import last_event_id
@@ -65,7 +66,7 @@ async def _move(
     stride: float = 1 / 3,
 ) -> str:
     """Move one batch one step along its life cycle."""
-    batch = await batches.get_batch(session, batch_id)
+    batch = await get_batch(session, batch_id)
     if batch.state == BatchState.PROPOSED:
         if rng.random() >= decline_share:
             await batches.accept(session, user=admin, batch_id=batch_id)
@@ -82,7 +83,7 @@ async def _move(
         await batches.mark_ready(session, user=admin, batch_id=batch_id)
         return f"batch {batch.code} ready"
     need = await get_need(session, batch.need_id, lock=True)
-    batch = await batches.get_batch(session, batch_id, lock=True)
+    batch = await get_batch(session, batch_id, lock=True)
     if batch.state == BatchState.READY:
         await batches.carry(
             session, batch=batch, need=need, counter="picked_up", quantity=batch.made, actor=admin
@@ -128,7 +129,7 @@ async def warm_up(db: Database, *, seed: int = 2020) -> int:
         for batch_id in ids:
             steps = rng.choices([0, 1, 2, 3, 4, 5, 6], weights=[10, 20, 25, 15, 10, 10, 10])[0]
             for _ in range(steps):
-                if (await batches.get_batch(session, batch_id)).state not in MOVABLE:
+                if (await get_batch(session, batch_id)).state not in MOVABLE:
                     break
                 await _move(session, rng, admin, batch_id, decline_share=0.05, stride=2.0)
         await _spread_over_past_days(session, first_event, days=HISTORY_DAYS)

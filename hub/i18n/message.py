@@ -71,6 +71,7 @@ def show(value: object, lang: Lang, name: str = "") -> str:
 def render(message: Message, params: Mapping[str, Any], lang: Lang) -> str:
     """``message`` in ``lang`` with its ``{name}`` fields filled (English when untranslated)."""
     t = translations(lang)
+    template: str
     if message.plural is not None:
         n = int(params[message.count]) if message.count else 1
         if message.context:
@@ -78,7 +79,8 @@ def render(message: Message, params: Mapping[str, Any], lang: Lang) -> str:
         else:
             template = t.ngettext(message.text, message.plural, n)
     elif message.context:
-        template = t.pgettext(message.context, message.text)
+        # Babel types pgettext as ``str | object`` (a missing entry); it returns the text.
+        template = str(t.pgettext(message.context, message.text))
     else:
         template = t.gettext(message.text)
     if not params:

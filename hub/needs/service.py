@@ -4,7 +4,7 @@ import hashlib
 import json
 from datetime import date
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +28,7 @@ from hub.rules.states import (
     BatchState,
     NeedProgress,
     NeedStatus,
+    Priority,
     Role,
     SiteStatus,
     SiteType,
@@ -230,8 +231,10 @@ async def progress_of(session: AsyncSession, need_ids: list[int]) -> dict[int, P
         return {}
     committed = Batch.state.in_(COMMITTED)
 
-    def total(value: object, condition: object = committed) -> object:
-        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)  # type: ignore[arg-type]
+    def total(
+        value: SQLColumnExpression[int], condition: ColumnElement[bool] = committed
+    ) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
     rows = await session.execute(
         select(
@@ -280,7 +283,7 @@ async def list_needs(
 
     ``open_only`` keeps the needs with units no lab has taken yet: what a maker can claim.
     """
-    query: Select[tuple[Need, Site]] = (
+    query: Select[Need, Site] = (
         select(Need, Site)
         .join(Site, Site.id == Need.hospital_id)
         .where(area_condition(area, Need.region, Need.departement))
@@ -311,7 +314,7 @@ async def list_needs(
     query = query.where(Site.lat.between(south, north))
     if west <= east:
         query = query.where(Site.lon.between(west, east))
-    found = []
+    found: list[tuple[Need, Site, float | None]] = []
     for need, site in (await session.execute(query)).all():
         distance = haversine_km(lat, lon, site.lat, site.lon)
         if distance <= radius:
@@ -338,8 +341,8 @@ def need_out(need: Need, hospital: Site, progress: Progress, distance: float | N
         accepts=list(need.accepts or [need.design]),
         quantity=need.quantity,
         needed_by=need.needed_by,
-        priority=need.priority,  # type: ignore[arg-type]
-        status=need.status,  # type: ignore[arg-type]
+        priority=Priority(need.priority),
+        status=NeedStatus(need.status),
         region=need.region,
         departement=need.departement,
         flagged=hospital.status != SiteStatus.VERIFIED,

@@ -155,7 +155,7 @@ async def list_sites(
     offset: int,
 ) -> tuple[list[Site], int]:
     """Return a page of sites and the total count."""
-    query: Select[tuple[Site]] = select(Site).where(
+    query: Select[Site] = select(Site).where(
         Site.type == type, area_condition(area, Site.region, Site.departement)
     )
     if status:

@@ -55,7 +55,7 @@ async def catalogue(lang: str) -> Response:
     if lang not in LANGS:
         raise NotFound(_("There is no catalogue for {lang}."), lang=lang)
     return Response(
-        catalogue_json(lang),  # type: ignore[arg-type]
+        catalogue_json(lang),
         media_type="application/json",
         headers={"Cache-Control": "public, max-age=31536000, immutable"},
     )
