@@ -342,9 +342,14 @@ async def test_stop_rules_quantities_and_order(hub, client: httpx.AsyncClient, w
     )
     assert ok.status_code == 200, ok.text
     twice = await client.post(
-        f"{url}/{pickup['seq']}/done", json={"quantity": short}, headers=driver.headers
+        f"{url}/{pickup['seq']}/done",
+        json={"quantity": short},
+        headers={**driver.headers, "Accept-Language": "fr"},
     )
     assert twice.status_code == 409
+    assert twice.json()["detail"] == (
+        f"L’arrêt {pickup['seq']} a déjà été fait avec {short} unités."
+    )
     over = await client.post(
         f"{url}/{delivery['seq']}/done", json={"quantity": short + 1}, headers=driver.headers
     )
@@ -412,6 +417,18 @@ async def test_give_back_before_any_pickup_releases_it_all(
     assert all(s["given_back"] for s in back.json()["stops"])
     again = await client.post(f"/api/v1/routes/{route['id']}/release", headers=driver.headers)
     assert again.status_code == 409
+    # The route's status is a word of the catalogue, in the reader's language.
+    assert again.json()["detail"] == f"Route {route['id']} is already given back."
+    french = {**driver.headers, "Accept-Language": "fr"}
+    again = await client.post(f"/api/v1/routes/{route['id']}/release", headers=french)
+    assert again.json()["detail"] == f"La tournée {route['id']} est déjà rendue."
+    stop = await client.post(
+        f"/api/v1/routes/{route['id']}/stops/1/done", json={"quantity": 1}, headers=french
+    )
+    assert stop.status_code == 409
+    assert stop.json()["detail"] == (
+        f"La tournée {route['id']} est rendue ; ses arrêts ne peuvent plus changer."
+    )
 
 
 async def test_gpx_is_valid_and_has_every_stop(hub, client: httpx.AsyncClient, world) -> None:
