@@ -164,10 +164,7 @@ class CapacityChanged(Conflict):
     """A lab took on work while the matcher was solving; its plan may over-book it."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "Labs took on work while the matcher ran; run it again.",
-            "Des ateliers ont pris du travail pendant le calcul ; relancez-le.",
-        )
+        super().__init__(_("Labs took on work while the matcher ran; run it again."))
 
 
 async def run_matching(db: Database, *, user: User, params: RunIn, today: date) -> RunOut:

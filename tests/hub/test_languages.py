@@ -73,20 +73,10 @@ def test_every_error_is_a_catalogue_message_with_its_fields() -> None:
     for where, call in calls:
         given = {k.arg for k in call.keywords}
         english = _templates(call.args[0], tables) if call.args else None
-        if english is not None:
-            assert len(call.args) == 1, where
-            for template in english:
-                assert _fields(template) <= given, f"{where}: fields not given"
-            continue
-        # Legacy two-template calls, until every service is converted.
-        assert len(call.args) == 2, f"{where}: give the English and the French message"
-        en, fr = call.args
-        assert isinstance(fr, ast.Constant) and isinstance(fr.value, str), where
-        assert _fields(fr.value) <= given, f"{where}: French fields not given"
-        if isinstance(en, ast.Constant):
-            assert _fields(en.value) <= given, f"{where}: English fields not given"
-        else:  # only a message already in hand (an HTTP error's own text)
-            assert isinstance(en, ast.Name), f"{where}: templates, not f-strings"
+        assert english is not None, f"{where}: not a marked catalogue message"
+        assert len(call.args) == 1, where
+        for template in english:
+            assert _fields(template) <= given, f"{where}: fields not given"
 
 
 @pytest.mark.parametrize(

@@ -88,9 +88,10 @@ def _cycles() -> list[list[str]]:
 
 
 def _service_domain(module: str) -> str | None:
-    """The domain of a service module (``hub.batches.records`` → ``batches``), else None."""
+    """The domain of a service module (``hub.batches.records``, ``hub.driver_routes.service.
+    stops`` → its domain), else None (models, schemas, endpoints, shared modules)."""
     parts = module.split(".")
-    if len(parts) == 3 and parts[1] in DOMAINS and parts[2] not in NOT_SERVICES:
+    if len(parts) >= 3 and parts[1] in DOMAINS and parts[2] not in NOT_SERVICES:
         return parts[1]
     return None
 

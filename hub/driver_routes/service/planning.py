@@ -26,16 +26,10 @@ from hub.batches.models import Batch
 from hub.driver_routes.models import Route, RouteStop
 from hub.driver_routes.schemas import RouteIn
 from hub.driver_routes.service.common import route_event
-from hub.driver_routes.service.words import (
-    Phrase,
-    PhrasedConflict,
-    joined,
-    left_out_phrase,
-    local_midnight,
-)
+from hub.driver_routes.service.words import joined, left_out_phrase, local_midnight
 from hub.errors import Conflict, HubError
 from hub.geodesy import haversine_km
-from hub.i18n import N_, _
+from hub.i18n import N_, Phrase, _
 from hub.needs.models import Need
 from hub.rules.states import BatchState, Role, RouteStatus
 from hub.sites.models import Site
@@ -288,7 +282,7 @@ def _no_route(found: list[Candidate], result: Plan, data: RouteIn, started: date
         )
         for sid, left in shown
     ]
-    return PhrasedConflict(
+    return Conflict(
         _("No route fits {load} and {time} from your start: {reasons}."),
         load=Phrase(N_("{n} unit", "{n} units", "n"), {"n": data.capacity_units}),
         time=Phrase(N_("{n} minute", "{n} minutes", "n"), {"n": data.available_minutes}),

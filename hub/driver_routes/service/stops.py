@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.models import User
 from hub.batches.models import Batch
-from hub.batches.service import carry, lock_batch
+from hub.batches.records import lock_batch
+from hub.batches.service import carry
 from hub.db import utcnow
 from hub.driver_routes.models import Route, RouteStop
 from hub.driver_routes.service.common import own_route, route_event, route_stops

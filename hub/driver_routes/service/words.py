@@ -4,63 +4,19 @@
 figures (:class:`matching.routes.Unassigned`). Here each code becomes one catalogue message
 with its figures; the planner's clock minutes become local times (Europe/Paris) by Babel.
 
-A catalogue message fills its fields with plain values; the 409 a driver gets when nothing
-fits nests messages with values of their own (a reason within a batch within a list), so
-they travel as :class:`Phrase` values and are worded when the error is shown, in the
-reader's language (:class:`PhrasedConflict`).
+The 409 a driver gets when nothing fits nests messages with values of their own (a reason
+within a batch within a list): they travel as ``hub.i18n.Phrase`` values and are worded when
+the error is shown, in the reader's language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from babel.dates import format_time
-
-from hub.errors import Conflict
-from hub.i18n import N_, Lang, Message, _, render
-from hub.i18n.language import LOCALES
+from hub.i18n import N_, LocalTime, Message, Phrase, _
 from hub.timeutil import PARIS
 from matching.routes import Reason, ReasonCode, Unassigned
-
-
-@dataclass(frozen=True)
-class ClockTime:
-    """A moment shown as a local time of day ("18:00"), the reader's way."""
-
-    at: datetime
-
-    def text(self, lang: Lang) -> str:
-        """The time in Europe/Paris, in ``lang``'s short format."""
-        return format_time(self.at, "short", tzinfo=PARIS, locale=LOCALES[lang])
-
-
-@dataclass(frozen=True)
-class Phrase:
-    """A catalogue message with its own values, to fill a field of another message."""
-
-    message: Message
-    params: Mapping[str, object] = field(default_factory=dict)
-
-    def text(self, lang: Lang) -> str:
-        """The message in ``lang``; nested phrases and times are worded first."""
-        values = {
-            name: value.text(lang) if isinstance(value, Phrase | ClockTime) else value
-            for name, value in self.params.items()
-        }
-        return render(self.message, values, lang)
-
-
-class PhrasedConflict(Conflict):
-    """A 409 whose values may be :class:`Phrase` or :class:`ClockTime`, worded when shown."""
-
-    def message(self, lang: Lang) -> str:
-        """The message in ``lang``, its phrases in ``lang`` too."""
-        if not isinstance(self.msg, Message):
-            return super().message(lang)
-        return Phrase(self.msg, self.params).text(lang)
-
 
 #: One message per reason code; its fields are the code's figures (``matching.routes.FIGURES``).
 REASONS: dict[ReasonCode, Message] = {
@@ -96,7 +52,7 @@ def reason_phrase(reason: Reason, midnight: datetime) -> Phrase:
     params: dict[str, object] = {}
     for name, value in reason.figures().items():
         if name in CLOCK_FIGURES:
-            params[name] = ClockTime(midnight + timedelta(minutes=value))
+            params[name] = LocalTime(midnight + timedelta(minutes=value), PARIS)
         else:
             params[name] = round(value)  # whole units and minutes
     return Phrase(REASONS[reason.code], params)

@@ -15,6 +15,7 @@ from datetime import datetime
 import pytest
 
 from hub.driver_routes.service.words import REASONS, left_out_phrase
+from hub.i18n import show
 from hub.timeutil import PARIS
 from matching.routes import (
     Driver,
@@ -104,8 +105,8 @@ SCENARIOS = {
 def test_planner_reason_reads_in_french(scenario: str) -> None:
     """The reason is worded whole in French: no English word is left, no figure is lost."""
     left = SCENARIOS[scenario]()
-    english = left_out_phrase(left, MIDNIGHT).text("en")
-    french = left_out_phrase(left, MIDNIGHT).text("fr")
+    english = show(left_out_phrase(left, MIDNIGHT), "en")
+    french = show(left_out_phrase(left, MIDNIGHT), "fr")
     assert ENGLISH.search(english), f"{scenario}: not worded in English: {english!r}"
     assert not ENGLISH.search(french), f"{scenario}: {french!r} (from {english!r})"
     # The same numbers and times, in the same order (grouped the French way: "1 229").
@@ -124,14 +125,14 @@ def test_figures_become_paris_times_and_grouped_numbers() -> None:
     lab_closed = left_out_phrase(SCENARIOS["lab closed"](), MIDNIGHT)
     assert re.fullmatch(
         r"l’atelier ferme à 00:30, avant l’arrivée de tout chauffeur \(au plus tôt 01:\d\d\)",
-        lab_closed.text("fr"),
+        show(lab_closed, "fr"),
     )
     too_long = SCENARIOS["round trip too long"]()
     minutes = round(too_long.reason.trip_minutes or 0)
     assert minutes > 1000
-    english = left_out_phrase(too_long, MIDNIGHT).text("en")
-    french = left_out_phrase(too_long, MIDNIGHT).text("fr")
+    english = show(left_out_phrase(too_long, MIDNIGHT), "en")
+    french = show(left_out_phrase(too_long, MIDNIGHT), "fr")
     assert english == (f"the round trip takes {minutes:,} min, more than the 120 min available")
     assert f"{minutes // 1000}\u202f{minutes % 1000:03d} min" in french
     split = left_out_phrase(SCENARIOS["split batch, every load late"](), MIDNIGHT)
-    assert split.text("fr").startswith("3 chargements sur 3 : la réception de l’établissement")
+    assert show(split, "fr").startswith("3 chargements sur 3 : la réception de l’établissement")
