@@ -322,7 +322,7 @@ function renderBottlenecks(b) {
 function renderChart(days) {
   const chart = $("chart");
   chart.replaceChildren();
-  const width = 560, height = 200, bottom = 20, top = 10;
+  const width = 560, height = 200, bottom = 24, top = 10;
   const topValue = Math.max(1, ...days.flatMap((d) => [d.made, d.delivered]));
   const step = width / Math.max(1, days.length);
   days.forEach((d, i) => {
@@ -337,7 +337,8 @@ function renderChart(days) {
       bar.append(title);
       chart.append(bar);
     }
-    const label = svg("text", { x: x + step / 2, y: height - 5, "text-anchor": "middle", "font-size": 10 });
+    // Large enough to read once the chart is shrunk to a phone's width.
+    const label = svg("text", { x: x + step / 2, y: height - 4, "text-anchor": "middle", "font-size": 15 });
     label.textContent = d.day.slice(8, 10);
     chart.append(label);
   });

@@ -74,8 +74,9 @@ function stopCard(route, stop) {
     h("h3", {}, stop.site),
     h("p", { class: "muted" }, stop.address),
     h("p", { class: "big" }, units(stop.quantity)),
-    h("p", {}, _("Arrival {time} · open {opens}–{closes}",
-      { time: clock(stop.eta), opens: stop.opens, closes: stop.closes })),
+    // Word joiners keep "08:00–18:00" on one line on a narrow screen.
+    h("p", {}, _("Arrival {time} · open {hours}",
+      { time: clock(stop.eta), hours: `${stop.opens}\u2060–\u2060${stop.closes}` })),
     h("p", { class: "muted" }, _("Batch {code} · {design}",
       { code: stop.batch_code, design: designs[stop.design] || stop.design })),
     stop.contact_phone ? h("p", {}, `${stop.contact_name || ""} `,
@@ -227,7 +228,12 @@ $("release").addEventListener("click", async () => {
     const route = await (await api("POST", `/routes/${current.id}/release`)).json();
     render(route);
     showError(route.status === "active" ? _("The rest is given back; deliver what is on board to finish.") : "");
-  } catch (err) { showError(err.message); }
+  } catch (err) {
+    // Refused: back to the first tap's words, so that a later try asks again.
+    button.dataset.armed = "";
+    button.textContent = _("Give the route back");
+    showError(err.message);
+  }
 });
 
 $("another").addEventListener("click", () => { current = null; show("plan"); });

@@ -22,4 +22,6 @@ Object.defineProperty(HTMLImageElement.prototype, "src", {
 });
 
 const root = document.getElementById("redoc");
-Redoc.init(root.dataset.openapiUrl, { nonce: root.dataset.nonce }, root);
+// Darker code than ReDoc's own red, readable on its grey (WCAG AA, 4.5:1).
+const theme = { typography: { code: { color: "#b3261e" } } };
+Redoc.init(root.dataset.openapiUrl, { nonce: root.dataset.nonce, theme }, root);
