@@ -113,7 +113,7 @@ def test_the_page_updates_live_without_reloading(page: Any) -> None:
         # The urgent need (due tomorrow, 15 of 40 unclaimed) is listed as a bottleneck, its
         # date written out in French.
         tab.wait_for_function(
-            "() => document.querySelector('#urgent li').textContent.includes('15 unités')",
+            "() => document.querySelector('#urgent li')?.textContent.includes('15 unités')",
             timeout=5000,
         )
         assert "pour le " in (tab.locator("#urgent li").first.text_content() or "")
@@ -138,7 +138,7 @@ def test_the_page_updates_live_without_reloading(page: Any) -> None:
             "() => document.querySelector('#connection').dataset.state === 'open'", timeout=5000
         )
         tab.wait_for_function(
-            "() => document.querySelector('#urgent li').textContent.includes('15 units')",
+            "() => document.querySelector('#urgent li')?.textContent.includes('15 units')",
             timeout=5000,
         )
         check_page(tab, "dashboard-en", allowed=places)

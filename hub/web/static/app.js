@@ -135,6 +135,8 @@ async function start() {
   if (!token.get()) { showSignedOut(); return; }
   await act(null, async () => {
     const [me, designs] = await Promise.all([getJson("/auth/me"), getJson("/designs")]);
+    // Drivers have a page of their own.
+    if (me.role === "driver") { location.assign(`/driver?lang=${LANG}`); return; }
     state.me = me;
     state.designs = designs;
     fillDesigns();

@@ -179,6 +179,9 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
         page.context.set_offline(False)
         page.click("#refresh")
         page.wait_for_function("() => document.getElementById('error').textContent === ''")
+        # A driver who opens the makers' page is sent to their own.
+        page.goto(f"{sqlite_server.url}/app?lang=en")
+        page.wait_for_url("**/driver?lang=en")
         browser.close()
     # The browser logs the refused give-back (409) and the offline request itself; nothing
     # else may fail.
