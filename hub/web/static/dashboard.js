@@ -315,8 +315,10 @@ function renderBottlenecks(b) {
   fill("stalled", b.stalled_batches, (s) => _("{design}: {made} of {quantity} made, nothing since {date}", {
     design: designName(s.design), made: s.made, quantity: s.quantity, date: day(s.last_progress),
   }) + where(s.departement, s.lab));
-  fill("uncovered", b.uncovered, (u) =>
-    `${u.code} ${u.name}: ${ngettext("{n} unit unmet", "{n} units unmet", u.unmet)}`);
+  fill("uncovered", b.uncovered, (u) => {
+    const unmet = ngettext("{n} unit unmet", "{n} units unmet", u.unmet);
+    return _("{code} {name}: {unmet}", { code: u.code, name: u.name, unmet });
+  });
 }
 
 function renderChart(days) {
@@ -333,7 +335,7 @@ function renderChart(days) {
         width: Math.max(1, step / 2 - 6), height: barHeight,
         fill: key === "made" ? "#0b5fa5" : "#1b7f3b", "data-day": d.day, "data-kind": key });
       const title = svg("title");
-      title.textContent = `${day(d.day)}: ${number(d[key])} ${COUNTER_WORDS[key]}`;
+      title.textContent = _("{date}: {n} {counter}", { date: day(d.day), n: d[key], counter: COUNTER_WORDS[key] });
       bar.append(title);
       chart.append(bar);
     }

@@ -140,7 +140,7 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
         page.click("#release")
         page.click("#release")
         page.wait_for_selector("#error:not(:empty)")
-        assert page.inner_text("#error").startswith("Impossible : ")
+        assert page.inner_text("#error").startswith("Impossible\u00a0: ")
         check_page(page, "driver-refused-fr", allowed=TYPED)
 
         with httpx.Client(base_url=sqlite_server.url) as c:

@@ -112,7 +112,7 @@ def test_coordinator_verifies_matches_and_corrects(sqlite_server: HubProcess) ->
         # Each number with its own plural, in French (0 and 1 are singular).
         assert "1 lot proposé, 80 unités" in result, result
         assert "0 unité sans atelier" in result, result
-        assert re.search(r"terminé en [\d,]+ secondes? :", result), result
+        assert re.search(r"terminé en [\d,]+ secondes?\s:", result), result
 
         # The batch being made is listed; its button fills the form with its number and count.
         item = page.locator(f"#claimed li[data-batch='{claim['id']}']")
