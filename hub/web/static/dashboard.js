@@ -135,8 +135,14 @@ function addToFeed(message) {
   const names = message.names || {};
   for (const key of ["hospital", "lab", "site"]) if (names[key]) parts.push(names[key].name);
   const feed = $("feed");
+  for (const placeholder of feed.querySelectorAll(".empty")) placeholder.remove();
   feed.prepend(h("li", { class: "new", "data-event-id": message.event_id }, parts.join(" · ")));
   while (feed.children.length > 50) feed.lastChild.remove();
+}
+
+// Until the first change arrives, say where changes will show.
+function emptyFeed() {
+  $("feed").replaceChildren(h("li", { class: "muted empty" }, _("Changes will appear here as they happen.")));
 }
 
 // ---- websocket ----
@@ -200,7 +206,7 @@ function setArea(area) {
   const other = new URL($("lang").href);
   if (area === "FR") other.searchParams.delete("area"); else other.searchParams.set("area", area);
   $("lang").href = other.pathname + other.search;
-  $("feed").replaceChildren();
+  emptyFeed();
   showArea();
   renderCounters();
   highlightSelection();
@@ -324,7 +330,7 @@ function renderBottlenecks(b) {
 function renderChart(days) {
   const chart = $("chart");
   chart.replaceChildren();
-  const width = 560, height = 200, bottom = 24, top = 10;
+  const width = 560, height = 200, bottom = 30, top = 10;
   const topValue = Math.max(1, ...days.flatMap((d) => [d.made, d.delivered]));
   const step = width / Math.max(1, days.length);
   days.forEach((d, i) => {
@@ -340,7 +346,7 @@ function renderChart(days) {
       chart.append(bar);
     }
     // Large enough to read once the chart is shrunk to a phone's width.
-    const label = svg("text", { x: x + step / 2, y: height - 4, "text-anchor": "middle", "font-size": 15 });
+    const label = svg("text", { x: x + step / 2, y: height - 4, "text-anchor": "middle", "font-size": 22 });
     label.textContent = d.day.slice(8, 10);
     chart.append(label);
   });
@@ -350,6 +356,7 @@ function renderChart(days) {
 $("all-france").addEventListener("click", () => setArea("FR"));
 showArea();
 renderCounters();
+emptyFeed();
 loadOutlines().catch((err) => console.warn("map outlines:", err.message));
 loadDesigns().catch((err) => console.warn("catalogue:", err.message));
 connect();

@@ -78,7 +78,8 @@ export function day(iso) {
   if (Number.isNaN(date.getTime())) return iso;
   const options = { day: "numeric", month: "long", year: "numeric" };
   if (iso.length === 10) options.timeZone = "UTC";
-  return date.toLocaleDateString(LOCALE, options);
+  // No-break spaces: "1 décembre 2026" is never split over two lines.
+  return date.toLocaleDateString(LOCALE, options).replace(/ /g, "\u00a0");
 }
 
 // The hour and minute of a moment, on the clock of French sites.
