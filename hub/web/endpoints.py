@@ -23,8 +23,9 @@ from hub.web.security import content_security_policy
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
 pages = APIRouter(include_in_schema=False)
-# Pages change with each release and must not be served stale from a phone's cache.
-NO_CACHE = {"Cache-Control": "no-cache"}
+# Pages change with each release and must not be served stale from a phone's cache; their
+# language follows Accept-Language, which a cache must take into account.
+NO_CACHE = {"Cache-Control": "no-cache", "Vary": "Accept-Language"}
 
 
 def words(lang: Lang) -> dict[str, Any]:
@@ -42,8 +43,12 @@ def page_context(request: Request, lang: Lang | None = None) -> dict[str, Any]:
     other: Lang = "en" if lang == "fr" else "fr"
     # The switch keeps the page's other parameters (the dashboard's area, the label's batch).
     query = {**request.query_params, "lang": other}
+    chosen = request.query_params.get("lang") in LANGS
     return {
         **words(lang),
+        # Links to the other pages keep a language chosen with the switch; otherwise they stay
+        # plain, and the next page follows the browser's language as this one did.
+        "lang_query": f"?lang={lang}" if chosen else "",
         "other_lang": other,
         "other_lang_url": f"{request.url.path}?{urlencode(query)}",
         "catalogue_url": f"/i18n/{lang}.json?v={catalogue_version()}",

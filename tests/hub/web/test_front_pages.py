@@ -23,7 +23,7 @@ LOCALES = {"fr": "fr-FR", "en": "en-GB"}
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_the_front_door_and_signing_out(sqlite_server: HubProcess, lang: str) -> None:
-    """Links keep the language; a stored token shows "sign out", which forgets it."""
+    """Links keep a chosen language; a stored token shows "sign out", which forgets it."""
     from playwright.sync_api import sync_playwright
 
     errors: list[str] = []
@@ -31,9 +31,16 @@ def test_the_front_door_and_signing_out(sqlite_server: HubProcess, lang: str) ->
         browser, page = phone_page(p, errors, viewport=PHONE, locale=LOCALES[lang])
         page.goto(f"{sqlite_server.url}/")
         assert page.locator("html").get_attribute("lang") == lang
-        assert page.locator(f'a[href="/app?lang={lang}"]').count() == 1
+        # Chosen by the browser: plain links, the next page follows the browser too.
+        assert page.locator('main a[href="/app"]').count() == 1
         assert page.locator("#signout").is_hidden()
         check_page(page, f"index-{lang}")
+        # Chosen with the switch: the links keep it.
+        page.click("#lang")
+        other = "en" if lang == "fr" else "fr"
+        page.wait_for_function(f"() => document.documentElement.lang === '{other}'")
+        assert page.locator(f'main a[href="/app?lang={other}"]').count() == 1
+        page.goto(f"{sqlite_server.url}/")
         # A token from an older page version is moved under the one shared key.
         page.evaluate("() => localStorage.setItem('hub.driver.token', 'stale')")
         page.reload()
