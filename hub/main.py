@@ -33,6 +33,7 @@ from hub.ratelimit import RateLimiter
 from hub.sites.endpoints import hospitals, labs
 from hub.stats.endpoints import router as stats_router
 from hub.web.endpoints import include_pages
+from hub.web.security import SecurityHeaders
 
 log = logging.getLogger("hub")
 #: Starlette's own errors, in words a person reads (its English otherwise).
@@ -158,11 +159,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Coordination of distributed emergency production: needs, labs, batches, "
         "routes and live totals.",
         lifespan=lifespan,
+        # /docs and /redoc are the hub's own pages (hub.web): no CDN, no inline script.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     app.state.auth_limiter = RateLimiter(settings.auth_rate_per_minute)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
     app.include_router(api_router())
     include_pages(app)

@@ -2,12 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse
 
 from hub.area_filter import parse_area_param
 from hub.batches import service
-from hub.batches.label import label_html
+from hub.batches.label import label_page
 from hub.batches.records import get_batch
 from hub.batches.schemas import (
     AdjustIn,
@@ -101,6 +101,7 @@ async def get(batch_id: int, user: CurrentUser, session: ReadSessionDep) -> Batc
 
 @router.get("/batches/{batch_id}/label", response_class=HTMLResponse)
 async def label(
+    request: Request,
     batch_id: int,
     user: CurrentUser,
     session: ReadSessionDep,
@@ -108,7 +109,7 @@ async def label(
 ) -> HTMLResponse:
     """A printable box label with the batch's tracking code (for the lab holding it)."""
     batch, lab, hospital = await service.label_parts(session, user=user, batch_id=batch_id)
-    return HTMLResponse(label_html(batch, lab, hospital, lang=lang))
+    return label_page(request, batch, lab, hospital, lang)
 
 
 @router.get("/batches", response_model=BatchList)
