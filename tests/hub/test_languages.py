@@ -118,7 +118,7 @@ async def test_conflict_validation_and_missing_page_in_french(
     en = await client.post(url, json=claim, headers=maker.headers)
     assert fr.status_code == en.status_code == 409
     assert fr.json()["detail"] == (
-        f"Il ne reste que 10 unités du besoin {need['id']} à prendre ; vous en demandez 11."
+        f"Il ne reste que 10 unités du besoin {need['id']} à prendre\u00a0; vous en demandez 11."
     )
     assert en.json()["detail"].startswith("Only 10 units of need")
 
@@ -158,6 +158,6 @@ async def test_state_words_and_schema_checks_in_french(hub, client: httpx.AsyncC
     )
     assert wrong_state.status_code == 409
     assert wrong_state.json()["detail"] == (
-        f"Impossible d’accepter le lot {batch['code']} : il est pris en charge "
+        f"Impossible d’accepter le lot {batch['code']}\u00a0: il est pris en charge "
         "(possible seulement s’il est proposé)."
     )

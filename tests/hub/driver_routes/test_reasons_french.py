@@ -135,4 +135,4 @@ def test_figures_become_paris_times_and_grouped_numbers() -> None:
     assert english == (f"the round trip takes {minutes:,} min, more than the 120 min available")
     assert f"{minutes // 1000}\u202f{minutes % 1000:03d} min" in french
     split = left_out_phrase(SCENARIOS["split batch, every load late"](), MIDNIGHT)
-    assert show(split, "fr").startswith("3 chargements sur 3 : la réception de l’établissement")
+    assert show(split, "fr").startswith("3 chargements sur 3\u00a0: la réception")

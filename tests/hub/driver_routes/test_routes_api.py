@@ -427,7 +427,7 @@ async def test_give_back_before_any_pickup_releases_it_all(
     )
     assert stop.status_code == 409
     assert stop.json()["detail"] == (
-        f"La tournée {route['id']} est rendue ; ses arrêts ne peuvent plus changer."
+        f"La tournée {route['id']} est rendue\u00a0; ses arrêts ne peuvent plus changer."
     )
 
 
@@ -473,12 +473,12 @@ async def test_a_french_gpx_has_french_names_and_is_valid_xml(
     assert (points[0].name, points[-1].name) == ("Départ", "Arrivée")
     for wpt, stop in zip(gpx.waypoints, route["stops"], strict=True):
         verb = "Chargement" if stop["kind"] == "pickup" else "Livraison"
-        assert wpt.name == f"{stop['seq']}. {verb} : {stop['site']}"
-        assert f"× {stop['design']}, lot {stop['batch_code']} ; {stop['address']}" in (
+        assert wpt.name == f"{stop['seq']}. {verb}\u00a0: {stop['site']}"
+        assert f"× {stop['design']}, lot {stop['batch_code']}\u00a0; {stop['address']}" in (
             wpt.description
         )
         assert wpt.description.endswith(
-            f" ; contact : {stop['contact_name']} {stop['contact_phone']}"
+            f"\u00a0; contact\u00a0: {stop['contact_name']} {stop['contact_phone']}"
         )
 
 
@@ -501,7 +501,7 @@ async def test_impossible_requests_say_why(hub, client: httpx.AsyncClient, world
     assert short_fr.startswith("Aucune tournée ne tient en 60 unités et 5 minutes")
     assert "plus que les 5 min disponibles" in short_fr
     small_fr = (await _plan(client, driver, "fr", capacity_units=5)).json()["detail"]
-    assert "plus que votre véhicule n’en porte (5) : il faut un véhicule d’au moins" in small_fr
+    assert "n’en porte (5)\u00a0: il faut un véhicule d’au moins" in small_fr
     bad_area = await _plan(client, driver, area="planet:mars")
     assert bad_area.status_code == 422
     elsewhere = await _plan(client, driver, area="departement:29")

@@ -1,6 +1,7 @@
 """The one catalogue: every marked text has its French, and the pages get exactly the .po."""
 
 import json
+import re
 import string
 
 import httpx
@@ -99,3 +100,16 @@ def test_every_translation_fills_the_same_fields() -> None:
         wanted = set().union(*(_fields(e) for e in english))
         for text in french:
             assert _fields(text) == wanted, (m.id, text)
+
+
+def test_french_punctuation_never_starts_a_line() -> None:
+    """French puts a no-break space before ``: ; ? !`` so that a phone never wraps the sign
+    onto a line of its own: a plain space there is a typo of the catalogue."""
+    catalogue = read_catalogue("fr")
+    assert catalogue is not None
+    for m in catalogue:
+        if not m.id:
+            continue  # the header
+        texts = m.string if isinstance(m.string, tuple) else (m.string,)
+        for text in texts:
+            assert not re.search(r" [:;?!]", text or ""), (m.id, text)
