@@ -9,24 +9,24 @@ from typing import Any
 
 import httpx
 import pytest
-from serverproc import CHROMIUM, CHROMIUM_ARGS
-from tests_support import GRENOBLE
+from support.browser import CHROMIUM, CHROMIUM_ARGS
+from support.data import GRENOBLE, PASSWORD
+from support.server import HubProcess
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-async def page(hub_process: Any, tmp_path: Any) -> Any:
+async def page(sqlite_server: HubProcess) -> Any:
     """A Chromium page and the base URL of a fresh hub."""
     if CHROMIUM is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.async_api import async_playwright
 
-    base = hub_process(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}")
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         tab = await browser.new_page()
-        yield tab, f"http://{base}"
+        yield tab, sqlite_server.url
         await browser.close()
 
 
@@ -35,7 +35,7 @@ async def _signup(api: httpx.AsyncClient, role: str) -> dict[str, str]:
         "/api/v1/auth/signup",
         json={
             "email": f"{role}@example.org",
-            "password": "correct horse battery",
+            "password": PASSWORD,
             "name": role,
             "role": role,
         },

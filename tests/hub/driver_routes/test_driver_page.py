@@ -10,8 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from serverproc import CHROMIUM, HubProcess, phone_page, sign_up
-from tests_support import GRENOBLE, PASSWORD
+from support.browser import CHROMIUM, phone_page
+from support.data import GRENOBLE, PASSWORD
+from support.scenario import sign_up
+from support.server import HubProcess
 
 from hub.timeutil import PARIS
 

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from serverproc import CHROMIUM, HubProcess, phone_page
-from tests_support import GRENOBLE, PASSWORD
+from support.browser import CHROMIUM, phone_page
+from support.data import GRENOBLE, PASSWORD
+from support.server import HubProcess
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page

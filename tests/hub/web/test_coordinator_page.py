@@ -12,8 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from serverproc import CHROMIUM, HUB, HubProcess, phone_page, sign_up
-from tests_support import PASSWORD
+from support.browser import CHROMIUM, phone_page
+from support.data import PASSWORD
+from support.scenario import sign_up
+from support.server import HUB, HubProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -1,0 +1,205 @@
+"""Test databases: each kind is migrated once per run into a template, then copied per test.
+
+Running every Alembic migration for every test cost about 40 % of the suite. Copying is much
+cheaper: a SQLite test gets a plain copy of a migrated template file, a PostgreSQL test gets
+``CREATE DATABASE ... TEMPLATE`` of a template database migrated once per run. Tests keep
+real commits, so ``hub serve`` subprocesses and LISTEN/NOTIFY see what a test writes.
+
+PostgreSQL databases are named ``<base>_<host>_<pid>_<suffix>``, where ``<base>`` is the
+database of ``HUB_TEST_DATABASE_URL`` (which also serves as the maintenance connection):
+several runs and agents can share one server, and a run drops the leftovers of runs from this
+host whose process is gone (killed with -9, say).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import itertools
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import threading
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+from sqlalchemy.engine import URL, make_url
+
+from hub.db import Database
+from hub.migrate import upgrade
+
+T = TypeVar("T")
+
+# Keeps every generated name under PostgreSQL's 63-byte limit, past which it truncates names
+# silently (and two runs' names could then collide).
+_BASE_MAX = 30
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion on a loop of its own, in a thread of its own.
+
+    Fixtures call this from anywhere: in its own thread, ``asyncio.run`` neither meets a running
+    loop nor resets the event loop pytest-asyncio set for the main thread.
+    """
+    result: list[T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(asyncio.run(make()))
+        except BaseException as e:  # re-raised in the caller's thread, below
+            errors.append(e)
+
+    thread = threading.Thread(target=target, name="test-databases")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return result[0]
+
+
+async def migrate(url: str) -> None:
+    """Apply every migration to the database at ``url``, as ``hub serve`` does."""
+    db = Database(url)
+    try:
+        await upgrade(db.engine)
+    finally:
+        # A connection left open to a PostgreSQL template makes CREATE DATABASE ... TEMPLATE fail.
+        await db.dispose()
+
+
+def sqlite_url(path: Path) -> str:
+    """The hub's URL for a SQLite file."""
+    return f"sqlite+aiosqlite:///{path}"
+
+
+class SqliteTemplate:
+    """A migrated SQLite file, copied for each test."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "template.sqlite"
+        run_async(lambda: migrate(sqlite_url(self.path)))
+        # The hub opens SQLite in WAL mode, where recent pages may sit in a -wal file beside the
+        # main one. Leaving WAL merges them and deletes that file, so copying the main file alone
+        # copies everything. The hub turns WAL back on when it opens a copy.
+        with contextlib.closing(sqlite3.connect(self.path)) as conn:
+            mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+        assert mode == "delete", mode
+        leftovers = [p for p in (Path(f"{self.path}-wal"), Path(f"{self.path}-shm")) if p.exists()]
+        assert not leftovers, f"the template is not one self-contained file: {leftovers}"
+
+    def copy(self, path: Path) -> str:
+        """Copy the template to ``path`` and return the copy's URL."""
+        shutil.copyfile(self.path, path)
+        return sqlite_url(path)
+
+
+def _host_tag() -> str:
+    """Six hex digits naming this host, so a run judges only its own host's process ids."""
+    return hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def _quote(name: str) -> str:
+    assert re.fullmatch(r"[a-z0-9_]+", name), name
+    return f'"{name}"'
+
+
+class PostgresTemplates:
+    """A template database migrated once, and per-test databases created from it."""
+
+    def __init__(self, url: str) -> None:
+        self.url: URL = make_url(url)
+        base = re.sub(r"[^a-z0-9_]", "_", (self.url.database or "hub_test").lower())[:_BASE_MAX]
+        self.family = f"{base}_{_host_tag()}_"
+        self.prefix = f"{self.family}{os.getpid()}_"
+        self.template = f"{self.prefix}template"
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+        self.created: set[str] = set()
+
+    def url_of(self, database: str) -> str:
+        """The SQLAlchemy URL of another database on the same server."""
+        return self.url.set(database=database).render_as_string(hide_password=False)
+
+    async def _execute(self, *statements: str) -> None:
+        dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        conn = await asyncpg.connect(dsn)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    async def _stale(self) -> list[str]:
+        dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        conn = await asyncpg.connect(dsn)
+        try:
+            names = [r["datname"] for r in await conn.fetch("SELECT datname FROM pg_database")]
+        finally:
+            await conn.close()
+        pattern = re.compile(rf"{re.escape(self.family)}(\d+)_[a-z0-9_]+")
+        return [
+            name
+            for name in names
+            if (m := pattern.fullmatch(name))
+            and int(m.group(1)) != os.getpid()
+            and not _pid_alive(int(m.group(1)))
+        ]
+
+    def start(self) -> None:
+        """Drop what dead runs left behind, then create and migrate this run's template."""
+        run_async(self._start)
+
+    async def _start(self) -> None:
+        # FORCE: a hub serve orphaned by a killed run may still hold a connection.
+        await self._execute(
+            *(f"DROP DATABASE IF EXISTS {_quote(n)} WITH (FORCE)" for n in await self._stale())
+        )
+        self.created.add(self.template)
+        await self._execute(f"CREATE DATABASE {_quote(self.template)} TEMPLATE template0")
+        await migrate(self.url_of(self.template))
+        # Nobody may connect to the template from now on: a connection would make the next
+        # CREATE DATABASE ... TEMPLATE fail.
+        await self._execute(f"ALTER DATABASE {_quote(self.template)} WITH ALLOW_CONNECTIONS false")
+
+    def create(self, *, migrated: bool = True) -> tuple[str, str]:
+        """Create a database, a copy of the template (or empty); return its name and URL."""
+        with self._lock:
+            name = f"{self.prefix}{next(self._numbers)}"
+            self.created.add(name)
+        source = _quote(self.template if migrated else "template0")
+        run_async(lambda: self._execute(f"CREATE DATABASE {_quote(name)} TEMPLATE {source}"))
+        return name, self.url_of(name)
+
+    def drop(self, name: str) -> None:
+        """Drop a database of this run, closing whatever connection a test or server left."""
+        run_async(lambda: self._execute(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)"))
+        with self._lock:
+            self.created.discard(name)
+
+    def close(self) -> None:
+        """Drop every database this run created, the template last, each one whatever happens
+        to the others."""
+        errors: list[Exception] = []
+        for name in [*sorted(self.created - {self.template}), self.template]:
+            try:
+                self.drop(name)
+            except Exception as e:
+                errors.append(e)
+        if errors:
+            raise errors[0]
