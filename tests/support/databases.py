@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import itertools
 import os
+import queue
 import re
 import shutil
 import socket
@@ -120,34 +121,51 @@ def _quote(name: str) -> str:
 
 
 class PostgresTemplates:
-    """A template database migrated once, and per-test databases created from it."""
+    """A template database migrated once, and per-test databases created from it.
 
-    def __init__(self, url: str) -> None:
+    ``CREATE DATABASE ... TEMPLATE`` copies the whole template, system catalogs included (about
+    8 MB): it takes longer than migrating this small schema would. So a worker thread creates
+    copies ahead of the tests that will take them, and drops used ones behind them, while the
+    tests run: a test waits for a copy only when the worker falls behind.
+    """
+
+    def __init__(self, url: str, *, ahead: int = 2) -> None:
         self.url: URL = make_url(url)
         base = re.sub(r"[^a-z0-9_]", "_", (self.url.database or "hub_test").lower())[:_BASE_MAX]
         self.family = f"{base}_{_host_tag()}_"
         self.prefix = f"{self.family}{os.getpid()}_"
         self.template = f"{self.prefix}template"
+        self.ahead = ahead
+        self.created: set[str] = set()
         self._numbers = itertools.count(1)
         self._lock = threading.Lock()
-        self.created: set[str] = set()
+        # Jobs for the worker, in order: ("create", name), ("drop", name), or None to stop.
+        self._jobs: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        # Copies the worker made: (name, None), or (name, the error that stopped it).
+        self._ready: queue.Queue[tuple[str, BaseException | None]] = queue.Queue()
+        self._drop_errors: list[BaseException] = []
+        self._worker: threading.Thread | None = None
+
+    @property
+    def _dsn(self) -> str:
+        return self.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     def url_of(self, database: str) -> str:
         """The SQLAlchemy URL of another database on the same server."""
         return self.url.set(database=database).render_as_string(hide_password=False)
 
-    async def _execute(self, *statements: str) -> None:
-        dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        conn = await asyncpg.connect(dsn)
+    async def execute(self, *statements: str) -> None:
+        """Run statements outside any transaction (as CREATE DATABASE needs) on the server."""
+        conn = await asyncpg.connect(self._dsn)
         try:
             for statement in statements:
                 await conn.execute(statement)
         finally:
             await conn.close()
 
-    async def _stale(self) -> list[str]:
-        dsn = self.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        conn = await asyncpg.connect(dsn)
+    async def stale(self) -> list[str]:
+        """The databases that runs on this host left behind when their process died."""
+        conn = await asyncpg.connect(self._dsn)
         try:
             names = [r["datname"] for r in await conn.fetch("SELECT datname FROM pg_database")]
         finally:
@@ -162,44 +180,107 @@ class PostgresTemplates:
         ]
 
     def start(self) -> None:
-        """Drop what dead runs left behind, then create and migrate this run's template."""
+        """Drop what dead runs left behind, create and migrate this run's template, and start
+        making copies."""
         run_async(self._start)
+        self._worker = threading.Thread(target=self._work, name="test-databases", daemon=True)
+        self._worker.start()
+        for _ in range(self.ahead):
+            self._jobs.put(("create", self._new_name()))
 
     async def _start(self) -> None:
         # FORCE: a hub serve orphaned by a killed run may still hold a connection.
-        await self._execute(
-            *(f"DROP DATABASE IF EXISTS {_quote(n)} WITH (FORCE)" for n in await self._stale())
+        await self.execute(
+            *(f"DROP DATABASE IF EXISTS {_quote(n)} WITH (FORCE)" for n in await self.stale())
         )
         self.created.add(self.template)
-        await self._execute(f"CREATE DATABASE {_quote(self.template)} TEMPLATE template0")
+        await self.execute(f"CREATE DATABASE {_quote(self.template)} TEMPLATE template0")
         await migrate(self.url_of(self.template))
         # Nobody may connect to the template from now on: a connection would make the next
         # CREATE DATABASE ... TEMPLATE fail.
-        await self._execute(f"ALTER DATABASE {_quote(self.template)} WITH ALLOW_CONNECTIONS false")
+        await self.execute(f"ALTER DATABASE {_quote(self.template)} WITH ALLOW_CONNECTIONS false")
 
-    def create(self, *, migrated: bool = True) -> tuple[str, str]:
-        """Create a database, a copy of the template (or empty); return its name and URL."""
+    def _new_name(self) -> str:
         with self._lock:
             name = f"{self.prefix}{next(self._numbers)}"
             self.created.add(name)
-        source = _quote(self.template if migrated else "template0")
-        run_async(lambda: self._execute(f"CREATE DATABASE {_quote(name)} TEMPLATE {source}"))
+        return name
+
+    def _work(self) -> None:
+        """The worker: one connection, one loop, jobs in the order they came."""
+        loop = asyncio.new_event_loop()
+        try:
+            conn = loop.run_until_complete(asyncpg.connect(self._dsn))
+        except BaseException as e:
+            self._fail_all(e)
+            loop.close()
+            return
+        try:
+            while (job := self._jobs.get()) is not None:
+                action, name = job
+                try:
+                    if action == "create":
+                        sql = f"CREATE DATABASE {_quote(name)} TEMPLATE {_quote(self.template)}"
+                    else:
+                        # FORCE: a connection a test or a server left open must not keep it.
+                        sql = f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)"
+                    loop.run_until_complete(conn.execute(sql))
+                except BaseException as e:
+                    if action == "create":
+                        self._ready.put((name, e))
+                    else:
+                        self._drop_errors.append(e)
+                    continue
+                if action == "create":
+                    self._ready.put((name, None))
+                else:
+                    with self._lock:
+                        self.created.discard(name)
+        finally:
+            loop.run_until_complete(conn.close())
+            loop.close()
+
+    def _fail_all(self, error: BaseException) -> None:
+        # Whoever waits for a copy gets the error instead of waiting forever.
+        for _ in range(self.ahead + 1):
+            self._ready.put(("", error))
+
+    def create(self, *, migrated: bool = True, timeout: float = 120.0) -> tuple[str, str]:
+        """A database of its own for a test, a copy of the template (or empty); return its name
+        and URL."""
+        if not migrated:
+            name = self._new_name()
+            run_async(lambda: self.execute(f"CREATE DATABASE {_quote(name)} TEMPLATE template0"))
+            return name, self.url_of(name)
+        assert self._worker is not None, "start() first"
+        # Order the next copy before waiting for this one, so the worker keeps ahead.
+        self._jobs.put(("create", self._new_name()))
+        name, error = self._ready.get(timeout=timeout)
+        if error is not None:
+            raise RuntimeError(f"could not create the test database {name}") from error
         return name, self.url_of(name)
 
     def drop(self, name: str) -> None:
-        """Drop a database of this run, closing whatever connection a test or server left."""
-        run_async(lambda: self._execute(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)"))
-        with self._lock:
-            self.created.discard(name)
+        """Drop a database of this run, behind the test: the worker does it."""
+        self._jobs.put(("drop", name))
 
     def close(self) -> None:
-        """Drop every database this run created, the template last, each one whatever happens
-        to the others."""
-        errors: list[Exception] = []
+        """Stop the worker, then drop every database this run created, the template last, each
+        one whatever happens to the others."""
+        if self._worker is not None:
+            self._jobs.put(None)
+            self._worker.join(timeout=120)
+        errors = list(self._drop_errors)
         for name in [*sorted(self.created - {self.template}), self.template]:
             try:
-                self.drop(name)
+                run_async(
+                    lambda name=name: self.execute(
+                        f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)"
+                    )
+                )
             except Exception as e:
                 errors.append(e)
+            else:
+                self.created.discard(name)
         if errors:
             raise errors[0]
