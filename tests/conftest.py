@@ -56,8 +56,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
 
 @pytest.fixture(scope="session")
 def postgres_templates() -> Iterator[PostgresTemplates]:
-    """This run's template database, migrated once; every database of the run is dropped at the
-    end, failures or not."""
+    """This run's PostgreSQL template, migrated once; all the run's databases go at the end.
+
+    Dropped whether tests failed or not; a run killed before that is cleaned up by the next.
+    """
     templates = PostgresTemplates(require_postgres())
     try:
         templates.start()
@@ -131,9 +133,11 @@ def hub(client: httpx.AsyncClient, app: Any) -> Hub:
 
 @pytest.fixture
 def serve_hub(tmp_path: Path) -> Iterator[Callable[..., HubProcess]]:
-    """Start real ``hub serve`` processes: ``serve_hub(database_url, **settings)`` returns a
-    ready ``HubProcess``; every one is stopped after the test, and its log printed (pytest
-    shows it when the test fails)."""
+    """Start real ``hub serve`` processes: ``serve_hub(database_url, **settings)``.
+
+    It returns a ready ``HubProcess``. Every one is stopped after the test and its log printed,
+    which pytest shows when the test fails.
+    """
     servers: list[HubProcess] = []
 
     def start(database_url: str, **settings: Any) -> HubProcess:

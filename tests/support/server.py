@@ -41,6 +41,8 @@ def server_env(database_url: str, **settings: Any) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env["HUB_DATABASE_URL"] = database_url
     env["HUB_AUTH_RATE_PER_MINUTE"] = "100000"
+    # Plain Python tracebacks in the log: typer's boxed ones are several times longer.
+    env["_TYPER_STANDARD_TRACEBACK"] = "1"
     env.update({f"HUB_{name.upper()}": str(value) for name, value in settings.items()})
     return env
 
