@@ -29,7 +29,7 @@ from hub.events.models import Event
 from hub.geo.areas import Area, departement_names, map_projection
 from hub.needs.models import Need
 from hub.offers.models import Offer
-from hub.rules.totals import COMMITTED_STATES
+from hub.rules.states import COMMITTED, BatchState, NeedStatus
 from hub.sites.models import Site
 from hub.timeutil import PARIS, today
 
@@ -44,7 +44,7 @@ async def _committed_by_need(session: AsyncSession, need_ids: list[int]) -> dict
         return {}
     rows = await session.execute(
         select(Batch.need_id, func.sum(Batch.quantity))
-        .where(Batch.need_id.in_(need_ids), Batch.state.in_(COMMITTED_STATES))
+        .where(Batch.need_id.in_(need_ids), Batch.state.in_(COMMITTED))
         .group_by(Batch.need_id)
     )
     return {need_id: int(units or 0) for need_id, units in rows.all()}
@@ -59,12 +59,13 @@ async def departement_demand(session: AsyncSession, area: Area) -> list[Departem
     needs = (
         await session.execute(
             select(Need.id, Need.departement, Need.quantity).where(
-                in_area, Need.status != "cancelled", Need.departement.is_not(None)
+                in_area, Need.status != NeedStatus.CANCELLED, Need.departement.is_not(None)
             )
         )
     ).all()
     committed = await _committed_by_need(session, [n.id for n in needs])
     for need_id, code, quantity in needs:
+        assert code is not None  # filtered in SQL
         done = committed.get(need_id, 0)
         requested[code] += quantity
         claimed[code] += done
@@ -79,7 +80,7 @@ async def departement_demand(session: AsyncSession, area: Area) -> list[Departem
         )
         .group_by(Site.departement)
     )
-    capacity = {code: int(units or 0) for code, units in capacity_rows.all()}
+    capacity = {str(code): int(units or 0) for code, units in capacity_rows.all()}
     names = departement_names()
     codes = sorted(requested.keys() | capacity.keys())
     return [
@@ -125,25 +126,24 @@ async def map_view(session: AsyncSession, area: Area, *, detailed: bool) -> MapV
     )
 
 
-async def bottlenecks(
-    session: AsyncSession, area: Area, *, detailed: bool, now: datetime | None = None
-) -> Bottlenecks:
-    """Return urgent unmet needs, stalled batches, and départements with demand but no labs."""
-    now = now or datetime.now(UTC)
+async def urgent_needs(
+    session: AsyncSession, area: Area, *, detailed: bool, now: datetime
+) -> list[UrgentNeed]:
+    """Needs due within 48 h with units no lab has taken, worst first."""
     horizon = (now + URGENT_WITHIN).date()
-    urgent_rows = (
+    rows = (
         await session.execute(
             select(Need, Site.name)
             .join(Site, Site.id == Need.hospital_id)
             .where(
                 area_condition(area, Need.region, Need.departement),
-                Need.status != "cancelled",
+                Need.status != NeedStatus.CANCELLED,
                 Need.needed_by <= horizon,
             )
             .order_by(Need.needed_by, Need.id)
         )
     ).all()
-    committed = await _committed_by_need(session, [need.id for need, _ in urgent_rows])
+    committed = await _committed_by_need(session, [need.id for need, _ in rows])
     urgent = [
         UrgentNeed(
             need_id=need.id,
@@ -154,21 +154,27 @@ async def bottlenecks(
             unmet=need.quantity - committed.get(need.id, 0),
             hospital=name if detailed else None,
         )
-        for need, name in urgent_rows
+        for need, name in rows
         if need.quantity - committed.get(need.id, 0) > 0
     ]
     # Worst first: critical before high before normal, then the earliest, then the largest.
     urgent.sort(key=lambda n: (PRIORITY_RANK[n.priority], n.needed_by, -n.unmet))
-    urgent = urgent[:MAX_ROWS]
+    return urgent[:MAX_ROWS]
+
+
+async def stalled_batches(
+    session: AsyncSession, area: Area, *, detailed: bool, now: datetime
+) -> list[StalledBatch]:
+    """Claimed batches with no progress reported for a day, longest stalled first."""
     last_progress = func.coalesce(Batch.progress_at, Batch.created_at)
-    stalled_rows = (
+    rows = (
         await session.execute(
             select(Batch, Need.departement, Site.name, last_progress)
             .join(Need, Need.id == Batch.need_id)
             .join(Site, Site.id == Batch.lab_id)
             .where(
                 area_condition(area, Need.region, Need.departement),
-                Batch.state == "claimed",
+                Batch.state == BatchState.CLAIMED,
                 Batch.made < Batch.quantity,
                 last_progress < now - STALLED_AFTER,
             )
@@ -176,7 +182,7 @@ async def bottlenecks(
             .limit(MAX_ROWS)
         )
     ).all()
-    stalled = [
+    return [
         StalledBatch(
             batch_id=batch.id,
             design=batch.design,
@@ -187,15 +193,25 @@ async def bottlenecks(
             lab=lab if detailed else None,
             code=batch.code if detailed else None,
         )
-        for batch, departement, lab, since in stalled_rows
+        for batch, departement, lab, since in rows
     ]
+
+
+async def bottlenecks(
+    session: AsyncSession, area: Area, *, detailed: bool, now: datetime | None = None
+) -> Bottlenecks:
+    """Return urgent unmet needs, stalled batches, and départements with demand but no labs."""
+    now = now or datetime.now(UTC)
     uncovered = [
         UncoveredDepartement(code=d.code, name=d.name, unmet=d.unmet)
         for d in await departement_demand(session, area)
         if d.unmet > 0 and d.capacity_per_day == 0
     ]
     return Bottlenecks(
-        area=str(area), urgent_needs=urgent, stalled_batches=stalled, uncovered=uncovered
+        area=str(area),
+        urgent_needs=await urgent_needs(session, area, detailed=detailed, now=now),
+        stalled_batches=await stalled_batches(session, area, detailed=detailed, now=now),
+        uncovered=uncovered,
     )
 
 

@@ -176,13 +176,43 @@ def parse_design(
     unknown = sorted(set(data) - _TOP_LEVEL_KEYS)
     if unknown:
         raise _fail(origin, unknown[0], "is not a known design field")
+    # Checked in this order, so that a file with several faults always names the same one.
+    slug = _slug(data, origin, expected_slug)
+    strings = _strings(data, origin)
+    materials = _materials(data, origin)
+    validation = _validation(data, origin)
+    sources = _sources(data, origin)
+    return Design(
+        slug=slug,
+        item=strings["item"],
+        name=strings["name"],
+        name_fr=strings["name_fr"],
+        version=strings["version"],
+        process=strings["process"],
+        materials=materials,
+        grams_per_unit=_positive_number(data, "grams_per_unit", origin),
+        minutes_per_unit=_positive_number(data, "minutes_per_unit", origin),
+        units_per_box=_positive_int(data, "units_per_box", origin),
+        source_url=strings["source_url"],
+        licence=strings["licence"],
+        validation=validation,
+        notes=strings["notes"],
+        notes_fr=strings["notes_fr"],
+        sources=sources,
+    )
 
+
+def _slug(data: Mapping[str, Any], origin: str, expected_slug: str | None) -> str:
     slug = _string(data, "slug", origin)
     if not _SLUG_RE.match(slug):
         raise _fail(origin, "slug", f"must be lowercase words joined by hyphens, got {slug!r}")
     if expected_slug is not None and slug != expected_slug:
         raise _fail(origin, "slug", f"is {slug!r} but the file is named {expected_slug!r}")
+    return slug
 
+
+def _strings(data: Mapping[str, Any], origin: str) -> dict[str, str]:
+    """Every required string, the process and the source URL checked."""
     strings = {name: _string(data, name, origin) for name in _REQUIRED_STRINGS}
     if strings["process"] not in PROCESSES:
         raise _fail(
@@ -190,7 +220,10 @@ def parse_design(
         )
     if not strings["source_url"].startswith(("https://", "http://")):
         raise _fail(origin, "source_url", f"must be an http(s) URL, got {strings['source_url']!r}")
+    return strings
 
+
+def _materials(data: Mapping[str, Any], origin: str) -> tuple[str, ...]:
     if "materials" not in data:
         raise _fail(origin, "materials", "is required")
     materials = data["materials"]
@@ -200,46 +233,34 @@ def parse_design(
         or not all(isinstance(m, str) and m.strip() for m in materials)
     ):
         raise _fail(origin, "materials", f"must be a non-empty list of strings, got {materials!r}")
+    return tuple(m.strip() for m in materials)
 
-    raw_validation = _table(data, "validation", origin)
-    extra = sorted(set(raw_validation) - _VALIDATION_KEYS)
+
+def _validation(data: Mapping[str, Any], origin: str) -> Validation:
+    raw = _table(data, "validation", origin)
+    extra = sorted(set(raw) - _VALIDATION_KEYS)
     if extra:
         raise _fail(origin, f"validation.{extra[0]}", "is not a known validation field")
-    validation = Validation(
-        by=_string(raw_validation, "by", origin, "validation."),
-        on=_date(raw_validation, "on", origin, "validation."),
-        use=_string(raw_validation, "use", origin, "validation."),
+    return Validation(
+        by=_string(raw, "by", origin, "validation."),
+        on=_date(raw, "on", origin, "validation."),
+        use=_string(raw, "use", origin, "validation."),
     )
 
-    raw_sources = _table(data, "sources", origin)
-    allowed_sources = _TOP_LEVEL_KEYS | {f"validation.{k}" for k in _VALIDATION_KEYS}
-    for key, citation in raw_sources.items():
-        if key not in allowed_sources:
+
+def _sources(data: Mapping[str, Any], origin: str) -> Mapping[str, str]:
+    """The citations, read-only: each names a design field, and every figure has one."""
+    raw = _table(data, "sources", origin)
+    allowed = _TOP_LEVEL_KEYS | {f"validation.{k}" for k in _VALIDATION_KEYS}
+    for key, citation in raw.items():
+        if key not in allowed:
             raise _fail(origin, f"sources.{key}", "does not name a design field")
         if not isinstance(citation, str) or not citation.strip():
             raise _fail(origin, f"sources.{key}", f"must be a non-empty string, got {citation!r}")
     for figure in _SOURCED_FIELDS:
-        if figure not in raw_sources:
+        if figure not in raw:
             raise _fail(origin, f"sources.{figure}", "is required: every figure records its source")
-
-    return Design(
-        slug=slug,
-        item=strings["item"],
-        name=strings["name"],
-        name_fr=strings["name_fr"],
-        version=strings["version"],
-        process=strings["process"],
-        materials=tuple(m.strip() for m in materials),
-        grams_per_unit=_positive_number(data, "grams_per_unit", origin),
-        minutes_per_unit=_positive_number(data, "minutes_per_unit", origin),
-        units_per_box=_positive_int(data, "units_per_box", origin),
-        source_url=strings["source_url"],
-        licence=strings["licence"],
-        validation=validation,
-        notes=strings["notes"],
-        notes_fr=strings["notes_fr"],
-        sources=MappingProxyType({k: v.strip() for k, v in raw_sources.items()}),
-    )
+    return MappingProxyType({k: v.strip() for k, v in raw.items()})
 
 
 def data_dir() -> Traversable:

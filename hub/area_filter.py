@@ -8,6 +8,8 @@ from hub.access import require_role
 from hub.auth.models import User
 from hub.errors import Forbidden, Invalid
 from hub.geo.areas import Area, parse_area
+from hub.i18n import _
+from hub.rules.states import Role
 
 
 def parse_area_param(text: str | None) -> Area | None:
@@ -17,12 +19,14 @@ def parse_area_param(text: str | None) -> Area | None:
     try:
         return parse_area(text)
     except ValueError as exc:
-        raise Invalid(
-            "{error}",
-            "Zone inconnue : {text} ; écrivez FR, region:CODE ou departement:CODE.",
-            error=str(exc),
-            text=text,
-        ) from exc
+        raise unknown_area(text) from exc
+
+
+def unknown_area(text: str) -> Invalid:
+    """The 422 for an area that is not ``FR``, ``region:CODE`` or ``departement:CODE``."""
+    return Invalid(
+        _("Unknown area {area}; write FR, region:CODE or departement:CODE."), area=repr(text)
+    )
 
 
 def area_condition(area: Area | None, region_col: Any, departement_col: Any) -> ColumnElement[bool]:
@@ -36,14 +40,13 @@ def area_condition(area: Area | None, region_col: Any, departement_col: Any) -> 
 
 def coordinator_area(user: User, requested: str | None) -> Area:
     """Return the area a coordinator may act on: theirs by default, never wider (403)."""
-    require_role(user, "coordinator")
-    own = parse_area_param(user.area) if user.role == "coordinator" else None
+    require_role(user, Role.COORDINATOR)
+    own = parse_area_param(user.area) if user.role == Role.COORDINATOR else None
     wanted = parse_area_param(requested) if requested else own
     wanted = wanted or parse_area("FR")
     if own is not None and not own.covers(wanted):
         raise Forbidden(
-            "You coordinate {own}; {wanted} is outside your area.",
-            "Vous coordonnez {own} ; {wanted} est hors de votre zone.",
+            _("You coordinate {own}; {wanted} is outside your area."),
             own=own,
             wanted=wanted,
         )

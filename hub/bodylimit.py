@@ -5,7 +5,7 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.errors import Invalid
-from hub.i18n import Lang, language
+from hub.i18n import Lang, _, language
 
 
 class BodyLimitMiddleware:
@@ -55,8 +55,7 @@ class BodyLimitMiddleware:
 
     async def _refuse(self, send: Send, lang: Lang) -> None:
         error = Invalid(
-            "The request body is larger than {limit} bytes.",
-            "Le corps de la requête dépasse {limit} octets.",
+            _("The request body is larger than {limit} bytes."),
             limit=self.max_bytes,
         )
         body = json.dumps({"type": error.type, "detail": error.message(lang)}).encode()

@@ -19,6 +19,7 @@ from hub.auth.models import User
 from hub.config import get_settings
 from hub.db import Database
 from hub.errors import HubError
+from hub.rules.states import SiteType
 
 app = typer.Typer(help="The hub: coordination of distributed emergency production.")
 users_app = typer.Typer(help="Manage accounts.")
@@ -248,7 +249,7 @@ def _site_importer(kind: str) -> Callable[..., Awaitable[None]]:
     from hub.sites.schemas import HospitalIn, LabIn
     from hub.sites.service import add_member, create_site, verify_site
 
-    type_ = "lab" if kind == "labs" else "hospital"
+    type_ = SiteType.LAB if kind == "labs" else SiteType.HOSPITAL
     schema = LabIn if kind == "labs" else HospitalIn
 
     async def import_site(
@@ -258,7 +259,7 @@ def _site_importer(kind: str) -> Callable[..., Awaitable[None]]:
         owner = data.pop("owner_email", None)
         equipment = data.pop("equipment", None)
         data = {k: v for k, v in data.items() if v is not None}
-        if type_ == "lab":
+        if type_ == SiteType.LAB:
             data["equipment"] = equipment.split(";") if equipment else []
         site = await create_site(session, user=actor, type=type_, data=schema.model_validate(data))
         if owner:

@@ -11,6 +11,7 @@ from hub.auth.service import user_for_token
 from hub.config import Settings
 from hub.db import Database
 from hub.errors import Unauthenticated
+from hub.i18n import _
 
 
 def get_db(request: Request) -> Database:
@@ -65,8 +66,7 @@ async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> 
     """Return the signed-in user or raise 401."""
     if user is None:
         raise Unauthenticated(
-            "Sign in first: send 'Authorization: Bearer <token>'.",
-            "Connectez-vous d’abord : envoyez 'Authorization: Bearer <token>'.",
+            _("Sign in first: send 'Authorization: Bearer <token>'."),
         )
     return user
 

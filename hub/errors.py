@@ -12,7 +12,6 @@ roles (``hub.rules.states`` enums) as words of the catalogue, ``codes([...])`` a
 from typing import Any
 
 from hub.i18n import Lang, Message, render
-from hub.i18n import fill as _fill_old
 
 
 class HubError(Exception):
@@ -21,19 +20,14 @@ class HubError(Exception):
     status = 400
     type = "error"
 
-    def __init__(self, message: Message | str, fr: str | None = None, **params: Any) -> None:
+    def __init__(self, message: Message, **params: Any) -> None:
         self.msg = message
-        self.fr = fr
         self.params = params
         super().__init__(self.message("en"))
 
     def message(self, lang: Lang) -> str:
         """The message in ``lang``."""
-        if isinstance(self.msg, Message):
-            return render(self.msg, self.params, lang)
-        if lang == "fr" and self.fr is not None:
-            return _fill_old(self.fr, self.params, "fr")
-        return _fill_old(self.msg, self.params, "en")
+        return render(self.msg, self.params, lang)
 
     @property
     def detail(self) -> str:

@@ -24,7 +24,8 @@ from hub.driver_routes.endpoints import router as routes_router
 from hub.errors import HubError, Invalid
 from hub.events.endpoints import router as events_router
 from hub.exports.endpoints import router as exports_router
-from hub.i18n import Lang, language, validation_message
+from hub.i18n import Lang, _, language, render
+from hub.i18n.validation import validation_message
 from hub.matching_runs.endpoints import router as matching_router
 from hub.needs.endpoints import router as needs_router
 from hub.offers.endpoints import router as offers_router
@@ -32,8 +33,14 @@ from hub.ratelimit import RateLimiter
 from hub.sites.endpoints import hospitals, labs
 from hub.stats.endpoints import router as stats_router
 from hub.web.endpoints import include_pages
+from hub.web.security import SecurityHeaders
 
 log = logging.getLogger("hub")
+#: Starlette's own errors, in words a person reads (its English otherwise).
+HTTP_MESSAGES = {
+    404: _("There is nothing at this address."),
+    405: _("This address does not accept this method."),
+}
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -82,15 +89,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
-        french = _lang(request) == "fr"
-        if exc.status_code == 404:
-            detail = (
-                "Il n’y a rien à cette adresse." if french else "There is nothing at this address."
-            )
-        elif exc.status_code == 405 and french:
-            detail = "Cette adresse n’accepte pas cette méthode."
-        else:
-            detail = exc.detail
+        message = HTTP_MESSAGES.get(exc.status_code)
+        detail = render(message, {}, _lang(request)) if message else exc.detail
         return JSONResponse(
             {"type": kind, "detail": detail},
             status_code=exc.status_code,
@@ -104,8 +104,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # SQLite raises OverflowError, asyncpg a DataError wrapped by SQLAlchemy.
         if isinstance(exc, OverflowError) or _caused_by_bad_value(exc):
             error = Invalid(
-                "A number in the request is out of range.",
-                "Un nombre de la requête est hors limites.",
+                _("A number in the request is out of range."),
             )
             return await hub_error(request, error)
         return await crash(request, exc)
@@ -115,8 +114,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # The trace goes to the log, never to the client.
         log.exception("unhandled error", exc_info=exc)
         error = HubError(
-            "Something went wrong on our side; try again.",
-            "Un problème est survenu de notre côté ; réessayez.",
+            _("Something went wrong on our side; try again."),
         )
         return JSONResponse(
             {"type": "internal", "detail": error.message(_lang(request))}, status_code=500
@@ -161,11 +159,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Coordination of distributed emergency production: needs, labs, batches, "
         "routes and live totals.",
         lifespan=lifespan,
+        # /docs and /redoc are the hub's own pages (hub.web): no CDN, no inline script.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     app.state.auth_limiter = RateLimiter(settings.auth_rate_per_minute)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
     app.include_router(api_router())
     include_pages(app)

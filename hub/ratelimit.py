@@ -6,6 +6,7 @@ from collections import defaultdict, deque
 from fastapi import Request
 
 from hub.errors import TooManyRequests
+from hub.i18n import _
 
 
 class RateLimiter:
@@ -30,8 +31,7 @@ class RateLimiter:
         if len(calls) >= self.limit:
             wait = int(calls[0] + self.window - now) + 1
             raise TooManyRequests(
-                "Too many attempts; wait {wait} seconds and try again.",
-                "Trop de tentatives ; attendez {wait} secondes puis réessayez.",
+                _("Too many attempts; wait {wait} seconds and try again."),
                 wait=wait,
             )
         calls.append(now)

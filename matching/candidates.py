@@ -178,19 +178,41 @@ def solve_pruned(
     while True:
         rounds += 1
         pair_flow, lab_pot, need_pot = solve_on(prob, mask)
-        excluded = np.flatnonzero(~mask)
-        reduced = (
-            prob.pair_cost[excluded]
-            + lab_pot[prob.pair_offer[excluded], pair_level[excluded]]
-            - need_pot[prob.pair_need[excluded]]
-        )
-        if not (reduced < 0).any():
+        priced = price_in(prob, mask, lab_pot, need_pot, pair_level, add_per_need, margin_m)
+        if not priced:
             return pair_flow, PruneStats(rounds, int(mask.sum()), n_pairs)
-        near = reduced < max(margin_m, 0)
-        entering = excluded[near]
-        ranks = rank_within(prob.pair_need[entering], reduced[near].astype(np.float64))
-        mask[entering[ranks < add_per_need]] = True
         if widen_unmet and rounds == 1:
             # Capacity-bound needs price in every lab within reach; take them all at once.
             served = np.bincount(prob.pair_need, weights=pair_flow, minlength=len(prob.quantity))
             mask |= (served < prob.quantity)[prob.pair_need]
+
+
+def price_in(
+    prob: DesignProblem,
+    mask: BoolArray,
+    lab_pot: IntArray,
+    need_pot: IntArray,
+    pair_level: IntArray,
+    add_per_need: int,
+    margin_m: int,
+) -> bool:
+    """Add to ``mask`` the excluded pairs that price in; tell whether any was negative.
+
+    ``lab_pot`` (per offer and level) and ``need_pot`` are the restricted optimum's node
+    potentials, ``pair_level`` each pair's level; ``add_per_need`` and ``margin_m`` are
+    :func:`solve_pruned`'s. ``False`` means no excluded pair has a negative reduced cost: the
+    restricted optimum is optimal, and ``mask`` is left as it was.
+    """
+    excluded = np.flatnonzero(~mask)
+    reduced = (
+        prob.pair_cost[excluded]
+        + lab_pot[prob.pair_offer[excluded], pair_level[excluded]]
+        - need_pot[prob.pair_need[excluded]]
+    )
+    if not (reduced < 0).any():
+        return False
+    near = reduced < max(margin_m, 0)
+    entering = excluded[near]
+    ranks = rank_within(prob.pair_need[entering], reduced[near].astype(np.float64))
+    mask[entering[ranks < add_per_need]] = True
+    return True

@@ -54,6 +54,16 @@ class Network:
     first_need_node: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Arcs:
+    """One family of arcs (source, penalty, inventory or candidate), as parallel arrays."""
+
+    tails: IntArray
+    heads: IntArray
+    capacities: IntArray
+    costs: IntArray
+
+
 def build_network(
     quantity: IntArray,
     level: IntArray,
@@ -76,61 +86,87 @@ def build_network(
         Candidate arcs: which offer may serve which need, at what cost per unit.
     """
     n_needs = len(quantity)
-    n_offers, n_levels = production.shape
     # Keep only the lab-level nodes some candidate arc leaves from.
-    present = np.zeros((n_offers, n_levels), dtype=np.bool_)
+    present = np.zeros(production.shape, dtype=np.bool_)
     present[cand_offer, level[cand_need]] = True
     n_lab_nodes = int(present.sum())
-    lab_nodes = np.full((n_offers, n_levels), -1, dtype=np.int64)
+    lab_nodes = np.full(production.shape, -1, dtype=np.int64)
     lab_nodes[present] = 1 + np.arange(n_lab_nodes)
     first_need_node = 1 + n_lab_nodes
     n_nodes = first_need_node + n_needs
-
-    # S -> (j, k): production of every period up to level k since the lab's previous node.
-    nxt = next_present(present)
-    has_next = nxt < n_levels
-    rows = np.broadcast_to(np.arange(n_offers)[:, None], present.shape)
-    supply_cap = np.zeros(n_nodes, dtype=np.int64)
-    np.add.at(supply_cap, lab_nodes[rows[has_next], nxt[has_next]], production[has_next])
-    src_heads = np.flatnonzero(supply_cap[:first_need_node] > 0).astype(np.int64)
-    src_caps = supply_cap[src_heads]
-    # (j, k) -> (j, k') between a lab's consecutive nodes: units kept for later deadlines.
-    node_lab = np.nonzero(present)[0]  # row-major, so a lab's nodes are consecutive
-    same = node_lab[1:] == node_lab[:-1]
-    inv_tails = (1 + np.flatnonzero(same)).astype(np.int64)
-    inv_caps = production.sum(axis=1).astype(np.int64)[node_lab[:-1][same]]
-    # S -> i: unmet demand at the priority penalty.
-    pen_heads = first_need_node + np.arange(n_needs, dtype=np.int64)
     # (j, k_i) -> i: the candidates.
-    cand_tails = lab_nodes[cand_offer, level[cand_need]]
-    cand_heads = first_need_node + cand_need
-
-    tails = np.concatenate(
-        (np.zeros(len(src_heads) + n_needs, dtype=np.int64), inv_tails, cand_tails)
+    candidates = _Arcs(
+        tails=lab_nodes[cand_offer, level[cand_need]],
+        heads=first_need_node + cand_need,
+        capacities=quantity[cand_need],
+        costs=cand_cost,
     )
-    heads = np.concatenate((src_heads, pen_heads, inv_tails + 1, cand_heads))
-    capacities = np.concatenate((src_caps, quantity, inv_caps, quantity[cand_need]))
-    costs = np.concatenate(
-        (
-            np.zeros(len(src_heads), dtype=np.int64),
-            penalty,
-            np.zeros(len(inv_tails), dtype=np.int64),
-            cand_cost,
-        )
+    families = (
+        _source_arcs(present, lab_nodes, production, n_nodes, first_need_node),
+        _unmet_arcs(quantity, penalty, first_need_node),
+        _inventory_arcs(present, production),
+        candidates,
     )
     supplies = np.zeros(n_nodes, dtype=np.int64)
     supplies[0] = int(quantity.sum())
     supplies[first_need_node:] = -quantity
     return Network(
         n_nodes=n_nodes,
-        tails=tails.astype(np.int32),
-        heads=heads.astype(np.int32),
-        capacities=capacities.astype(np.int64),
-        costs=costs.astype(np.int64),
+        tails=np.concatenate([f.tails for f in families]).astype(np.int32),
+        heads=np.concatenate([f.heads for f in families]).astype(np.int32),
+        capacities=np.concatenate([f.capacities for f in families]).astype(np.int64),
+        costs=np.concatenate([f.costs for f in families]).astype(np.int64),
         supplies=supplies,
-        first_candidate_arc=len(tails) - len(cand_tails),
+        first_candidate_arc=sum(len(f.tails) for f in families[:-1]),
         lab_nodes=lab_nodes,
         first_need_node=first_need_node,
+    )
+
+
+def _source_arcs(
+    present: NDArray[np.bool_],
+    lab_nodes: IntArray,
+    production: IntArray,
+    n_nodes: int,
+    first_need_node: int,
+) -> _Arcs:
+    """S -> (j, k): production of every period up to level k since the lab's previous node."""
+    n_offers, n_levels = production.shape
+    nxt = next_present(present)
+    has_next = nxt < n_levels
+    rows = np.broadcast_to(np.arange(n_offers)[:, None], present.shape)
+    supply_cap = np.zeros(n_nodes, dtype=np.int64)
+    np.add.at(supply_cap, lab_nodes[rows[has_next], nxt[has_next]], production[has_next])
+    heads = np.flatnonzero(supply_cap[:first_need_node] > 0).astype(np.int64)
+    zeros = np.zeros(len(heads), dtype=np.int64)
+    return _Arcs(tails=zeros, heads=heads, capacities=supply_cap[heads], costs=zeros)
+
+
+def _unmet_arcs(quantity: IntArray, penalty: IntArray, first_need_node: int) -> _Arcs:
+    """S -> i: unmet demand, at the need's priority penalty per unit."""
+    n_needs = len(quantity)
+    return _Arcs(
+        tails=np.zeros(n_needs, dtype=np.int64),
+        heads=first_need_node + np.arange(n_needs, dtype=np.int64),
+        capacities=quantity,
+        costs=penalty,
+    )
+
+
+def _inventory_arcs(present: NDArray[np.bool_], production: IntArray) -> _Arcs:
+    """(j, k) -> (j, k') between a lab's consecutive nodes: units kept for later deadlines.
+
+    Free, and bounded only by everything the lab makes.
+    """
+    node_lab = np.nonzero(present)[0]  # row-major, so a lab's nodes are consecutive
+    same = node_lab[1:] == node_lab[:-1]
+    tails = (1 + np.flatnonzero(same)).astype(np.int64)
+    capacities = production.sum(axis=1).astype(np.int64)[node_lab[:-1][same]]
+    return _Arcs(
+        tails=tails,
+        heads=tails + 1,
+        capacities=capacities,
+        costs=np.zeros(len(tails), dtype=np.int64),
     )
 
 

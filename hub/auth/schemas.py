@@ -5,8 +5,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-SignupRole = Literal["hospital_staff", "maker", "driver"]
-Role = Literal["hospital_staff", "maker", "driver", "coordinator", "admin"]
+from hub.rules.states import Role
+
+#: Roles anyone may take; coordinators and admins are created on the command line.
+SignupRole = Literal[Role.HOSPITAL_STAFF, Role.MAKER, Role.DRIVER]
 
 
 class SignupIn(BaseModel):

@@ -8,19 +8,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.area_filter import unknown_area
 from hub.auth.models import Token, User
 from hub.auth.passwords import hash_password, verify_password
 from hub.db import utcnow
 from hub.errors import Conflict, Invalid, Unauthenticated
 from hub.geo.areas import parse_area
-
-ROLES = ("hospital_staff", "maker", "driver", "coordinator", "admin")
+from hub.i18n import _
+from hub.rules.states import Role
 
 
 def _account_exists(email: str) -> Conflict:
     return Conflict(
-        "An account already exists for {email}; sign in instead.",
-        "Un compte existe déjà pour {email} ; connectez-vous.",
+        _("An account already exists for {email}; sign in instead."),
         email=email,
     )
 
@@ -39,27 +39,19 @@ async def create_user(
     area: str | None = None,
 ) -> User:
     """Create an account; 409 if the email is taken."""
-    if role not in ROLES:
+    if role not in list(Role):
         raise Invalid(
-            "Unknown role {role}; choose one of {roles}.",
-            "Rôle inconnu {role} ; choisissez parmi {roles}.",
+            _("Unknown role {role}; choose one of {roles}."),
             role=repr(role),
-            roles=", ".join(ROLES),
+            roles=", ".join(Role),
         )
     if area is not None:
-        if role != "coordinator":
-            raise Invalid(
-                "Only coordinators have an area.", "Seuls les coordinateurs ont une zone."
-            )
+        if role != Role.COORDINATOR:
+            raise Invalid(_("Only coordinators have an area."))
         try:
             area = str(parse_area(area))
         except ValueError as exc:
-            raise Invalid(
-                "{error}",
-                "Zone inconnue : {area} ; écrivez FR, region:CODE ou departement:CODE.",
-                error=str(exc),
-                area=area,
-            ) from exc
+            raise unknown_area(area) from exc
     email = email.strip().lower()
     if await session.scalar(select(User.id).where(User.email == email)) is not None:
         raise _account_exists(email)
@@ -96,7 +88,7 @@ async def authenticate_password(session: AsyncSession, *, email: str, password: 
     user = await session.scalar(select(User).where(User.email == email.strip().lower()))
     ok = await verify_password(user.password_hash if user else None, password)
     if user is None or not ok:
-        raise Unauthenticated("Wrong email or password.", "E-mail ou mot de passe incorrect.")
+        raise Unauthenticated(_("Wrong email or password."))
     return user
 
 
@@ -105,17 +97,15 @@ async def user_for_token(session: AsyncSession, raw: str) -> User:
     token = await session.scalar(select(Token).where(Token.token_hash == _digest(raw)))
     if token is None or token.revoked_at is not None:
         raise Unauthenticated(
-            "This token is not valid; sign in again.",
-            "Cette session n’est pas valide ; reconnectez-vous.",
+            _("This token is not valid; sign in again."),
         )
     if token.expires_at <= utcnow():
         raise Unauthenticated(
-            "This token has expired; sign in again.",
-            "Cette session a expiré ; reconnectez-vous.",
+            _("This token has expired; sign in again."),
         )
     user = await session.get(User, token.user_id)
     if user is None:
-        raise Unauthenticated("This account no longer exists.", "Ce compte n’existe plus.")
+        raise Unauthenticated(_("This account no longer exists."))
     return user
 
 

@@ -2,23 +2,24 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse
 
 from hub.area_filter import parse_area_param
 from hub.batches import service
-from hub.batches.label import label_html
+from hub.batches.label import label_page
+from hub.batches.records import get_batch
 from hub.batches.schemas import (
     AdjustIn,
     BatchList,
     BatchOut,
-    BatchState,
     ClaimIn,
     CorrectIn,
     ProgressIn,
     ReceiptIn,
 )
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep
+from hub.rules.states import BatchState
 
 router = APIRouter(tags=["batches"])
 
@@ -95,11 +96,12 @@ async def correct(
 @router.get("/batches/{batch_id}", response_model=BatchOut)
 async def get(batch_id: int, user: CurrentUser, session: ReadSessionDep) -> BatchOut:
     """Return one batch."""
-    return BatchOut.model_validate(await service.get_batch(session, batch_id))
+    return BatchOut.model_validate(await get_batch(session, batch_id))
 
 
 @router.get("/batches/{batch_id}/label", response_class=HTMLResponse)
 async def label(
+    request: Request,
     batch_id: int,
     user: CurrentUser,
     session: ReadSessionDep,
@@ -107,7 +109,7 @@ async def label(
 ) -> HTMLResponse:
     """A printable box label with the batch's tracking code (for the lab holding it)."""
     batch, lab, hospital = await service.label_parts(session, user=user, batch_id=batch_id)
-    return HTMLResponse(label_html(batch, lab, hospital, lang=lang))
+    return label_page(request, batch, lab, hospital, lang)
 
 
 @router.get("/batches", response_model=BatchList)

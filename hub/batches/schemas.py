@@ -1,16 +1,13 @@
 """Request and response bodies for claims and batches."""
 
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hub.i18n import BilingualValueError
+from hub.i18n import _
+from hub.i18n.validation import MessageError
+from hub.rules.states import BatchState
 from hub.validation import Count, DesignSlug, Quantity, ShortText
-
-BatchState = Literal[
-    "proposed", "claimed", "ready", "picked_up", "delivered", "received", "declined", "cancelled"
-]
 
 
 class ClaimIn(BaseModel):
@@ -42,14 +39,9 @@ class ReceiptIn(BaseModel):
     @model_validator(mode="after")
     def _reason_for_rejects(self) -> "ReceiptIn":
         if self.rejected > 0 and not (self.reason and self.reason.strip()):
-            raise BilingualValueError(
-                "give a reason when rejecting units", "indiquez pourquoi vous refusez des unités"
-            )
+            raise MessageError(_("give a reason when rejecting units"))
         if self.accepted + self.rejected == 0:
-            raise BilingualValueError(
-                "a receipt needs at least one accepted or rejected unit",
-                "une réception compte au moins une unité acceptée ou refusée",
-            )
+            raise MessageError(_("a receipt needs at least one accepted or rejected unit"))
         return self
 
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from designs import Design, load_catalogue
 from hub.catalogue.schemas import DesignOut
 from hub.errors import NotFound
+from hub.i18n import _
 
 router = APIRouter(prefix="/designs", tags=["designs"])
 
@@ -32,8 +33,7 @@ async def get_design(slug: str) -> DesignOut:
     catalogue = load_catalogue()
     if slug not in catalogue:
         raise NotFound(
-            "No design {slug} in the catalogue.",
-            "Pas de modèle {slug} dans le catalogue.",
+            _("No design {slug} in the catalogue."),
             slug=repr(slug),
         )
     return design_out(catalogue[slug])

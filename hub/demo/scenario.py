@@ -143,6 +143,105 @@ def _place(
     return sites
 
 
+# Generic site names: the scenario invents places, not real establishments.
+_CARE, _LAB = "Centre de soins", "Atelier"
+_LAB_KIND_NAMES = tuple(_LAB_KINDS)
+
+
+def _needs(
+    rng: np.random.Generator,
+    hospitals: list[Site],
+    slugs: list[str],
+    share: np.ndarray,
+    n_needs: int,
+) -> tuple[list[Need], dict[str, str], np.ndarray, np.ndarray, np.ndarray]:
+    """Draw the needs; also return each one's hospital index, design index and quantity."""
+    site_of_need = rng.integers(0, len(hospitals), size=n_needs)
+    design_of_need = rng.choice(len(slugs), size=n_needs, p=share)
+    quantity = np.clip(np.rint(rng.lognormal(np.log(150.0), 1.1, size=n_needs)), 10, 5000).astype(
+        int
+    )
+    early = rng.random(n_needs) < 0.5  # half the needs are urgent: due in the first ten days
+    due = np.where(early, rng.integers(1, 11, size=n_needs), rng.integers(1, 29, size=n_needs))
+    priority = rng.choice(len(_PRIORITIES), size=n_needs, p=_PRIORITY_P)
+    needs: list[Need] = []
+    need_site: dict[str, str] = {}
+    for k in range(n_needs):
+        h = hospitals[int(site_of_need[k])]
+        nid = f"N{k:05d}"
+        needs.append(
+            Need(
+                nid,
+                slugs[int(design_of_need[k])],
+                h.lon,
+                h.lat,
+                int(quantity[k]),
+                int(due[k]),
+                _PRIORITIES[int(priority[k])],
+            )
+        )
+        need_site[nid] = h.key
+
+    return needs, need_site, site_of_need, design_of_need, quantity
+
+
+def _offers(
+    rng: np.random.Generator,
+    labs: list[Site],
+    slugs: list[str],
+    share: np.ndarray,
+    n_offers: int,
+    demand: np.ndarray,
+    capacity_ratio: float,
+) -> tuple[list[Offer], list[tuple[int, int]]]:
+    """Each lab takes designs until ``n_offers`` (lab, design) pairs exist; rates are scaled
+    per design so that capacity over the horizon is ``capacity_ratio`` × ``demand``."""
+    catalogue = load_catalogue()
+    pairs: list[tuple[int, int]] = []
+    seen: set[tuple[int, int]] = set()
+    lab_order = rng.permutation(len(labs))
+    while len(pairs) < n_offers:
+        for lab in lab_order.tolist():
+            if len(pairs) >= n_offers:
+                break
+            d = int(rng.choice(len(slugs), p=share))
+            if (lab, d) not in seen:
+                seen.add((lab, d))
+                pairs.append((lab, d))
+    machines = np.array([_LAB_KINDS[labs[lab].kind] for lab, _ in pairs], dtype=np.float64)
+    minutes = np.array([catalogue[slugs[d]].minutes_per_unit for _, d in pairs], dtype=np.float64)
+    raw_rate = machines * _HOURS_PER_DAY * 60.0 / minutes * rng.uniform(0.5, 1.5, size=len(pairs))
+    first = np.where(rng.random(len(pairs)) < 0.7, 0, rng.integers(1, 8, size=len(pairs)))
+    ends = rng.random(len(pairs)) < 0.3
+    last = first + rng.integers(7, 28, size=len(pairs))
+    active_days = np.where(ends, np.minimum(last, 27), 27) - first + 1
+    stock_days = np.where(rng.random(len(pairs)) < 0.3, rng.uniform(0.5, 3.0, size=len(pairs)), 0.0)
+    # Scale rates per design so that capacity over the horizon is capacity_ratio x demand.
+    design_of_offer = np.array([d for _, d in pairs], dtype=int)
+    raw_capacity = np.bincount(
+        design_of_offer, weights=raw_rate * (active_days + stock_days), minlength=len(slugs)
+    )
+    scale = np.divide(
+        capacity_ratio * demand, raw_capacity, out=np.zeros(len(slugs)), where=raw_capacity > 0
+    )
+    rate = np.maximum(np.rint(raw_rate * scale[design_of_offer]), 0).astype(int)
+    stock = np.rint(rate * stock_days).astype(int)
+    offers = [
+        Offer(
+            labs[lab].key,
+            slugs[d],
+            labs[lab].lon,
+            labs[lab].lat,
+            units_per_day=int(rate[k]),
+            first_day=int(first[k]),
+            last_day=int(last[k]) if ends[k] else None,
+            stock=int(stock[k]),
+        )
+        for k, (lab, d) in enumerate(pairs)
+    ]
+    return offers, pairs
+
+
 def national_scenario(
     n_needs: int = 9000,
     n_offers: int = 7000,
@@ -178,91 +277,16 @@ def national_scenario(
     share /= share.sum()
 
     hospitals = _place(
-        rng,
-        communes,
-        max(1, n_needs // 3),
-        1.0,
-        "H",
-        _HOSPITAL_KINDS,
-        _HOSPITAL_KIND_P,
-        "Centre de soins",
+        rng, communes, max(1, n_needs // 3), 1.0, "H", _HOSPITAL_KINDS, _HOSPITAL_KIND_P, _CARE
     )
-    lab_kinds = tuple(_LAB_KINDS)
     labs = _place(
-        rng, communes, max(1, (n_offers * 5) // 7), 0.8, "L", lab_kinds, _LAB_KIND_P, "Atelier"
+        rng, communes, max(1, (n_offers * 5) // 7), 0.8, "L", _LAB_KIND_NAMES, _LAB_KIND_P, _LAB
     )
-
-    # Needs.
-    site_of_need = rng.integers(0, len(hospitals), size=n_needs)
-    design_of_need = rng.choice(len(slugs), size=n_needs, p=share)
-    quantity = np.clip(np.rint(rng.lognormal(np.log(150.0), 1.1, size=n_needs)), 10, 5000).astype(
-        int
+    needs, need_site, site_of_need, design_of_need, quantity = _needs(
+        rng, hospitals, slugs, share, n_needs
     )
-    early = rng.random(n_needs) < 0.5  # half the needs are urgent: due in the first ten days
-    due = np.where(early, rng.integers(1, 11, size=n_needs), rng.integers(1, 29, size=n_needs))
-    priority = rng.choice(len(_PRIORITIES), size=n_needs, p=_PRIORITY_P)
-    needs: list[Need] = []
-    need_site: dict[str, str] = {}
-    for k in range(n_needs):
-        h = hospitals[int(site_of_need[k])]
-        nid = f"N{k:05d}"
-        needs.append(
-            Need(
-                nid,
-                slugs[int(design_of_need[k])],
-                h.lon,
-                h.lat,
-                int(quantity[k]),
-                int(due[k]),
-                _PRIORITIES[int(priority[k])],
-            )
-        )
-        need_site[nid] = h.key
-
-    # Offers: each lab takes designs until n_offers (lab, design) pairs exist.
-    pairs: list[tuple[int, int]] = []
-    seen: set[tuple[int, int]] = set()
-    lab_order = rng.permutation(len(labs))
-    while len(pairs) < n_offers:
-        for lab in lab_order.tolist():
-            if len(pairs) >= n_offers:
-                break
-            d = int(rng.choice(len(slugs), p=share))
-            if (lab, d) not in seen:
-                seen.add((lab, d))
-                pairs.append((lab, d))
-    machines = np.array([_LAB_KINDS[labs[lab].kind] for lab, _ in pairs], dtype=np.float64)
-    minutes = np.array([catalogue[slugs[d]].minutes_per_unit for _, d in pairs], dtype=np.float64)
-    raw_rate = machines * _HOURS_PER_DAY * 60.0 / minutes * rng.uniform(0.5, 1.5, size=len(pairs))
-    first = np.where(rng.random(len(pairs)) < 0.7, 0, rng.integers(1, 8, size=len(pairs)))
-    ends = rng.random(len(pairs)) < 0.3
-    last = first + rng.integers(7, 28, size=len(pairs))
-    active_days = np.where(ends, np.minimum(last, 27), 27) - first + 1
-    stock_days = np.where(rng.random(len(pairs)) < 0.3, rng.uniform(0.5, 3.0, size=len(pairs)), 0.0)
-    # Scale rates per design so that capacity over the horizon is capacity_ratio x demand.
-    design_of_offer = np.array([d for _, d in pairs], dtype=int)
     demand = np.bincount(design_of_need, weights=quantity, minlength=len(slugs))
-    raw_capacity = np.bincount(
-        design_of_offer, weights=raw_rate * (active_days + stock_days), minlength=len(slugs)
-    )
-    scale = np.divide(
-        capacity_ratio * demand, raw_capacity, out=np.zeros(len(slugs)), where=raw_capacity > 0
-    )
-    rate = np.maximum(np.rint(raw_rate * scale[design_of_offer]), 0).astype(int)
-    stock = np.rint(rate * stock_days).astype(int)
-    offers = [
-        Offer(
-            labs[lab].key,
-            slugs[d],
-            labs[lab].lon,
-            labs[lab].lat,
-            units_per_day=int(rate[k]),
-            first_day=int(first[k]),
-            last_day=int(last[k]) if ends[k] else None,
-            stock=int(stock[k]),
-        )
-        for k, (lab, d) in enumerate(pairs)
-    ]
+    offers, pairs = _offers(rng, labs, slugs, share, n_offers, demand, capacity_ratio)
     used_labs = sorted({lab for lab, _ in pairs})
     return Scenario(
         seed=seed,

@@ -6,7 +6,7 @@ would produce, and the live dashboard replays them like any other history.
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,7 @@ from hub.needs.schemas import NeedIn
 from hub.needs.service import create_need
 from hub.offers.schemas import OfferIn
 from hub.offers.service import replace_offers
+from hub.rules.states import Priority, SiteType
 from hub.sites.models import Membership, Site
 from hub.sites.schemas import HospitalIn, LabIn
 from hub.sites.service import create_site, verify_site
@@ -68,6 +69,75 @@ async def _accounts(session: AsyncSession) -> dict[str, User]:
     return users
 
 
+async def _sites(
+    session: AsyncSession, scenario: Scenario, admin: User, rng: random.Random
+) -> dict[str, int]:
+    """Create the scenario's hospitals and labs, most of them verified; return their ids."""
+    site_ids: dict[str, int] = {}
+    for i, h in enumerate(scenario.hospitals):
+        data = HospitalIn(
+            name=h.name,
+            kind=h.kind,
+            address=f"{h.commune} ({h.departement})",
+            lat=h.lat,
+            lon=h.lon,
+            contact_name=f"Cadre de santé {i}",
+            contact_phone=f"+33 1 00 00 {i // 100:02d} {i % 100:02d}",
+            opens="07:00",
+            closes="19:00",
+        )
+        site = await create_site(session, user=admin, type=SiteType.HOSPITAL, data=data)
+        site_ids[h.key] = site.id
+    for i, lab in enumerate(scenario.labs):
+        lab_data = LabIn(
+            name=lab.name,
+            kind=lab.kind,
+            address=f"{lab.commune} ({lab.departement})",
+            lat=lab.lat,
+            lon=lab.lon,
+            contact_name=f"Responsable {i}",
+            contact_phone=f"+33 6 00 00 {i // 100:02d} {i % 100:02d}",
+            equipment=["fdm"],
+        )
+        site = await create_site(session, user=admin, type=SiteType.LAB, data=lab_data)
+        site_ids[lab.key] = site.id
+    for key, site_id in site_ids.items():
+        if rng.random() >= PENDING_SHARE:
+            kind = SiteType.HOSPITAL if key.startswith("H") else SiteType.LAB
+            await verify_site(session, user=admin, site_id=site_id, type=kind)
+    return site_ids
+
+
+async def _needs_and_offers(
+    session: AsyncSession, scenario: Scenario, admin: User, site_ids: dict[str, int], start: date
+) -> None:
+    """Post the scenario's needs and declare its labs' offers, dated from ``start``."""
+    for need in scenario.needs:
+        data = NeedIn(
+            hospital_id=site_ids[scenario.need_site[str(need.id)]],
+            design=need.design,
+            quantity=need.quantity,
+            needed_by=start + timedelta(days=need.due_day),
+            priority=Priority(need.priority),
+        )
+        await create_need(session, user=admin, data=data, today=start)
+    by_lab: dict[str, list[OfferIn]] = {}
+    for offer in scenario.offers:
+        by_lab.setdefault(str(offer.lab_id), []).append(
+            OfferIn(
+                design=offer.design,
+                units_per_day=offer.units_per_day,
+                available_from=start + timedelta(days=offer.first_day),
+                available_until=(
+                    None if offer.last_day is None else start + timedelta(days=offer.last_day)
+                ),
+                stock=offer.stock,
+            )
+        )
+    for lab_key, offers in by_lab.items():
+        await replace_offers(session, user=admin, lab_id=site_ids[lab_key], offers=offers)
+
+
 async def seed(
     db: Database, *, n_needs: int = 400, n_offers: int = 300, seed: int = 2020
 ) -> SeedReport:
@@ -77,68 +147,13 @@ async def seed(
     start = today()
     async with db.transaction() as session:
         users = await _accounts(session)
-        admin = users["admin"]
-        site_ids: dict[str, int] = {}
-        for i, h in enumerate(scenario.hospitals):
-            data = HospitalIn(
-                name=h.name,
-                kind=h.kind,
-                address=f"{h.commune} ({h.departement})",
-                lat=h.lat,
-                lon=h.lon,
-                contact_name=f"Cadre de santé {i}",
-                contact_phone=f"+33 1 00 00 {i // 100:02d} {i % 100:02d}",
-                opens="07:00",
-                closes="19:00",
-            )
-            site = await create_site(session, user=admin, type="hospital", data=data)
-            site_ids[h.key] = site.id
-        for i, lab in enumerate(scenario.labs):
-            data = LabIn(
-                name=lab.name,
-                kind=lab.kind,
-                address=f"{lab.commune} ({lab.departement})",
-                lat=lab.lat,
-                lon=lab.lon,
-                contact_name=f"Responsable {i}",
-                contact_phone=f"+33 6 00 00 {i // 100:02d} {i % 100:02d}",
-                equipment=["fdm"],
-            )
-            site = await create_site(session, user=admin, type="lab", data=data)
-            site_ids[lab.key] = site.id
-        for key, site_id in site_ids.items():
-            if rng.random() >= PENDING_SHARE:
-                kind = "hospital" if key.startswith("H") else "lab"
-                await verify_site(session, user=admin, site_id=site_id, type=kind)
+        site_ids = await _sites(session, scenario, users["admin"], rng)
         # The demo people each belong to one site.
         first_hospital = site_ids[scenario.hospitals[0].key]
         first_lab = site_ids[scenario.labs[0].key]
         session.add(Membership(user_id=users["hopital@demo.hub"].id, site_id=first_hospital))
         session.add(Membership(user_id=users["fablab@demo.hub"].id, site_id=first_lab))
-        for need in scenario.needs:
-            data = NeedIn(
-                hospital_id=site_ids[scenario.need_site[str(need.id)]],
-                design=need.design,
-                quantity=need.quantity,
-                needed_by=start + timedelta(days=need.due_day),
-                priority=need.priority,  # type: ignore[arg-type]
-            )
-            await create_need(session, user=admin, data=data, today=start)
-        by_lab: dict[str, list[OfferIn]] = {}
-        for offer in scenario.offers:
-            by_lab.setdefault(str(offer.lab_id), []).append(
-                OfferIn(
-                    design=offer.design,
-                    units_per_day=offer.units_per_day,
-                    available_from=start + timedelta(days=offer.first_day),
-                    available_until=(
-                        None if offer.last_day is None else start + timedelta(days=offer.last_day)
-                    ),
-                    stock=offer.stock,
-                )
-            )
-        for lab_key, offers in by_lab.items():
-            await replace_offers(session, user=admin, lab_id=site_ids[lab_key], offers=offers)
+        await _needs_and_offers(session, scenario, users["admin"], site_ids, start)
     coordinator = users["coordinateur@demo.hub"]
     run = await run_matching(db, user=coordinator, params=RunIn(area="FR"), today=start)
     return SeedReport(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.auth.models import User
 from hub.batches import service as batches
 from hub.batches.models import Batch
+from hub.batches.records import get_batch
 from hub.db import Database, utcnow
 from hub.events.models import Event
 from hub.events.service import last_event_id
@@ -24,10 +25,17 @@ from hub.matching_runs.service import run_matching
 from hub.needs.models import Need
 from hub.needs.schemas import NeedIn
 from hub.needs.service import create_need, get_need
+from hub.rules.states import BatchState
 from hub.timeutil import today
 
 log = logging.getLogger("hub.demo")
-MOVABLE = ("proposed", "claimed", "ready", "picked_up", "delivered")
+MOVABLE = (
+    BatchState.PROPOSED,
+    BatchState.CLAIMED,
+    BatchState.READY,
+    BatchState.PICKED_UP,
+    BatchState.DELIVERED,
+)
 # How many past days the demo's opening history is spread over.
 HISTORY_DAYS = 10
 
@@ -58,14 +66,14 @@ async def _move(
     stride: float = 1 / 3,
 ) -> str:
     """Move one batch one step along its life cycle."""
-    batch = await batches.get_batch(session, batch_id)
-    if batch.state == "proposed":
+    batch = await get_batch(session, batch_id)
+    if batch.state == BatchState.PROPOSED:
         if rng.random() >= decline_share:
             await batches.accept(session, user=admin, batch_id=batch_id)
             return f"batch {batch.code} accepted"
         await batches.decline(session, user=admin, batch_id=batch_id)
         return f"batch {batch.code} declined"
-    if batch.state == "claimed":
+    if batch.state == BatchState.CLAIMED:
         if batch.made < batch.quantity:
             made = min(
                 batch.quantity, batch.made + rng.randint(1, int(batch.quantity * stride) + 1)
@@ -75,13 +83,13 @@ async def _move(
         await batches.mark_ready(session, user=admin, batch_id=batch_id)
         return f"batch {batch.code} ready"
     need = await get_need(session, batch.need_id, lock=True)
-    batch = await batches.get_batch(session, batch_id, lock=True)
-    if batch.state == "ready":
+    batch = await get_batch(session, batch_id, lock=True)
+    if batch.state == BatchState.READY:
         await batches.carry(
             session, batch=batch, need=need, counter="picked_up", quantity=batch.made, actor=admin
         )
         return f"batch {batch.code} picked up"
-    if batch.state == "picked_up":
+    if batch.state == BatchState.PICKED_UP:
         await batches.carry(
             session,
             batch=batch,
@@ -109,7 +117,11 @@ async def warm_up(db: Database, *, seed: int = 2020) -> int:
     rng = random.Random(seed)
     admin = await _actor(db, "admin@demo.hub")
     async with db.read_sessions() as session:
-        ids = list((await session.scalars(select(Batch.id).where(Batch.state == "proposed"))).all())
+        ids = list(
+            (
+                await session.scalars(select(Batch.id).where(Batch.state == BatchState.PROPOSED))
+            ).all()
+        )
     # How far each batch gets: (probability, steps), from "still a proposal" to "received".
     # One transaction: the history appears at once, and SQLite syncs to disk once.
     async with db.transaction() as session:
@@ -117,7 +129,7 @@ async def warm_up(db: Database, *, seed: int = 2020) -> int:
         for batch_id in ids:
             steps = rng.choices([0, 1, 2, 3, 4, 5, 6], weights=[10, 20, 25, 15, 10, 10, 10])[0]
             for _ in range(steps):
-                if (await batches.get_batch(session, batch_id)).state not in MOVABLE:
+                if (await get_batch(session, batch_id)).state not in MOVABLE:
                     break
                 await _move(session, rng, admin, batch_id, decline_share=0.05, stride=2.0)
         await _spread_over_past_days(session, first_event, days=HISTORY_DAYS)

@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Uniq
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, utcnow
+from hub.rules.states import RouteStatus
 from hub.types import BigId, UTCDateTime
 
 
@@ -16,9 +17,8 @@ class Route(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     driver_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[str] = mapped_column(
-        String(10), default="active", index=True
-    )  # active|done|released
+    # A RouteStatus: active until every stop is done (done) or given back (released).
+    status: Mapped[str] = mapped_column(String(10), default=RouteStatus.ACTIVE, index=True)
     start_lat: Mapped[float] = mapped_column(Float)
     start_lon: Mapped[float] = mapped_column(Float)
     capacity: Mapped[int] = mapped_column(Integer)

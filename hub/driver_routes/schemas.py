@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.rules.states import RouteStatus
 from hub.validation import Count, Latitude, Longitude
 
 # A day's driving at most: a longer "shift" is a typo, and it would make every batch reachable.
@@ -62,7 +63,7 @@ class RouteOut(BaseModel):
 
     id: int
     driver_id: int
-    status: Literal["active", "done", "released"]
+    status: RouteStatus
     start_lat: float
     start_lon: float
     capacity_units: int

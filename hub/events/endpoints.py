@@ -10,6 +10,7 @@ from hub.area_filter import parse_area_param
 from hub.deps import CurrentUser, ReadSessionDep
 from hub.events import service
 from hub.events.privacy import public_payload
+from hub.rules.states import Role
 
 
 class EventOut(BaseModel):
@@ -48,7 +49,7 @@ async def list_events(
     """Return events with id greater than ``since``, oldest first."""
     rows = await service.list_events(session, since=since, limit=limit, area=parse_area_param(area))
     # The full log (tracking codes, who did what) is the coordinators' audit trail.
-    full = user.role in ("coordinator", "admin")
+    full = user.role in (Role.COORDINATOR, Role.ADMIN)
     items = [
         EventOut.model_validate(r)
         if full

@@ -14,61 +14,65 @@ from hub.area_filter import area_condition
 from hub.batches.models import Batch
 from hub.geo.areas import Area
 from hub.needs.models import Need
+from hub.rules.states import SiteType
 from hub.sites.models import Site
 
 What = Literal["needs", "labs", "batches"]
 Format = Literal["csv", "geojson"]
 
 
-async def export_rows(session: AsyncSession, what: What, area: Area | None) -> list[dict[str, Any]]:
-    """Return flat rows (each with ``lat`` and ``lon``) for one kind of record."""
-    if what == "labs":
-        labs = await session.scalars(
-            select(Site)
-            .where(Site.type == "lab", area_condition(area, Site.region, Site.departement))
-            .order_by(Site.id)
-        )
-        return [
-            {
-                "id": s.id,
-                "name": s.name,
-                "kind": s.kind,
-                "status": s.status,
-                "address": s.address,
-                "region": s.region,
-                "departement": s.departement,
-                "contact_name": s.contact_name,
-                "contact_phone": s.contact_phone,
-                "equipment": ";".join(s.equipment or []),
-                "lat": s.lat,
-                "lon": s.lon,
-            }
-            for s in labs.all()
-        ]
-    if what == "needs":
-        rows = await session.execute(
-            select(Need, Site)
-            .join(Site, Site.id == Need.hospital_id)
-            .where(area_condition(area, Need.region, Need.departement))
-            .order_by(Need.id)
-        )
-        return [
-            {
-                "id": n.id,
-                "hospital_id": s.id,
-                "hospital": s.name,
-                "design": n.design,
-                "quantity": n.quantity,
-                "needed_by": n.needed_by.isoformat(),
-                "priority": n.priority,
-                "status": n.status,
-                "region": n.region,
-                "departement": n.departement,
-                "lat": s.lat,
-                "lon": s.lon,
-            }
-            for n, s in rows.all()
-        ]
+async def _labs(session: AsyncSession, area: Area | None) -> list[dict[str, Any]]:
+    labs = await session.scalars(
+        select(Site)
+        .where(Site.type == SiteType.LAB, area_condition(area, Site.region, Site.departement))
+        .order_by(Site.id)
+    )
+    return [
+        {
+            "id": s.id,
+            "name": s.name,
+            "kind": s.kind,
+            "status": s.status,
+            "address": s.address,
+            "region": s.region,
+            "departement": s.departement,
+            "contact_name": s.contact_name,
+            "contact_phone": s.contact_phone,
+            "equipment": ";".join(s.equipment or []),
+            "lat": s.lat,
+            "lon": s.lon,
+        }
+        for s in labs.all()
+    ]
+
+
+async def _needs(session: AsyncSession, area: Area | None) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(Need, Site)
+        .join(Site, Site.id == Need.hospital_id)
+        .where(area_condition(area, Need.region, Need.departement))
+        .order_by(Need.id)
+    )
+    return [
+        {
+            "id": n.id,
+            "hospital_id": s.id,
+            "hospital": s.name,
+            "design": n.design,
+            "quantity": n.quantity,
+            "needed_by": n.needed_by.isoformat(),
+            "priority": n.priority,
+            "status": n.status,
+            "region": n.region,
+            "departement": n.departement,
+            "lat": s.lat,
+            "lon": s.lon,
+        }
+        for n, s in rows.all()
+    ]
+
+
+async def _batches(session: AsyncSession, area: Area | None) -> list[dict[str, Any]]:
     lab = aliased(Site)
     rows = await session.execute(
         select(Batch, Need, lab)
@@ -101,6 +105,14 @@ async def export_rows(session: AsyncSession, what: What, area: Area | None) -> l
         }
         for b, n, lb in rows.all()
     ]
+
+
+READERS = {"labs": _labs, "needs": _needs, "batches": _batches}
+
+
+async def export_rows(session: AsyncSession, what: What, area: Area | None) -> list[dict[str, Any]]:
+    """Return flat rows (each with ``lat`` and ``lon``) for one kind of record."""
+    return await READERS[what](session, area)
 
 
 def to_csv(rows: Sequence[dict[str, Any]]) -> str:

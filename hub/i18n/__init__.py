@@ -15,17 +15,7 @@ catalogue as JSON (:func:`catalogue_json`). Values filling a message are shown t
 from hub.i18n.catalogue import catalogue_json, catalogue_version, translations
 from hub.i18n.language import LANGS, Lang, language, page_language
 from hub.i18n.markers import C_, N_, Message, _
-from hub.i18n.message import Code, codes, render, show
-
-# Until every caller uses the catalogue (issue 11, in progress).
-from hub.i18n.old_tables import (  # noqa: F401
-    VALIDATION_FR,
-    WORDS_FR,
-    BilingualValueError,
-    fill,
-    validation_message,
-    word,
-)
+from hub.i18n.message import Code, LocalTime, Phrase, codes, render, show
 
 __all__ = [
     "C_",
@@ -33,7 +23,9 @@ __all__ = [
     "N_",
     "Code",
     "Lang",
+    "LocalTime",
     "Message",
+    "Phrase",
     "_",
     "catalogue_json",
     "catalogue_version",

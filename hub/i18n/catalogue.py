@@ -74,13 +74,13 @@ def catalogue_json(lang: Lang) -> bytes:
         if not message.id or message.fuzzy or not message.string:
             continue
         if isinstance(message.id, tuple):
-            key = message.id[0]
+            key: str = message.id[0]
             forms = message.string
             if not all(forms):
                 continue
             value: Any = dict(zip(tags, forms, strict=True))
         else:
-            key, value = message.id, message.string
+            key, value = str(message.id), message.string
         if message.context:
             key = f"{message.context}\u0004{key}"
         messages[key] = value
@@ -94,5 +94,5 @@ def catalogue_version() -> str:
     """A short hash of every catalogue: pages ask for ``/i18n/LANG.json?v=…`` and cache it."""
     digest = hashlib.sha256()
     for lang in LOCALES:
-        digest.update(catalogue_json(lang))  # type: ignore[arg-type]
+        digest.update(catalogue_json(lang))
     return digest.hexdigest()[:12]

@@ -64,7 +64,7 @@ def template() -> Catalog:
 
 def updated(lang: str = "fr") -> Catalog:
     """``lang``'s catalogue merged with the texts found now (new ones untranslated)."""
-    current = read_catalogue(lang)  # type: ignore[arg-type]
+    current = read_catalogue(lang)
     if current is None:
         current = _new(lang)
     found = template()

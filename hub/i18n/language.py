@@ -1,6 +1,6 @@
 """Which language a reader wants: ``Accept-Language`` for the API, ``?lang=`` first for pages."""
 
-from typing import Literal, cast
+from typing import Literal
 
 Lang = Literal["en", "fr"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
@@ -28,7 +28,7 @@ def _ranked(accept_language: str | None) -> Lang | None:
         # Higher quality wins; at equal quality, the one listed first.
         rank = (quality, -position)
         if quality > 0 and rank > best:
-            best, chosen = rank, cast(Lang, primary)
+            best, chosen = rank, primary
     return chosen
 
 
@@ -43,5 +43,5 @@ def page_language(query: str | None, accept_language: str | None) -> Lang:
     The hub serves French hospitals first, so a browser that names neither language gets French.
     """
     if query in LANGS:
-        return cast(Lang, query)
+        return query
     return _ranked(accept_language) or "fr"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
 from typing import Any, Literal
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.lists import format_list
 from babel.numbers import format_decimal
 
@@ -23,6 +23,25 @@ class Code:
     """A code shown as a word of the catalogue: ``Code(BatchState.CLAIMED)`` → "pris en charge"."""
 
     value: enum.Enum
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A message with values of its own, to fill a field of another message.
+
+    ``Conflict(_("No route fits: {reasons}."), reasons=Phrase(_("lab {code} is closed"), ...))``
+    """
+
+    message: Message
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LocalTime:
+    """A moment shown as the time of day on a site's clock ("18:00"), the reader's way."""
+
+    at: datetime
+    tz: tzinfo
 
 
 @dataclass(frozen=True)
@@ -45,12 +64,17 @@ def show(value: object, lang: Lang, name: str = "") -> str:
     """One value of a message, the reader's way.
 
     Numbers and dates follow the locale (``format_decimal``, ``format_date``), except ids
-    (parameters named ``id`` or ``*_id``); codes become words of the catalogue; messages are
-    rendered; :func:`codes` become a list phrase. Anything else is shown as ``str()``.
+    (parameters named ``id`` or ``*_id``); codes become words of the catalogue; messages and
+    :class:`Phrase` are rendered; :class:`LocalTime` is a time of day (``format_time``);
+    :func:`codes` become a list phrase. Anything else is shown as ``str()``.
     """
     locale = LOCALES[lang]
     if isinstance(value, Message):
         return render(value, {}, lang)
+    if isinstance(value, Phrase):
+        return render(value.message, value.params, lang)
+    if isinstance(value, LocalTime):
+        return format_time(value.at, "short", tzinfo=value.tz, locale=locale)
     if isinstance(value, enum.Enum):
         return show(Code(value), lang)
     if isinstance(value, Code):
@@ -71,6 +95,7 @@ def show(value: object, lang: Lang, name: str = "") -> str:
 def render(message: Message, params: Mapping[str, Any], lang: Lang) -> str:
     """``message`` in ``lang`` with its ``{name}`` fields filled (English when untranslated)."""
     t = translations(lang)
+    template: str
     if message.plural is not None:
         n = int(params[message.count]) if message.count else 1
         if message.context:
@@ -78,7 +103,8 @@ def render(message: Message, params: Mapping[str, Any], lang: Lang) -> str:
         else:
             template = t.ngettext(message.text, message.plural, n)
     elif message.context:
-        template = t.pgettext(message.context, message.text)
+        # Babel types pgettext as ``str | object`` (a missing entry); it returns the text.
+        template = str(t.pgettext(message.context, message.text))
     else:
         template = t.gettext(message.text)
     if not params:

@@ -5,8 +5,10 @@ from fastapi import APIRouter, Request, status
 from hub.access import require_role
 from hub.deps import CurrentUser, ReadSessionDep, get_db
 from hub.errors import NotFound
+from hub.i18n import _
 from hub.matching_runs import service
 from hub.matching_runs.schemas import RunIn, RunOut
+from hub.rules.states import Role
 from hub.timeutil import today
 
 router = APIRouter(prefix="/matching/runs", tags=["matching"])
@@ -21,12 +23,11 @@ async def create_run(body: RunIn, user: CurrentUser, request: Request) -> RunOut
 @router.get("/{run_id}")
 async def get_run(run_id: int, user: CurrentUser, session: ReadSessionDep) -> dict[str, object]:
     """Return a stored run's parameters and results (coordinators)."""
-    require_role(user, "coordinator")
+    require_role(user, Role.COORDINATOR)
     run = await service.get_run(session, run_id)
     if run is None:
         raise NotFound(
-            "There is no matching run with id {id}.",
-            "Il n’y a pas de calcul d’affectation n° {id}.",
+            _("There is no matching run with id {id}."),
             id=run_id,
         )
     return {c.name: getattr(run, c.name) for c in run.__table__.columns}

@@ -18,20 +18,22 @@ import matching
 from hub.area_filter import area_condition, coordinator_area
 from hub.auth.models import User
 from hub.batches.models import Batch
-from hub.batches.service import new_batch
+from hub.batches.records import new_batch
 from hub.db import Database
 from hub.errors import Conflict
 from hub.events import service as events
 from hub.geo.areas import Area
+from hub.i18n import _
 from hub.matching_runs.models import MatchingRun
 from hub.matching_runs.schemas import AssignmentOut, RunIn, RunOut
 from hub.needs.models import Need
-from hub.needs.service import INACTIVE_BATCH_STATES, allocated_many
+from hub.needs.service import allocated_many
 from hub.offers.models import Offer
+from hub.rules.states import CLOSED_NEEDS, INACTIVE, BatchState, NeedStatus, SiteStatus
 from hub.sites.models import Site
 
 # Batches whose units a lab still has to make: they use up its future capacity.
-PENDING_WORK_STATES = ("proposed", "claimed")
+PENDING_WORK_STATES = (BatchState.PROPOSED, BatchState.CLAIMED)
 # A run whose labs took on work while it solved starts over (claims win), this many times.
 RUN_ATTEMPTS = 3
 
@@ -51,7 +53,7 @@ async def load_inputs(session: AsyncSession, *, area: Area, today: date, lead_da
     they already owe."""
     held = (
         select(Batch.need_id, func.sum(Batch.quantity).label("held"))
-        .where(Batch.state.not_in(INACTIVE_BATCH_STATES))
+        .where(Batch.state.not_in(INACTIVE))
         .group_by(Batch.need_id)
         .subquery()
     )
@@ -60,8 +62,8 @@ async def load_inputs(session: AsyncSession, *, area: Area, today: date, lead_da
         .join(Site, Site.id == Need.hospital_id)
         .outerjoin(held, held.c.need_id == Need.id)
         .where(
-            Site.status == "verified",
-            Need.status.not_in(("cancelled", "delivered")),
+            Site.status == SiteStatus.VERIFIED,
+            Need.status.not_in(CLOSED_NEEDS),
             area_condition(area, Need.region, Need.departement),
         )
     )
@@ -80,7 +82,9 @@ async def load_inputs(session: AsyncSession, *, area: Area, today: date, lead_da
     ]
     promised = await promised_work(session, today=today, lead_days=lead_days)
     offer_rows = await session.execute(
-        select(Offer, Site).join(Site, Site.id == Offer.lab_id).where(Site.status == "verified")
+        select(Offer, Site)
+        .join(Site, Site.id == Offer.lab_id)
+        .where(Site.status == SiteStatus.VERIFIED)
     )
     offers = []
     for offer, lab in offer_rows.all():
@@ -160,10 +164,7 @@ class CapacityChanged(Conflict):
     """A lab took on work while the matcher was solving; its plan may over-book it."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "Labs took on work while the matcher ran; run it again.",
-            "Des ateliers ont pris du travail pendant le calcul ; relancez-le.",
-        )
+        super().__init__(_("Labs took on work while the matcher ran; run it again."))
 
 
 async def run_matching(db: Database, *, user: User, params: RunIn, today: date) -> RunOut:
@@ -186,11 +187,10 @@ async def run_matching(db: Database, *, user: User, params: RunIn, today: date) 
             # Inputs are validated on the way in (a million units per need at most), so only
             # a huge area can get here; anything else the matcher refuses is a bug, a 500.
             raise Conflict(
-                "This area needs {needed} units of {design} and its labs make {made}: too many "
-                "to match exactly at once. Run the matcher on a smaller area.",
-                "Cette zone demande {needed} unités de {design} et ses ateliers en font {made} : "
-                "trop pour un calcul exact en une fois. Lancez le matching sur une zone plus "
-                "petite.",
+                _(
+                    "This area needs {needed} units of {design} and its labs make {made}: too many "
+                    "to match exactly at once. Run the matcher on a smaller area."
+                ),
                 needed=exc.needed,
                 made=exc.made,
                 design=exc.design,
@@ -210,6 +210,117 @@ async def run_matching(db: Database, *, user: User, params: RunIn, today: date) 
             if attempt == RUN_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+async def _lock_needs(session: AsyncSession, ids: list[int]) -> dict[int, Need]:
+    """Lock the needs, in id order so that concurrent runs cannot deadlock."""
+    rows = await session.scalars(
+        select(Need)
+        .where(Need.id.in_(ids))
+        .order_by(Need.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {n.id: n for n in rows.all()}
+
+
+async def _check_capacity(
+    session: AsyncSession, inputs: Inputs, result: matching.MatchResult
+) -> None:
+    """Lock the labs the run uses and raise :class:`CapacityChanged` if any took on work since
+    their capacity was read (claims lock their lab too). Less work (progress) is harmless."""
+    lab_ids = sorted({int(a.lab_id) for a in result.assignments})  # type: ignore[call-overload]
+    await session.execute(
+        select(Site.id).where(Site.id.in_(lab_ids)).order_by(Site.id).with_for_update()
+    )
+    now_work = await pending_work(session, lab_ids)
+    if any(units > inputs.work.get(key, 0) for key, units in now_work.items()):
+        raise CapacityChanged
+
+
+def _proposals(
+    run: MatchingRun,
+    needs: dict[int, Need],
+    held: dict[int, int],
+    by_need: dict[int, list[matching.Assignment]],
+    unmet: dict[int, int],
+) -> list[tuple[Batch, matching.Assignment]]:
+    """New proposed batches within what each locked need still has room for.
+
+    A claim made while the matcher solved wins: what no longer fits is added to ``unmet``.
+    """
+    planned: list[tuple[Batch, matching.Assignment]] = []
+    for need_id in sorted(by_need):
+        need = needs[need_id]
+        room = need.quantity - held.get(need_id, 0) if need.status != NeedStatus.CANCELLED else 0
+        for a in sorted(by_need[need_id], key=lambda a: a.distance_km):
+            quantity = min(a.quantity, room)
+            if quantity < a.quantity:
+                unmet[need_id] = unmet.get(need_id, 0) + a.quantity - quantity
+            if quantity <= 0:
+                continue
+            room -= quantity
+            batch = new_batch(
+                need=need,
+                lab_id=int(a.lab_id),  # type: ignore[call-overload]
+                quantity=quantity,
+                design=a.design,
+                state=BatchState.PROPOSED,
+                distance_km=round(a.distance_km, 3),
+                run_id=run.id,
+            )
+            planned.append((batch, a))
+    return planned
+
+
+def _summarise(
+    run: MatchingRun,
+    planned: list[tuple[Batch, matching.Assignment]],
+    unmet: dict[int, int],
+    started: float,
+) -> list[AssignmentOut]:
+    """The stored proposals as the API shows them; the run gets its totals and duration."""
+    out = [
+        AssignmentOut(
+            batch_id=batch.id,
+            need_id=batch.need_id,
+            lab_id=batch.lab_id,
+            design=batch.design,
+            quantity=batch.quantity,
+            distance_km=batch.distance_km or 0.0,
+            ready_by_day=a.ready_by_day,
+        )
+        for batch, a in planned
+    ]
+    run.assigned_units = sum(a.quantity for a in out)
+    run.unmet_units = sum(unmet.values())
+    run.unit_km = round(sum(a.quantity * a.distance_km for a in out), 3)
+    run.unmet = {str(k): v for k, v in unmet.items()}
+    run.seconds = round(time.perf_counter() - started, 3)
+    return out
+
+
+async def _log_run(
+    session: AsyncSession, *, run: MatchingRun, user: User, area: Area, proposals: int
+) -> None:
+    """One event for the whole run: proposals change no totals and no need status."""
+    await events.append(
+        session,
+        kind="matching.run",
+        entity="matching_run",
+        entity_id=run.id,
+        actor_id=user.id,
+        region=area.code if area.kind == "region" else None,
+        departement=area.code if area.kind == "departement" else None,
+        payload={
+            "run_id": run.id,
+            "area": run.area,
+            "assigned_units": run.assigned_units,
+            "unmet_units": run.unmet_units,
+            "unit_km": run.unit_km,
+            "proposals": proposals,
+        },
+    )
 
 
 async def store_run(
@@ -238,90 +349,16 @@ async def store_run(
     for assignment in result.assignments:
         by_need[int(assignment.need_id)].append(assignment)  # type: ignore[call-overload]
     unmet = {int(k): int(v) for k, v in result.unmet.items()}  # type: ignore[call-overload]
-    # Lock every need that gets a proposal, in id order so concurrent runs cannot deadlock,
-    # then re-check what each still has room for: a claim made while we solved wins.
-    ids = sorted(by_need)
-    needs = {
-        n.id: n
-        for n in (
-            await session.scalars(
-                select(Need)
-                .where(Need.id.in_(ids))
-                .order_by(Need.id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        ).all()
-    }
-    held = await allocated_many(session, ids)
-    # Same idea for labs: lock the ones we use (claims lock their lab too), then make sure
-    # none took on work since we read their capacity. Less work (progress) is harmless.
-    lab_ids = sorted({int(a.lab_id) for a in result.assignments})  # type: ignore[call-overload]
-    await session.execute(
-        select(Site.id).where(Site.id.in_(lab_ids)).order_by(Site.id).with_for_update()
-    )
-    now_work = await pending_work(session, lab_ids)
-    if any(units > inputs.work.get(key, 0) for key, units in now_work.items()):
-        raise CapacityChanged
-    planned: list[tuple[Batch, matching.Assignment]] = []
-    for need_id in ids:
-        need = needs[need_id]
-        room = need.quantity - held.get(need_id, 0) if need.status != "cancelled" else 0
-        for a in sorted(by_need[need_id], key=lambda a: a.distance_km):
-            quantity = min(a.quantity, room)
-            if quantity < a.quantity:  # a claim made while we solved took the rest
-                unmet[need_id] = unmet.get(need_id, 0) + a.quantity - quantity
-            if quantity <= 0:
-                continue
-            room -= quantity
-            batch = new_batch(
-                need=need,
-                lab_id=int(a.lab_id),  # type: ignore[call-overload]
-                quantity=quantity,
-                design=a.design,
-                state="proposed",
-                distance_km=round(a.distance_km, 3),
-                run_id=run.id,
-            )
-            planned.append((batch, a))
-    # Proposals change no totals and no need status, so one insert and one run event
-    # (batches carry run_id) record them; accepting one emits its own event.
+    # Lock every need that gets a proposal, then re-check what each still has room for.
+    needs = await _lock_needs(session, sorted(by_need))
+    held = await allocated_many(session, sorted(by_need))
+    await _check_capacity(session, inputs, result)
+    planned = _proposals(run, needs, held, by_need, unmet)
+    # Batches carry run_id: one insert, and accepting one emits its own event.
     session.add_all([batch for batch, _ in planned])
     await session.flush()
-    out = [
-        AssignmentOut(
-            batch_id=batch.id,
-            need_id=batch.need_id,
-            lab_id=batch.lab_id,
-            design=batch.design,
-            quantity=batch.quantity,
-            distance_km=batch.distance_km or 0.0,
-            ready_by_day=a.ready_by_day,
-        )
-        for batch, a in planned
-    ]
-    run.assigned_units = sum(a.quantity for a in out)
-    run.unmet_units = sum(unmet.values())
-    run.unit_km = round(sum(a.quantity * a.distance_km for a in out), 3)
-    run.unmet = {str(k): v for k, v in unmet.items()}
-    run.seconds = round(time.perf_counter() - started, 3)
-    await events.append(
-        session,
-        kind="matching.run",
-        entity="matching_run",
-        entity_id=run.id,
-        actor_id=user.id,
-        region=area.code if area.kind == "region" else None,
-        departement=area.code if area.kind == "departement" else None,
-        payload={
-            "run_id": run.id,
-            "area": run.area,
-            "assigned_units": run.assigned_units,
-            "unmet_units": run.unmet_units,
-            "unit_km": run.unit_km,
-            "proposals": len(out),
-        },
-    )
+    out = _summarise(run, planned, unmet, started)
+    await _log_run(session, run=run, user=user, area=area, proposals=len(out))
     return RunOut(
         id=run.id,
         area=run.area,

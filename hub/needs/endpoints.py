@@ -5,11 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 
 from hub.area_filter import parse_area_param
+from hub.batches.service import cancel_need
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep
 from hub.errors import Invalid
+from hub.i18n import _
 from hub.needs import service
-from hub.needs.schemas import NeedIn, NeedList, NeedOut, NeedStatus
+from hub.needs.schemas import NeedIn, NeedList, NeedOut
 from hub.needs.service import get_need
+from hub.rules.states import NeedStatus, SiteType
 from hub.sites.service import get_site
 from hub.timeutil import today
 
@@ -30,7 +33,7 @@ async def create(
     )
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
-    hospital = await get_site(session, need.hospital_id, "hospital")
+    hospital = await get_site(session, need.hospital_id, SiteType.HOSPITAL)
     return (await service.render_needs(session, [(need, hospital, None)]))[0]
 
 
@@ -42,14 +45,12 @@ def _parse_near(near: str | None) -> tuple[float, float] | None:
         lat, lon = float(lat_text), float(lon_text)
     except ValueError as exc:
         raise Invalid(
-            "near must be 'lat,lon', for example 45.19,5.72; got {near}.",
-            "near doit être 'lat,lon', par exemple 45.19,5.72 ; reçu {near}.",
+            _("near must be 'lat,lon', for example 45.19,5.72; got {near}."),
             near=repr(near),
         ) from exc
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise Invalid(
-            "near is out of range: latitude {lat}, longitude {lon}.",
-            "near est hors limites : latitude {lat}, longitude {lon}.",
+            _("near is out of range: latitude {lat}, longitude {lon}."),
             lat=lat,
             lon=lon,
         )
@@ -93,13 +94,13 @@ async def list_(
 async def get(need_id: int, user: CurrentUser, session: ReadSessionDep) -> NeedOut:
     """Return a need with its progress counters."""
     need = await get_need(session, need_id)
-    hospital = await get_site(session, need.hospital_id, "hospital")
+    hospital = await get_site(session, need.hospital_id, SiteType.HOSPITAL)
     return (await service.render_needs(session, [(need, hospital, None)]))[0]
 
 
 @router.post("/{need_id}/cancel", response_model=NeedOut)
 async def cancel(need_id: int, user: CurrentUser, session: SessionDep) -> NeedOut:
     """Cancel a need and its open batches."""
-    need = await service.cancel_need(session, user=user, need_id=need_id)
-    hospital = await get_site(session, need.hospital_id, "hospital")
+    need = await cancel_need(session, user=user, need_id=need_id)
+    hospital = await get_site(session, need.hospital_id, SiteType.HOSPITAL)
     return (await service.render_needs(session, [(need, hospital, None)]))[0]

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, utcnow
+from hub.rules.states import NeedStatus
 from hub.types import BigId, UTCDateTime
 
 
@@ -22,7 +23,7 @@ class Need(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     needed_by: Mapped[date] = mapped_column(Date)
     priority: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(12), default="requested", index=True)
+    status: Mapped[str] = mapped_column(String(12), default=NeedStatus.REQUESTED, index=True)
     # Copied from the hospital so that area filters need no join.
     region: Mapped[str | None] = mapped_column(String(3), index=True)
     departement: Mapped[str | None] = mapped_column(String(3), index=True)

@@ -1,16 +1,11 @@
 """Request and response bodies for needs."""
 
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.rules.states import NeedStatus, Priority
 from hub.validation import DesignSlug, Quantity
-
-Priority = Literal["critical", "high", "normal"]
-NeedStatus = Literal[
-    "requested", "claimed", "made", "ready", "in_transit", "delivered", "cancelled"
-]
 
 
 class NeedIn(BaseModel):
@@ -21,7 +16,7 @@ class NeedIn(BaseModel):
     design: DesignSlug
     quantity: Quantity
     needed_by: date
-    priority: Priority = "normal"
+    priority: Priority = Priority.NORMAL
     accepts: list[DesignSlug] = Field(
         default_factory=list,
         max_length=20,

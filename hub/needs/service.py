@@ -4,7 +4,7 @@ import hashlib
 import json
 from datetime import date
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,14 +17,26 @@ from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.events import service as events
 from hub.geo.areas import Area
 from hub.geodesy import bounding_box, haversine_km
+from hub.i18n import _
 from hub.needs.models import IdempotencyKey, Need
 from hub.needs.schemas import HospitalRef, NeedIn, NeedOut, Progress
-from hub.rules.totals import COMMITTED_STATES, Totals, need_contribution, subtract
+from hub.rules.states import (
+    AWAITING_PICKUP,
+    CLOSED_NEEDS,
+    COMMITTED,
+    INACTIVE,
+    BatchState,
+    NeedProgress,
+    NeedStatus,
+    Priority,
+    Role,
+    SiteStatus,
+    SiteType,
+    need_status,
+)
+from hub.rules.totals import Totals, need_contribution, subtract
 from hub.sites.models import Site
 from hub.sites.service import get_site
-
-OPEN_BATCH_STATES = ("proposed", "claimed", "ready")
-INACTIVE_BATCH_STATES = ("declined", "cancelled")
 
 
 def check_design(slug: str) -> None:
@@ -33,8 +45,7 @@ def check_design(slug: str) -> None:
     if slug not in catalogue:
         known = ", ".join(sorted(catalogue))
         raise Invalid(
-            "Unknown design {slug}. Known designs: {known}.",
-            "Modèle inconnu {slug}. Modèles connus : {known}.",
+            _("Unknown design {slug}. Known designs: {known}."),
             slug=repr(slug),
             known=known,
         )
@@ -59,11 +70,34 @@ async def create_need(
         previous = await _replayed(session, user, idempotency_key, data)
         if previous is not None:
             return previous, False
-    hospital = await get_site(session, data.hospital_id, "hospital")
-    if user.role not in ("admin",) and not await is_member(session, user, hospital.id):
+    hospital = await _check_new_need(session, user=user, data=data, today=today)
+    need = Need(
+        hospital_id=hospital.id,
+        design=data.design,
+        accepts=sorted({data.design, *data.accepts}),
+        quantity=data.quantity,
+        needed_by=data.needed_by,
+        priority=data.priority,
+        status=NeedStatus.REQUESTED,
+        region=hospital.region,
+        departement=hospital.departement,
+        created_by=user.id,
+    )
+    session.add(need)
+    await session.flush()
+    if idempotency_key is not None:
+        await _remember_key(session, user=user, key=idempotency_key, data=data, need=need)
+    created = need_contribution(need.design, need.quantity, need.status)
+    await _log(session, need, user, "need.created", created)
+    return need, True
+
+
+async def _check_new_need(session: AsyncSession, *, user: User, data: NeedIn, today: date) -> Site:
+    """Return the need's hospital once the user may post for it and the need makes sense."""
+    hospital = await get_site(session, data.hospital_id, SiteType.HOSPITAL)
+    if user.role != Role.ADMIN and not await is_member(session, user, hospital.id):
         raise Forbidden(
-            "You are not staff of hospital {id} ({name}).",
-            "Vous ne faites pas partie du personnel de l’établissement {id} ({name}).",
+            _("You are not staff of hospital {id} ({name})."),
             id=hospital.id,
             name=hospital.name,
         )
@@ -72,46 +106,26 @@ async def create_need(
         check_design(slug)
     if data.needed_by < today:
         raise Invalid(
-            "needed_by ({needed_by}) is in the past; today is {today}.",
-            "La date souhaitée ({needed_by}) est passée ; nous sommes le {today}.",
+            _("needed_by ({needed_by}) is in the past; today is {today}."),
             needed_by=data.needed_by,
             today=today,
         )
-    need = Need(
-        hospital_id=hospital.id,
-        design=data.design,
-        accepts=sorted({data.design, *data.accepts}),
-        quantity=data.quantity,
-        needed_by=data.needed_by,
-        priority=data.priority,
-        status="requested",
-        region=hospital.region,
-        departement=hospital.departement,
-        created_by=user.id,
+    return hospital
+
+
+async def _remember_key(
+    session: AsyncSession, *, user: User, key: str, data: NeedIn, need: Need
+) -> None:
+    """Store the Idempotency-Key with the request's hash, so that a retry finds this need."""
+    session.add(
+        IdempotencyKey(user_id=user.id, key=key, request_hash=_request_hash(data), need_id=need.id)
     )
-    session.add(need)
-    await session.flush()
-    if idempotency_key is not None:
-        session.add(
-            IdempotencyKey(
-                user_id=user.id,
-                key=idempotency_key,
-                request_hash=_request_hash(data),
-                need_id=need.id,
-            )
-        )
-        try:
-            await session.flush()
-        except IntegrityError as exc:
-            # A concurrent retry with the same key committed first; the client retries once
-            # more and gets that one.
-            raise Conflict(
-                "A request with this Idempotency-Key is in progress; retry.",
-                "Une requête avec cette Idempotency-Key est en cours ; réessayez.",
-            ) from exc
-    created = need_contribution(need.design, need.quantity, need.status)
-    await _log(session, need, user, "need.created", created)
-    return need, True
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        # A concurrent retry with the same key committed first; the client retries once
+        # more and gets that one.
+        raise Conflict(_("A request with this Idempotency-Key is in progress; retry.")) from exc
 
 
 async def _replayed(session: AsyncSession, user: User, key: str, data: NeedIn) -> Need | None:
@@ -122,8 +136,7 @@ async def _replayed(session: AsyncSession, user: User, key: str, data: NeedIn) -
         return None
     if row.request_hash != _request_hash(data):
         raise Invalid(
-            "This Idempotency-Key was already used for a different request; use a new key.",
-            "Cette Idempotency-Key a déjà servi pour une autre requête ; prenez-en une nouvelle.",
+            _("This Idempotency-Key was already used for a different request; use a new key.")
         )
     return await session.get(Need, row.need_id)
 
@@ -165,9 +178,7 @@ async def get_need(session: AsyncSession, need_id: int, *, lock: bool = False) -
         query = query.with_for_update().execution_options(populate_existing=True)
     need = await session.scalar(query)
     if need is None:
-        raise NotFound(
-            "There is no need with id {id}.", "Il n’y a pas de besoin n° {id}.", id=need_id
-        )
+        raise NotFound(_("There is no need with id {id}."), id=need_id)
     return need
 
 
@@ -175,86 +186,63 @@ async def allocated(session: AsyncSession, need_id: int) -> int:
     """Return the units of a need held by batches that are not declined or cancelled."""
     total = await session.scalar(
         select(func.coalesce(func.sum(Batch.quantity), 0)).where(
-            Batch.need_id == need_id, Batch.state.not_in(INACTIVE_BATCH_STATES)
+            Batch.need_id == need_id, Batch.state.not_in(INACTIVE)
         )
     )
     return int(total or 0)
 
 
-async def cancel_need(session: AsyncSession, *, user: User, need_id: int) -> Need:
-    """Cancel a need and its open batches (hospital staff, or a coordinator of the area)."""
-    need = await get_need(session, need_id, lock=True)
-    hospital = await get_site(session, need.hospital_id, "hospital")
+async def require_can_cancel(session: AsyncSession, *, user: User, need: Need) -> None:
+    """Raise unless the user may cancel this locked need now (staff, or a coordinator)."""
+    hospital = await get_site(session, need.hospital_id, SiteType.HOSPITAL)
     staff = await is_member(session, user, hospital.id)
-    coordinator = covers(user, need.region, need.departement)
-    if not (staff or coordinator):
+    if not (staff or covers(user, need.region, need.departement)):
         raise Forbidden(
-            "Only staff of {name} or a coordinator can cancel this need.",
-            "Seuls le personnel de {name} ou un coordinateur peuvent annuler ce besoin.",
-            name=hospital.name,
+            _("Only staff of {name} or a coordinator can cancel this need."), name=hospital.name
         )
-    if need.status in ("cancelled", "delivered"):
+    if need.status in CLOSED_NEEDS:
         raise Conflict(
-            "Need {id} is already {status}.",
-            "Le besoin {id} est déjà {status}.",
-            id=need.id,
-            status=need.status,
+            _("Need {id} is already {status}."), id=need.id, status=NeedStatus(need.status)
         )
-    from hub.batches.service import cancel_batch_row  # batches depend on needs
 
-    open_batches = await session.scalars(
-        select(Batch)
-        .where(Batch.need_id == need.id, Batch.state.in_(OPEN_BATCH_STATES))
-        .order_by(Batch.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    for batch in open_batches.all():
-        await cancel_batch_row(session, batch=batch, need=need, actor=user, reason="need cancelled")
+
+async def mark_cancelled(session: AsyncSession, *, user: User, need: Need) -> None:
+    """Set a locked need cancelled and log it (its batches are the caller's business)."""
     before = need_contribution(need.design, need.quantity, need.status)
-    need.status = "cancelled"
+    need.status = NeedStatus.CANCELLED
     after = need_contribution(need.design, need.quantity, need.status)
     await _log(session, need, user, "need.cancelled", subtract(after, before))
-    return need
 
 
 async def refresh_status(session: AsyncSession, need: Need) -> None:
     """Recompute a need's status from its batches: the stage all its units have reached."""
-    if need.status == "cancelled":
+    if need.status == NeedStatus.CANCELLED:
         return
     p = (await progress_of(session, [need.id])).get(need.id, Progress())
-    q = need.quantity
-    if p.delivered >= q:
-        status = "delivered"
-    elif p.picked_up >= q:
-        status = "in_transit"
-    elif p.ready + p.picked_up >= q:
-        status = "ready"
-    elif p.made >= q:
-        status = "made"
-    elif p.claimed >= q:
-        status = "claimed"
-    else:
-        status = "requested"
-    need.status = status
+    stages = NeedProgress(
+        claimed=p.claimed, made=p.made, ready=p.ready, picked_up=p.picked_up, delivered=p.delivered
+    )
+    need.status = need_status(need.quantity, stages)
 
 
 async def progress_of(session: AsyncSession, need_ids: list[int]) -> dict[int, Progress]:
     """Return the progress counters of several needs in one query."""
     if not need_ids:
         return {}
-    committed = Batch.state.in_(COMMITTED_STATES)
+    committed = Batch.state.in_(COMMITTED)
 
-    def total(value: object, condition: object = committed) -> object:
-        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)  # type: ignore[arg-type]
+    def total(
+        value: SQLColumnExpression[int], condition: ColumnElement[bool] = committed
+    ) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
     rows = await session.execute(
         select(
             Batch.need_id,
-            total(Batch.quantity, Batch.state == "proposed"),
+            total(Batch.quantity, Batch.state == BatchState.PROPOSED),
             total(Batch.quantity),
             total(Batch.made),
-            total(Batch.made - Batch.picked_up, Batch.state.in_(("ready", "picked_up"))),
+            total(Batch.made - Batch.picked_up, Batch.state.in_(AWAITING_PICKUP)),
             total(Batch.picked_up),
             total(Batch.delivered),
             total(Batch.accepted),
@@ -295,7 +283,7 @@ async def list_needs(
 
     ``open_only`` keeps the needs with units no lab has taken yet: what a maker can claim.
     """
-    query: Select[tuple[Need, Site]] = (
+    query: Select[Need, Site] = (
         select(Need, Site)
         .join(Site, Site.id == Need.hospital_id)
         .where(area_condition(area, Need.region, Need.departement))
@@ -309,10 +297,10 @@ async def list_needs(
     if open_only:
         held = (
             select(func.coalesce(func.sum(Batch.quantity), 0))
-            .where(Batch.need_id == Need.id, Batch.state.not_in(INACTIVE_BATCH_STATES))
+            .where(Batch.need_id == Need.id, Batch.state.not_in(INACTIVE))
             .scalar_subquery()
         )
-        query = query.where(Need.status != "cancelled", Need.quantity > held)
+        query = query.where(Need.status != NeedStatus.CANCELLED, Need.quantity > held)
     if near is None:
         total = await session.scalar(select(func.count()).select_from(query.subquery()))
         rows = await session.execute(
@@ -326,7 +314,7 @@ async def list_needs(
     query = query.where(Site.lat.between(south, north))
     if west <= east:
         query = query.where(Site.lon.between(west, east))
-    found = []
+    found: list[tuple[Need, Site, float | None]] = []
     for need, site in (await session.execute(query)).all():
         distance = haversine_km(lat, lon, site.lat, site.lon)
         if distance <= radius:
@@ -339,13 +327,13 @@ def need_out(need: Need, hospital: Site, progress: Progress, distance: float | N
     """Render a need with its hospital and progress."""
     # Proposed plus committed is everything not declined or cancelled: what is held.
     held = progress.proposed + progress.claimed
-    progress.remaining = 0 if need.status == "cancelled" else need.quantity - held
+    progress.remaining = 0 if need.status == NeedStatus.CANCELLED else need.quantity - held
     return NeedOut(
         id=need.id,
         hospital=HospitalRef(
             id=hospital.id,
             name=hospital.name,
-            verified=hospital.status == "verified",
+            verified=hospital.status == SiteStatus.VERIFIED,
             lat=hospital.lat,
             lon=hospital.lon,
         ),
@@ -353,11 +341,11 @@ def need_out(need: Need, hospital: Site, progress: Progress, distance: float | N
         accepts=list(need.accepts or [need.design]),
         quantity=need.quantity,
         needed_by=need.needed_by,
-        priority=need.priority,  # type: ignore[arg-type]
-        status=need.status,  # type: ignore[arg-type]
+        priority=Priority(need.priority),
+        status=NeedStatus(need.status),
         region=need.region,
         departement=need.departement,
-        flagged=hospital.status != "verified",
+        flagged=hospital.status != SiteStatus.VERIFIED,
         distance_km=distance,
         progress=progress,
         created_at=need.created_at,
@@ -382,7 +370,7 @@ async def allocated_many(session: AsyncSession, need_ids: list[int]) -> dict[int
         return {}
     rows = await session.execute(
         select(Batch.need_id, func.sum(Batch.quantity))
-        .where(Batch.need_id.in_(need_ids), Batch.state.not_in(INACTIVE_BATCH_STATES))
+        .where(Batch.need_id.in_(need_ids), Batch.state.not_in(INACTIVE))
         .group_by(Batch.need_id)
     )
     return {need_id: int(total) for need_id, total in rows.all()}

@@ -4,7 +4,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hub.i18n import BilingualValueError
+from hub.i18n import _
+from hub.i18n.validation import MessageError
 from hub.validation import Count, DesignSlug
 
 # A print farm of a few hundred printers makes a few thousand visors a day at most.
@@ -24,10 +25,10 @@ class OfferIn(BaseModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> "OfferIn":
         if self.available_until is not None and self.available_until < self.available_from:
-            raise BilingualValueError(
-                f"available_until ({self.available_until}) is before "
-                f"available_from ({self.available_from})",
-                f"la fin ({self.available_until}) est avant le début ({self.available_from})",
+            raise MessageError(
+                _("available_until ({until}) is before available_from ({start})"),
+                until=self.available_until,
+                start=self.available_from,
             )
         return self
 

@@ -7,9 +7,11 @@ from hub.access import require_member
 from hub.auth.models import User
 from hub.errors import Invalid
 from hub.events import service as events
+from hub.i18n import _
 from hub.needs.service import check_design
 from hub.offers.models import Offer
 from hub.offers.schemas import OfferIn
+from hub.rules.states import SiteType
 from hub.sites.service import get_site
 
 
@@ -17,15 +19,14 @@ async def replace_offers(
     session: AsyncSession, *, user: User, lab_id: int, offers: list[OfferIn]
 ) -> list[Offer]:
     """Replace all of a lab's offers with the given list (lab members only)."""
-    lab = await get_site(session, lab_id, "lab", lock=True)
+    lab = await get_site(session, lab_id, SiteType.LAB, lock=True)
     await require_member(session, user, lab)
     seen: set[str] = set()
     for offer in offers:
         check_design(offer.design)
         if offer.design in seen:
             raise Invalid(
-                "Design {design} appears twice; give one offer per design.",
-                "Le modèle {design} apparaît deux fois ; une seule capacité par modèle.",
+                _("Design {design} appears twice; give one offer per design."),
                 design=offer.design,
             )
         seen.add(offer.design)
@@ -54,6 +55,6 @@ async def replace_offers(
 
 async def list_offers(session: AsyncSession, *, lab_id: int) -> list[Offer]:
     """Return a lab's offers."""
-    await get_site(session, lab_id, "lab")
+    await get_site(session, lab_id, SiteType.LAB)
     rows = await session.scalars(select(Offer).where(Offer.lab_id == lab_id).order_by(Offer.design))
     return list(rows.all())

@@ -6,6 +6,8 @@ so that the dashboard's running totals always equal a recount from the database.
 
 from collections.abc import Mapping
 
+from hub.rules.states import AWAITING_PICKUP, COMMITTED, NeedStatus
+
 COUNTERS = (
     "requested",
     "claimed",
@@ -16,17 +18,13 @@ COUNTERS = (
     "accepted",
     "rejected",
 )
-# Batch states whose quantity is committed work (proposals are only suggestions).
-COMMITTED_STATES = ("claimed", "ready", "picked_up", "delivered", "received")
-# States where made units are waiting at the lab for a driver.
-AWAITING_PICKUP_STATES = ("ready", "picked_up")
 
 Totals = dict[str, dict[str, int]]
 
 
 def need_contribution(design: str, quantity: int, status: str) -> Totals:
     """Return what a need adds to the totals."""
-    return {design: {"requested": 0 if status == "cancelled" else quantity}}
+    return {design: {"requested": 0 if status == NeedStatus.CANCELLED else quantity}}
 
 
 def batch_contribution(
@@ -40,9 +38,9 @@ def batch_contribution(
     rejected: int,
 ) -> Totals:
     """Return what a batch adds to the totals."""
-    if state not in COMMITTED_STATES:
+    if state not in COMMITTED:
         return {design: {}}
-    ready = made - picked_up if state in AWAITING_PICKUP_STATES else 0
+    ready = made - picked_up if state in AWAITING_PICKUP else 0
     return {
         design: {
             "claimed": quantity,

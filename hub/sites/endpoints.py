@@ -7,9 +7,9 @@ from fastapi import APIRouter, Query, status
 from hub.access import can_see_contact
 from hub.area_filter import parse_area_param
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep
+from hub.rules.states import SiteType
 from hub.sites import service
 from hub.sites.schemas import HospitalIn, LabIn, MemberIn, SiteList, SiteOut
-from hub.sites.service import SiteType
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
@@ -75,5 +75,5 @@ def _router(type: SiteType, body_model: type[HospitalIn] | type[LabIn]) -> APIRo
     return router
 
 
-hospitals = _router("hospital", HospitalIn)
-labs = _router("lab", LabIn)
+hospitals = _router(SiteType.HOSPITAL, HospitalIn)
+labs = _router(SiteType.LAB, LabIn)

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, utcnow
+from hub.rules.states import SiteStatus
 from hub.types import BigId, UTCDateTime
 
 
@@ -29,7 +30,7 @@ class Site(Base):
     # Opening (labs) or receiving (hospitals) hours, in minutes after midnight.
     opens_min: Mapped[int] = mapped_column(Integer, default=8 * 60)
     closes_min: Mapped[int] = mapped_column(Integer, default=18 * 60)
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    status: Mapped[str] = mapped_column(String(10), default=SiteStatus.PENDING)
     verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,7 +5,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hub.i18n import BilingualValueError
+from hub.i18n import _
+from hub.i18n.validation import MessageError
+from hub.rules.states import SiteStatus, SiteType
 from hub.validation import HourMinute, Latitude, Longitude, Phone, ShortText
 
 HospitalKind = Literal["hospital", "clinic", "nursing_home", "pharmacy", "gp"]
@@ -35,9 +37,10 @@ class _SiteIn(BaseModel):
     @model_validator(mode="after")
     def _hours_in_order(self) -> "_SiteIn":
         if self.opens >= self.closes:
-            raise BilingualValueError(
-                f"opens ({self.opens}) must be before closes ({self.closes})",
-                f"l’ouverture ({self.opens}) doit précéder la fermeture ({self.closes})",
+            raise MessageError(
+                _("opens ({opens}) must be before closes ({closes})"),
+                opens=self.opens,
+                closes=self.closes,
             )
         return self
 
@@ -59,7 +62,7 @@ class SiteOut(BaseModel):
     """A site; contact fields are null unless the caller may see them."""
 
     id: int
-    type: Literal["hospital", "lab"]
+    type: SiteType
     kind: str
     name: str
     address: str
@@ -67,7 +70,7 @@ class SiteOut(BaseModel):
     lon: float
     region: str | None
     departement: str | None
-    status: Literal["pending", "verified"]
+    status: SiteStatus
     equipment: list[str]
     opens: str
     closes: str

@@ -1,7 +1,5 @@
 """Creating, verifying and reading sites, and who belongs to them."""
 
-from typing import Literal
-
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,16 +10,18 @@ from hub.db import utcnow
 from hub.errors import Conflict, NotFound
 from hub.events import service as events
 from hub.geo.areas import Area, locate
+from hub.i18n import _
+from hub.rules.states import Role, SiteStatus, SiteType
 from hub.sites.models import Membership, Site
 from hub.sites.schemas import HospitalIn, LabIn, SiteOut
 from hub.validation import hhmm_to_minutes, minutes_to_hhmm
 
-SiteType = Literal["hospital", "lab"]
-# Who may create which kind of site.
-CREATORS: dict[SiteType, tuple[str, ...]] = {
-    "hospital": ("hospital_staff", "coordinator"),
-    "lab": ("maker", "coordinator"),
+# Who may create which kind of site, and who may join one.
+CREATORS: dict[SiteType, tuple[Role, ...]] = {
+    SiteType.HOSPITAL: (Role.HOSPITAL_STAFF, Role.COORDINATOR),
+    SiteType.LAB: (Role.MAKER, Role.COORDINATOR),
 }
+MEMBERS: dict[SiteType, Role] = {SiteType.HOSPITAL: Role.HOSPITAL_STAFF, SiteType.LAB: Role.MAKER}
 
 
 async def create_site(
@@ -44,7 +44,7 @@ async def create_site(
         equipment=list(getattr(data, "equipment", [])),
         opens_min=hhmm_to_minutes(data.opens),
         closes_min=hhmm_to_minutes(data.closes),
-        status="pending",
+        status=SiteStatus.PENDING,
     )
     session.add(site)
     await session.flush()
@@ -72,12 +72,7 @@ async def get_site(
         query = query.with_for_update().execution_options(populate_existing=True)
     site = await session.scalar(query)
     if site is None:
-        raise NotFound(
-            "There is no {type} with id {id}.",
-            "Il n’y a pas d’{type} n° {id}.",
-            type=type,
-            id=site_id,
-        )
+        raise NotFound(_("There is no {type} with id {id}."), type=SiteType(type), id=site_id)
     return site
 
 
@@ -85,9 +80,9 @@ async def verify_site(session: AsyncSession, *, user: User, site_id: int, type: 
     """Mark a site verified; only a coordinator of its area may."""
     site = await get_site(session, site_id, type, lock=True)
     require_coordinator_of(user, site.region, site.departement)
-    if site.status == "verified":
+    if site.status == SiteStatus.VERIFIED:
         return site
-    site.status = "verified"
+    site.status = SiteStatus.VERIFIED
     site.verified_by = user.id
     site.verified_at = utcnow()
     await events.append(
@@ -104,24 +99,23 @@ async def verify_site(session: AsyncSession, *, user: User, site_id: int, type: 
 
 async def add_member(session: AsyncSession, *, user: User, site: Site, email: str) -> User:
     """Add an existing account to a site; members and coordinators of the area may."""
-    if not (covers(user, site.region, site.departement) and user.role in ("coordinator", "admin")):
+    coordinator = user.role in (Role.COORDINATOR, Role.ADMIN)
+    if not (coordinator and covers(user, site.region, site.departement)):
         await require_member(session, user, site)
     other = await session.scalar(select(User).where(User.email == email.strip().lower()))
     if other is None:
         raise NotFound(
-            "No account uses {email}; ask them to sign up first.",
-            "Aucun compte n’utilise {email} ; demandez-lui de s’inscrire d’abord.",
+            _("No account uses {email}; ask them to sign up first."),
             email=email,
         )
-    expected = "hospital_staff" if site.type == "hospital" else "maker"
+    expected = MEMBERS[SiteType(site.type)]
     if other.role != expected:
         raise Conflict(
-            "{email} is a {role}; only a {expected} can join a {type}.",
-            "{email} est {role} ; seul un {expected} peut rejoindre un {type}.",
+            _("{email} is a {role}; only a {expected} can join a {type}."),
             email=email,
-            role=other.role,
+            role=Role(other.role),
             expected=expected,
-            type=site.type,
+            type=SiteType(site.type),
         )
     if not await is_member(session, other, site.id):
         session.add(Membership(user_id=other.id, site_id=site.id))
@@ -132,7 +126,7 @@ def site_out(site: Site, *, with_contact: bool) -> SiteOut:
     """Render a site, hiding its contact unless allowed."""
     return SiteOut(
         id=site.id,
-        type=site.type,  # type: ignore[arg-type]
+        type=SiteType(site.type),
         kind=site.kind,
         name=site.name,
         address=site.address,
@@ -140,7 +134,7 @@ def site_out(site: Site, *, with_contact: bool) -> SiteOut:
         lon=site.lon,
         region=site.region,
         departement=site.departement,
-        status=site.status,  # type: ignore[arg-type]
+        status=SiteStatus(site.status),
         equipment=list(site.equipment or []),
         opens=minutes_to_hhmm(site.opens_min),
         closes=minutes_to_hhmm(site.closes_min),
@@ -161,7 +155,7 @@ async def list_sites(
     offset: int,
 ) -> tuple[list[Site], int]:
     """Return a page of sites and the total count."""
-    query: Select[tuple[Site]] = select(Site).where(
+    query: Select[Site] = select(Site).where(
         Site.type == type, area_condition(area, Site.region, Site.departement)
     )
     if status:

@@ -7,22 +7,23 @@ from hub.area_filter import area_condition
 from hub.batches.models import Batch
 from hub.geo.areas import Area
 from hub.needs.models import Need
-from hub.rules.totals import AWAITING_PICKUP_STATES, COMMITTED_STATES, COUNTERS, Totals
+from hub.rules.states import AWAITING_PICKUP, COMMITTED, NeedStatus
+from hub.rules.totals import COUNTERS, Totals
 
 
 async def totals(session: AsyncSession, area: Area | None) -> Totals:
-    """Return ``{design: {counter: units}}`` for an area; mirrors ``stats.totals``."""
+    """Return ``{design: {counter: units}}`` for an area; mirrors ``hub.rules.totals``."""
     out: Totals = {}
     in_area = area_condition(area, Need.region, Need.departement)
     requested = await session.execute(
         select(Need.design, func.sum(Need.quantity))
-        .where(in_area, Need.status != "cancelled")
+        .where(in_area, Need.status != NeedStatus.CANCELLED)
         .group_by(Need.design)
     )
     for design, units in requested.all():
         out.setdefault(design, dict.fromkeys(COUNTERS, 0))["requested"] = int(units)
-    committed = Batch.state.in_(COMMITTED_STATES)
-    waiting = Batch.state.in_(AWAITING_PICKUP_STATES)
+    committed = Batch.state.in_(COMMITTED)
+    waiting = Batch.state.in_(AWAITING_PICKUP)
     rows = await session.execute(
         select(
             Batch.design,

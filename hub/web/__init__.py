@@ -1,1 +1,1 @@
-"""The web app for hospital staff and makers: one static page that talks to the API."""
+"""The hub's pages: templates on one layout, their scripts and styles, the security headers."""

@@ -26,10 +26,12 @@ from matching.routes.matrix import (
 )
 from matching.routes.model import Driver, Place, Plan, PlannedRoute, PlannedStop, Shipment
 from matching.routes.planner import plan_routes
+from matching.routes.reasons import FIGURES, Reason, ReasonCode, Unassigned
 from matching.routes.solvers import solve
 from matching.routes.vrpfile import format_solution, read_instance, read_solution
 
 __all__ = [
+    "FIGURES",
     "Driver",
     "HaversineProvider",
     "Instance",
@@ -39,11 +41,14 @@ __all__ = [
     "Plan",
     "PlannedRoute",
     "PlannedStop",
+    "Reason",
+    "ReasonCode",
     "Request",
     "RoutingServiceError",
     "Shipment",
     "Solution",
     "TravelMatrix",
+    "Unassigned",
     "Vehicle",
     "check_solution",
     "format_solution",

@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+from matching.routes.reasons import Unassigned
+
 Window = tuple[float, float]
 ALWAYS: Window = (0.0, math.inf)
 
@@ -109,10 +111,14 @@ class PlannedRoute:
 
 @dataclass(frozen=True)
 class Plan:
-    """The routes of the drivers who have work, and a reason for every shipment left out."""
+    """The routes of the drivers who have work, and why each shipment left out was left out.
+
+    ``unassigned`` maps a shipment id to its reason codes and figures (no prose: the caller
+    words them for its reader).
+    """
 
     routes: tuple[PlannedRoute, ...]
-    unassigned: dict[str, str] = field(default_factory=dict)
+    unassigned: dict[str, Unassigned] = field(default_factory=dict)
 
     @property
     def distance_km(self) -> float:

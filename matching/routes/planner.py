@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,12 +13,13 @@ from matching.routes.check import check_solution
 from matching.routes.instance import Instance, Request, Solution, Vehicle
 from matching.routes.matrix import HaversineProvider, MatrixProvider
 from matching.routes.model import Driver, Place, Plan, PlannedRoute, PlannedStop, Shipment
+from matching.routes.reasons import Reason, ReasonCode, Unassigned
 from matching.routes.solvers import Backend, solve
 
-NO_ROOM = (
-    "no driver could fit it alongside the other shipments within the windows, shifts and "
-    "capacities: add a driver or widen the windows"
-)
+NO_ROOM = Reason(ReasonCode.NO_ROOM)
+NO_DRIVER = Reason(ReasonCode.NO_DRIVER)
+# Unreachable pairs must not poison the solvers' integer scaling: they become merely very long.
+VERY_FAR = 1e7
 
 
 @dataclass(frozen=True)
@@ -30,78 +32,22 @@ class _Load:
     of: int
 
 
-def _split(shipment: Shipment, largest: int) -> list[_Load]:
-    """Split into as few loads as fit the largest vehicle, as even as possible."""
-    k = math.ceil(shipment.quantity / largest)
-    base, extra = divmod(shipment.quantity, k)
-    return [_Load(shipment, base + (1 if i < extra else 0), i + 1, k) for i in range(k)]
+@dataclass(frozen=True)
+class _Travel:
+    """Every node's place, and the distances (km) and durations (min) between the nodes.
 
-
-def _minutes(t: float) -> str:
-    """Render a clock minute for a human reason."""
-    return f"{t:.0f} min"
-
-
-def _solo_reason(
-    load: _Load, drivers: Sequence[Driver], duration: np.ndarray, p: int, d: int, nodes: list[int]
-) -> str | None:
-    """Why no driver could carry this load even alone, or ``None`` if one can.
-
-    ``nodes[2k]`` and ``nodes[2k+1]`` are driver k's start and end nodes. Of the drivers, the
-    reason reported is from the one who gets furthest (lab, then hospital, then shift).
+    Nodes: each driver's start and end (``2k``, ``2k + 1``), then each load's pickup and
+    delivery.
     """
-    s = load.shipment
-    best: tuple[int, float, str] | None = None
-    cand: tuple[int, float, str]
-    for k, drv in enumerate(drivers):
-        start, end = nodes[2 * k], nodes[2 * k + 1]
-        if load.quantity > drv.capacity:
-            cand = (0, load.quantity - drv.capacity, "")
-        else:
-            t0 = drv.shift_start_min
-            arrive_p = t0 + duration[start, p]
-            if not math.isfinite(arrive_p):
-                cand = (1, math.inf, "the lab cannot be reached by road from any driver")
-            elif arrive_p > s.pickup_window[1]:
-                cand = (
-                    1,
-                    arrive_p - s.pickup_window[1],
-                    f"the lab closes at {_minutes(s.pickup_window[1])}, before any driver can "
-                    f"arrive (earliest {_minutes(arrive_p)})",
-                )
-            else:
-                leave_p = max(arrive_p, s.pickup_window[0]) + s.pickup_service_min
-                arrive_d = leave_p + duration[p, d]
-                if not math.isfinite(arrive_d):
-                    cand = (2, math.inf, "the hospital cannot be reached by road from the lab")
-                elif arrive_d > s.delivery_window[1]:
-                    cand = (
-                        2,
-                        arrive_d - s.delivery_window[1],
-                        f"the hospital receiving window closes at "
-                        f"{_minutes(s.delivery_window[1])}, before any driver can arrive "
-                        f"(earliest {_minutes(arrive_d)})",
-                    )
-                else:
-                    leave_d = max(arrive_d, s.delivery_window[0]) + s.delivery_service_min
-                    back = leave_d + duration[d, end]
-                    took = back - t0
-                    if took <= drv.available_minutes + 1e-6:
-                        return None
-                    cand = (
-                        3,
-                        took - drv.available_minutes,
-                        f"the round trip takes {took:.0f} min, more than the "
-                        f"{drv.available_minutes:.0f} min available",
-                    )
-        # Furthest stage wins; within a stage, the smallest overshoot.
-        if best is None or (cand[0], -cand[1]) > (best[0], -best[1]):
-            best = cand
-    assert best is not None
-    if best[0] == 0:
-        largest = max(d.capacity for d in drivers)
-        return f"load of {load.quantity} units is larger than the largest vehicle ({largest} units)"
-    return best[2]
+
+    places: list[Place]
+    distance: np.ndarray
+    duration: np.ndarray
+
+
+# A driver's verdict on a load: (stage reached, overshoot, reason). Stages: 0 the vehicle is
+# too small, 1 the lab, 2 the hospital, 3 the shift.
+_Verdict = tuple[int, float, Reason]
 
 
 def plan_routes(
@@ -128,7 +74,7 @@ def plan_routes(
         Solver time limit.
     split_loads
         Split a batch larger than the largest vehicle into loads that fit; otherwise
-        leave it unassigned with a message.
+        leave it unassigned (``ReasonCode.TOO_BIG``).
     backend
         ``"pyvrp"`` (default) or ``"ortools"``.
     seed
@@ -137,40 +83,72 @@ def plan_routes(
     Returns
     -------
     Plan
-        Routes (with times on the shared clock) and, for every shipment left out, a reason.
+        Routes (with times on the shared clock) and, for every shipment left out, an
+        :class:`Unassigned` with reason codes and figures.
 
     Raises
     ------
     ValueError
         On duplicate shipment or driver ids.
     """
+    _require_unique_ids(shipments, drivers)
+    if not shipments:
+        return Plan(routes=())
+    if not drivers:
+        return Plan(routes=(), unassigned={s.id: Unassigned((NO_DRIVER,)) for s in shipments})
+    loads, unassigned = _loads(shipments, max(d.capacity for d in drivers), split_loads)
+    travel = _travel(drivers, loads, matrix_provider)
+    reasons: dict[str, list[Reason]] = {}  # shipment id -> why each of its loads is left out
+    fits = [_fits_alone(load, k, drivers, travel, reasons) for k, load in enumerate(loads)]
+    kept = list(itertools.compress(loads, fits))
+    instance = _instance(drivers, loads, fits, travel)
+    solution = _solve_checked(instance, seconds=seconds, backend=backend, seed=seed)
+    for r in solution.unassigned:
+        reasons.setdefault(kept[r].shipment.id, []).append(NO_ROOM)
+    routes = _routes(drivers, instance, solution, kept, travel.places)
+    return Plan(routes=routes, unassigned=unassigned | _left_out(reasons, loads))
+
+
+def _require_unique_ids(shipments: Sequence[Shipment], drivers: Sequence[Driver]) -> None:
+    """Raise ``ValueError`` on duplicate shipment or driver ids."""
     for label, ids in (
         ("shipment", [s.id for s in shipments]),
         ("driver", [d.id for d in drivers]),
     ):
         if len(set(ids)) != len(ids):
             raise ValueError(f"duplicate {label} ids")
-    provider = matrix_provider if matrix_provider is not None else HaversineProvider()
-    unassigned: dict[str, str] = {}
-    if not shipments:
-        return Plan(routes=())
-    if not drivers:
-        return Plan(routes=(), unassigned={s.id: "no driver is available" for s in shipments})
 
-    largest = max(d.capacity for d in drivers)
+
+def _loads(
+    shipments: Sequence[Shipment], largest: int, split_loads: bool
+) -> tuple[list[_Load], dict[str, Unassigned]]:
+    """The loads to plan (split when allowed), and the shipments too big for any vehicle."""
     loads: list[_Load] = []
+    too_big: dict[str, Unassigned] = {}
     for s in shipments:
         if s.quantity <= largest:
             loads.append(_Load(s, s.quantity, 1, 1))
         elif split_loads:
             loads.extend(_split(s, largest))
         else:
-            unassigned[s.id] = (
-                f"batch {s.id} ({s.quantity} units) is larger than the vehicle ({largest} "
-                f"units): split it into loads of at most {largest}"
-            )
+            reason = Reason(ReasonCode.TOO_BIG, units=s.quantity, capacity=largest)
+            too_big[s.id] = Unassigned((reason,))
+    return loads, too_big
 
-    # Nodes: each driver's start and end, then each load's pickup and delivery.
+
+def _split(shipment: Shipment, largest: int) -> list[_Load]:
+    """Split into as few loads as fit the largest vehicle, as even as possible."""
+    k = math.ceil(shipment.quantity / largest)
+    base, extra = divmod(shipment.quantity, k)
+    return [_Load(shipment, base + (1 if i < extra else 0), i + 1, k) for i in range(k)]
+
+
+def _travel(
+    drivers: Sequence[Driver], loads: list[_Load], provider: MatrixProvider | None
+) -> _Travel:
+    """Ask the provider (haversine by default) once per distinct place; spread over the nodes."""
+    if provider is None:
+        provider = HaversineProvider()
     places: list[Place] = []
     for drv in drivers:
         places += [drv.start, drv.end_place]
@@ -180,27 +158,111 @@ def plan_routes(
     index = {p: i for i, p in enumerate(unique)}
     travel = provider.matrix(unique)
     at = np.array([index[p] for p in places])
-    distance = travel.distance_km[np.ix_(at, at)]
-    duration = travel.duration_min[np.ix_(at, at)]
+    return _Travel(
+        places=places,
+        distance=travel.distance_km[np.ix_(at, at)],
+        duration=travel.duration_min[np.ix_(at, at)],
+    )
 
-    n = len(places)
+
+def _load_nodes(drivers: Sequence[Driver], k: int) -> tuple[int, int]:
+    """The pickup and delivery nodes of the ``k``-th load."""
+    first = 2 * len(drivers) + 2 * k
+    return first, first + 1
+
+
+def _fits_alone(
+    load: _Load,
+    k: int,
+    drivers: Sequence[Driver],
+    travel: _Travel,
+    reasons: dict[str, list[Reason]],
+) -> bool:
+    """Tell whether some driver could carry the ``k``-th load alone; else record why not."""
+    p, d = _load_nodes(drivers, k)
+    why = _solo_reason(load, drivers, travel.duration, p, d)
+    if why is not None:
+        reasons.setdefault(load.shipment.id, []).append(why)
+    return why is None
+
+
+def _solo_reason(
+    load: _Load, drivers: Sequence[Driver], duration: np.ndarray, p: int, d: int
+) -> Reason | None:
+    """Why no driver could carry this load even alone, or ``None`` if one can.
+
+    Driver k's start and end are nodes ``2k`` and ``2k + 1``. Of the drivers, the reason
+    reported is from the one who gets furthest (lab, then hospital, then shift).
+    """
+    best: _Verdict | None = None
+    for k, drv in enumerate(drivers):
+        verdict = _alone(load, drv, duration, p, d, 2 * k, 2 * k + 1)
+        if verdict is None:
+            return None
+        # Furthest stage wins; within a stage, the smallest overshoot.
+        if best is None or (verdict[0], -verdict[1]) > (best[0], -best[1]):
+            best = verdict
+    assert best is not None
+    if best[0] == 0:
+        largest = max(drv.capacity for drv in drivers)
+        return Reason(ReasonCode.TOO_BIG, units=load.quantity, capacity=largest)
+    return best[2]
+
+
+def _alone(
+    load: _Load, drv: Driver, duration: np.ndarray, p: int, d: int, start: int, end: int
+) -> _Verdict | None:
+    """How far one driver gets with this load alone, or ``None`` if they can carry it."""
+    s = load.shipment
+    if load.quantity > drv.capacity:
+        too_big = Reason(ReasonCode.TOO_BIG, units=load.quantity, capacity=drv.capacity)
+        return (0, load.quantity - drv.capacity, too_big)
+    t0 = drv.shift_start_min
+    arrive_p = t0 + duration[start, p]
+    if not math.isfinite(arrive_p):
+        return (1, math.inf, Reason(ReasonCode.LAB_UNREACHABLE))
+    if arrive_p > s.pickup_window[1]:
+        closed = Reason(
+            ReasonCode.LAB_CLOSED, closes_at=s.pickup_window[1], earliest_at=float(arrive_p)
+        )
+        return (1, arrive_p - s.pickup_window[1], closed)
+    leave_p = max(arrive_p, s.pickup_window[0]) + s.pickup_service_min
+    arrive_d = leave_p + duration[p, d]
+    if not math.isfinite(arrive_d):
+        return (2, math.inf, Reason(ReasonCode.HOSPITAL_UNREACHABLE))
+    if arrive_d > s.delivery_window[1]:
+        closed = Reason(
+            ReasonCode.HOSPITAL_CLOSED, closes_at=s.delivery_window[1], earliest_at=float(arrive_d)
+        )
+        return (2, arrive_d - s.delivery_window[1], closed)
+    leave_d = max(arrive_d, s.delivery_window[0]) + s.delivery_service_min
+    took = leave_d + duration[d, end] - t0
+    if took <= drv.available_minutes + 1e-6:
+        return None
+    too_long = Reason(
+        ReasonCode.TOO_LONG,
+        trip_minutes=float(took),
+        available_minutes=float(drv.available_minutes),
+    )
+    return (3, took - drv.available_minutes, too_long)
+
+
+def _instance(
+    drivers: Sequence[Driver], loads: list[_Load], fits: list[bool], travel: _Travel
+) -> Instance:
+    """The solver's instance: every node's window and service; the loads that ``fits``
+    (some driver could carry them alone) as requests."""
+    n = len(travel.places)
     early, late, service = np.zeros(n), np.full(n, math.inf), np.zeros(n)
-    driver_nodes = list(range(2 * len(drivers)))
     requests: list[Request] = []
-    kept: list[_Load] = []
-    reasons: dict[str, list[str]] = {}
-    for k, load in enumerate(loads):
-        p, d = 2 * len(drivers) + 2 * k, 2 * len(drivers) + 2 * k + 1
+    for k, (load, ok) in enumerate(zip(loads, fits, strict=True)):
+        p, d = _load_nodes(drivers, k)
         s = load.shipment
         early[p], late[p], service[p] = s.pickup_window[0], s.pickup_window[1], s.pickup_service_min
         early[d], late[d] = s.delivery_window
         service[d] = s.delivery_service_min
-        why = _solo_reason(load, drivers, duration, p, d, driver_nodes)
-        if why is None:
+        if ok:
             requests.append(Request(pickup=p, delivery=d, quantity=load.quantity))
-            kept.append(load)
-        else:
-            reasons.setdefault(s.id, []).append(why)
     vehicles = tuple(
         Vehicle(
             start=2 * k,
@@ -211,39 +273,23 @@ def plan_routes(
         )
         for k, drv in enumerate(drivers)
     )
-    # Unreachable pairs must not poison the integer scaling: make them merely very long.
-    finite_d = np.where(np.isfinite(distance), distance, 1e7)
-    finite_t = np.where(np.isfinite(duration), duration, 1e7)
-    instance = Instance(
-        distance=finite_d,
-        duration=finite_t,
+    return Instance(
+        distance=np.where(np.isfinite(travel.distance), travel.distance, VERY_FAR),
+        duration=np.where(np.isfinite(travel.duration), travel.duration, VERY_FAR),
         early=early,
         late=late,
         service=service,
         requests=tuple(requests),
         vehicles=vehicles,
     )
-    solution = (
-        solve(instance, seconds=seconds, backend=backend, seed=seed, optional=True)
-        if requests
-        else Solution(routes=tuple(() for _ in vehicles))
-    )
-    solution = _drop_infeasible(instance, solution)
-    for r in solution.unassigned:
-        reasons.setdefault(kept[r].shipment.id, []).append(NO_ROOM)
 
-    for sid, whys in reasons.items():
-        total = next(ld.of for ld in loads if ld.shipment.id == sid)
-        unique_whys = list(dict.fromkeys(whys))
-        text = "; ".join(unique_whys)
-        unassigned[sid] = text if total == 1 else f"{len(whys)} of {total} loads: {text}"
 
-    routes = [
-        _planned(drivers[v], v, instance, kept, places, list(route))
-        for v, route in enumerate(solution.routes)
-        if route
-    ]
-    return Plan(routes=tuple(routes), unassigned=unassigned)
+def _solve_checked(instance: Instance, *, seconds: float, backend: Backend, seed: int) -> Solution:
+    """Solve with every request optional, keeping only the routes the checker accepts."""
+    if not instance.requests:
+        return Solution(routes=tuple(() for _ in instance.vehicles))
+    solution = solve(instance, seconds=seconds, backend=backend, seed=seed, optional=True)
+    return _drop_infeasible(instance, solution)
 
 
 def _drop_infeasible(instance: Instance, solution: Solution) -> Solution:
@@ -258,6 +304,30 @@ def _drop_infeasible(instance: Instance, solution: Solution) -> Solution:
             routes[v] = ()
             dropped |= served
     return Solution(routes=tuple(routes), unassigned=tuple(sorted(dropped)))
+
+
+def _left_out(reasons: dict[str, list[Reason]], loads: list[_Load]) -> dict[str, Unassigned]:
+    """Group each shipment's left-out loads: their distinct reasons and how many they are."""
+    out: dict[str, Unassigned] = {}
+    for sid, whys in reasons.items():
+        total = next(ld.of for ld in loads if ld.shipment.id == sid)
+        out[sid] = Unassigned(tuple(dict.fromkeys(whys)), loads_out=len(whys), loads=total)
+    return out
+
+
+def _routes(
+    drivers: Sequence[Driver],
+    instance: Instance,
+    solution: Solution,
+    kept: list[_Load],
+    places: list[Place],
+) -> tuple[PlannedRoute, ...]:
+    """The planned route of every driver who has work."""
+    return tuple(
+        _planned(drivers[v], v, instance, kept, places, list(route))
+        for v, route in enumerate(solution.routes)
+        if route
+    )
 
 
 def _planned(

@@ -10,12 +10,15 @@ recomputed from the exact matrix.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from matching.routes.instance import Instance, Solution, Vehicle
+
+if TYPE_CHECKING:
+    import pyvrp
 
 Backend = Literal["pyvrp", "ortools"]
 
@@ -71,11 +74,25 @@ def solve(
 
 def _solve_pyvrp(instance: Instance, *, seconds: float, seed: int, optional: bool) -> Solution:
     """Solve with PyVRP's shipments (pickup-and-delivery pairs)."""
+    # Imported here: the hub imports the planner at start-up, and only a solve needs PyVRP.
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
     if not instance.requests:
         return Solution(routes=tuple(() for _ in instance.vehicles))
+    data, members = _pyvrp_problem(instance, optional=optional)
+    result = pyvrp.solve(
+        data, stop=MaxRuntime(max(seconds, 0.01)), seed=seed, collect_stats=False, display=False
+    )
+    return _pyvrp_solution(instance, result.best, members)
+
+
+def _pyvrp_problem(
+    instance: Instance, *, optional: bool
+) -> tuple[pyvrp.ProblemData, list[list[int]]]:
+    """PyVRP's problem, and for each of its vehicle types the instance's vehicles of that type."""
+    import pyvrp
+
     # PyVRP wants depot locations first; node -> location index.
     depot_nodes = sorted({v.start for v in instance.vehicles} | {v.end for v in instance.vehicles})
     other = [i for i in range(instance.num_nodes) if i not in set(depot_nodes)]
@@ -85,12 +102,28 @@ def _solve_pyvrp(instance: Instance, *, seconds: float, seed: int, optional: boo
     dur = _up(instance.duration)[np.ix_(order, order)]
     np.fill_diagonal(dist, 0)
     np.fill_diagonal(dur, 0)
+    vehicle_types, members = _pyvrp_fleet(instance, {node: k for k, node in enumerate(depot_nodes)})
+    data = pyvrp.ProblemData(
+        locations=[pyvrp.Location(x=0.0, y=0.0, name=str(node)) for node in order],
+        clients=[],
+        depots=[pyvrp.Depot(location=loc_of[node]) for node in depot_nodes],
+        vehicle_types=vehicle_types,
+        distance_matrices=[dist],  # type: ignore[list-item]  # the stub's ndarray[int]
+        duration_matrices=[dur],  # type: ignore[list-item]
+        shipments=_pyvrp_shipments(instance, loc_of, optional=optional),
+    )
+    return data, members
+
+
+def _pyvrp_shipments(
+    instance: Instance, loc_of: dict[int, int], *, optional: bool
+) -> list[pyvrp.Shipment]:
+    """One PyVRP shipment per request, named by its index; optional ones earn a prize."""
+    import pyvrp
+
     early, late, service = _up(instance.early), _down(instance.late), _up(instance.service)
-    locations = [pyvrp.Location(x=0.0, y=0.0, name=str(node)) for node in order]
-    depots = [pyvrp.Depot(location=loc_of[node]) for node in depot_nodes]
-    depot_index = {node: k for k, node in enumerate(depot_nodes)}
     prize = _prize(instance) if optional else 0
-    shipments = [
+    return [
         pyvrp.Shipment(
             pickup_location=loc_of[req.pickup],
             delivery_location=loc_of[req.delivery],
@@ -107,6 +140,14 @@ def _solve_pyvrp(instance: Instance, *, seconds: float, seed: int, optional: boo
         )
         for r, req in enumerate(instance.requests)
     ]
+
+
+def _pyvrp_fleet(
+    instance: Instance, depot_index: dict[int, int]
+) -> tuple[list[pyvrp.VehicleType], list[list[int]]]:
+    """PyVRP's vehicle types, and the instance's vehicles of each type."""
+    import pyvrp
+
     # Identical vehicles become one type with several available: a smaller search space.
     groups: dict[Vehicle, list[int]] = defaultdict(list)
     for v, veh in enumerate(instance.vehicles):
@@ -114,34 +155,25 @@ def _solve_pyvrp(instance: Instance, *, seconds: float, seed: int, optional: boo
     vehicle_types = []
     members: list[list[int]] = []
     for veh, indices in groups.items():
-        tw_early = int(_up(np.array([veh.shift_start]))[0])
-        tw_late = int(_down(np.array([veh.shift_end]))[0])
         vehicle_types.append(
             pyvrp.VehicleType(
                 num_available=len(indices),
                 capacity=[veh.capacity],
                 start_depot=depot_index[veh.start],
                 end_depot=depot_index[veh.end],
-                tw_early=tw_early,
-                tw_late=tw_late,
+                tw_early=int(_up(np.array([veh.shift_start]))[0]),
+                tw_late=int(_down(np.array([veh.shift_end]))[0]),
             )
         )
         members.append(list(indices))
-    data = pyvrp.ProblemData(
-        locations=locations,
-        clients=[],
-        depots=depots,
-        vehicle_types=vehicle_types,
-        distance_matrices=[dist],  # type: ignore[list-item]  # the stub's ndarray[int]
-        duration_matrices=[dur],  # type: ignore[list-item]
-        shipments=shipments,
-    )
-    result = pyvrp.solve(
-        data, stop=MaxRuntime(max(seconds, 0.01)), seed=seed, collect_stats=False, display=False
-    )
+    return vehicle_types, members
+
+
+def _pyvrp_solution(instance: Instance, best: pyvrp.Solution, members: list[list[int]]) -> Solution:
+    """Read PyVRP's routes back as the instance's nodes, vehicle by vehicle."""
     routes: list[tuple[int, ...]] = [() for _ in instance.vehicles]
     served: set[int] = set()
-    for route in result.best.routes():
+    for route in best.routes():
         vehicle = members[route.vehicle_type()].pop(0)
         nodes = []
         for act in route.schedule():
@@ -157,7 +189,7 @@ def _solve_pyvrp(instance: Instance, *, seconds: float, seed: int, optional: boo
 
 def _solve_ortools(instance: Instance, *, seconds: float, optional: bool) -> Solution:
     """Solve with OR-Tools routing: pickups and deliveries, time and capacity dimensions."""
-    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+    from ortools.constraint_solver import pywrapcp
 
     n = instance.num_nodes
     fleet = instance.vehicles
@@ -174,6 +206,7 @@ def _solve_ortools(instance: Instance, *, seconds: float, optional: bool) -> Sol
         demand[req.pickup] = req.quantity
         demand[req.delivery] = -req.quantity
 
+    # The callbacks stay in this frame until the solve ends: OR-Tools calls them from C++.
     def dist_cb(i: int, j: int) -> int:
         return int(dist[manager.IndexToNode(i)][manager.IndexToNode(j)])
 
@@ -184,10 +217,8 @@ def _solve_ortools(instance: Instance, *, seconds: float, optional: bool) -> Sol
         return int(demand[manager.IndexToNode(i)])
 
     routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitCallback(dist_cb))
-    early, late = _up(instance.early), _down(instance.late)
-    horizon = int(max(_down(np.array([v.shift_end for v in fleet])).max(), late.max()))
+    horizon = _ortools_horizon(instance)
     routing.AddDimension(routing.RegisterTransitCallback(time_cb), horizon, horizon, False, "Time")
-    time_dim = routing.GetDimensionOrDie("Time")
     routing.AddDimensionWithVehicleCapacity(
         routing.RegisterUnaryTransitCallback(demand_cb),
         0,
@@ -195,18 +226,43 @@ def _solve_ortools(instance: Instance, *, seconds: float, optional: bool) -> Sol
         True,
         "Load",
     )
-    solver = routing.solver()
-    vehicle_nodes = {v.start for v in fleet} | {v.end for v in fleet}
-    for node in range(n):
+    _ortools_windows(instance, manager, routing, horizon)
+    _ortools_pairs(instance, manager, routing, optional=optional)
+    found = routing.SolveWithParameters(_ortools_parameters(seconds))
+    if found is None:
+        return Solution(
+            routes=tuple(() for _ in fleet), unassigned=tuple(range(len(instance.requests)))
+        )
+    return _ortools_solution(instance, manager, routing, found)
+
+
+def _ortools_horizon(instance: Instance) -> int:
+    """The time dimension's bound, in scaled units: the latest shift end or window close."""
+    late = _down(instance.late)
+    return int(max(_down(np.array([v.shift_end for v in instance.vehicles])).max(), late.max()))
+
+
+def _ortools_windows(instance: Instance, manager: Any, routing: Any, horizon: int) -> None:
+    """Each stop's window and each vehicle's shift, on the time dimension."""
+    time_dim = routing.GetDimensionOrDie("Time")
+    early, late = _up(instance.early), _down(instance.late)
+    vehicle_nodes = {v.start for v in instance.vehicles} | {v.end for v in instance.vehicles}
+    for node in range(instance.num_nodes):
         if node not in vehicle_nodes:
             time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(
                 int(early[node]), int(min(late[node], horizon))
             )
-    for v, veh in enumerate(fleet):
+    for v, veh in enumerate(instance.vehicles):
         lo = int(_up(np.array([veh.shift_start]))[0])
         hi = int(min(_down(np.array([veh.shift_end]))[0], horizon))
         time_dim.CumulVar(routing.Start(v)).SetRange(lo, hi)
         time_dim.CumulVar(routing.End(v)).SetRange(lo, hi)
+
+
+def _ortools_pairs(instance: Instance, manager: Any, routing: Any, *, optional: bool) -> None:
+    """Pair each pickup with its delivery: same vehicle, pickup first; optional ones may drop."""
+    time_dim = routing.GetDimensionOrDie("Time")
+    solver = routing.solver()
     penalty = _prize(instance)
     for req in instance.requests:
         p, d = manager.NodeToIndex(req.pickup), manager.NodeToIndex(req.delivery)
@@ -215,6 +271,12 @@ def _solve_ortools(instance: Instance, *, seconds: float, optional: bool) -> Sol
         solver.Add(time_dim.CumulVar(p) <= time_dim.CumulVar(d))
         if optional:
             routing.AddDisjunction([p, d], penalty, 2)
+
+
+def _ortools_parameters(seconds: float) -> Any:
+    """Cheapest insertion, then guided local search, within ``seconds``."""
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = (
         routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
@@ -223,13 +285,13 @@ def _solve_ortools(instance: Instance, *, seconds: float, optional: bool) -> Sol
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
     params.time_limit.FromMilliseconds(int(max(seconds, 0.01) * 1000))
-    found = routing.SolveWithParameters(params)
-    if found is None:
-        return Solution(
-            routes=tuple(() for _ in fleet), unassigned=tuple(range(len(instance.requests)))
-        )
+    return params
+
+
+def _ortools_solution(instance: Instance, manager: Any, routing: Any, found: Any) -> Solution:
+    """Read each vehicle's route back as the instance's nodes."""
     routes = []
-    for v in range(len(fleet)):
+    for v in range(len(instance.vehicles)):
         nodes = []
         index = found.Value(routing.NextVar(routing.Start(v)))
         while not routing.IsEnd(index):

@@ -96,7 +96,8 @@ async def test_the_page_and_its_assets_are_served_without_a_cdn(client) -> None:
     page = await client.get("/dashboard")
     assert page.status_code == 200
     assert "http://" not in page.text and "https://" not in page.text
-    for asset in ("dashboard.js", "dashboard.css", "i18n.js"):
+    for asset in ("dashboard.js", "dashboard.css", "hub.js", "hub.css"):
+        assert f"/static/{asset}" in page.text or asset == "hub.js", asset
         r = await client.get(f"/static/{asset}")
         assert r.status_code == 200
         assert "https://" not in r.text

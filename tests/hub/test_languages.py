@@ -26,46 +26,57 @@ def _fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-def _error_calls() -> list[tuple[str, ast.Call]]:
-    calls = []
+def _marked(node: ast.expr) -> list[str] | None:
+    """The English templates of ``_("...")`` or ``N_("one", "many", "n")``, else ``None``."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        return None
+    if node.func.id == "_" and isinstance(node.args[0], ast.Constant):
+        return [str(node.args[0].value)]
+    if node.func.id == "N_" and all(isinstance(a, ast.Constant) for a in node.args[:2]):
+        return [str(a.value) for a in node.args[:2]]  # type: ignore[attr-defined]
+    return None
+
+
+def _scan() -> tuple[list[tuple[str, ast.Call]], dict[str, list[str]]]:
+    """Every error call in the hub, and every module-level table of marked messages."""
+    calls, tables = [], {}
     for path in sorted(HUB.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            target = node.target if isinstance(node, ast.AnnAssign) else None
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+            value = getattr(node, "value", None)
+            if isinstance(target, ast.Name) and isinstance(value, ast.Dict):
+                found = [_marked(v) for v in value.values]
+                if found and all(found):
+                    tables[target.id] = [t for ts in found for t in ts or []]
+        for node in ast.walk(tree):
             named = isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
             if named and node.func.id in ERRORS:  # type: ignore[attr-defined]
                 calls.append((f"{path.relative_to(HUB)}:{node.lineno}", node))  # type: ignore[arg-type]
-    return calls
+    return calls, tables
 
 
-def _marked(node: ast.expr) -> str | None:
-    """The English template of ``_("...")`` or ``N_("...", "...", "n")``, else ``None``."""
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
-        return None
-    if node.func.id in ("_", "N_") and isinstance(node.args[0], ast.Constant):
-        return str(node.args[0].value)
-    return None
+def _templates(node: ast.expr, tables: dict[str, list[str]]) -> list[str] | None:
+    """The templates an error's first argument may be: a marked message or a table's entries."""
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        return tables.get(node.value.id)
+    return _marked(node)
 
 
 def test_every_error_is_a_catalogue_message_with_its_fields() -> None:
     """Each error the hub raises is a marked catalogue message (so the catalogue test sees
     its French), and every field of its template is given: a message never fails to format."""
-    calls = _error_calls()
+    calls, tables = _scan()
     assert len(calls) > 50  # the scan sees the services, not nothing
     for where, call in calls:
         given = {k.arg for k in call.keywords}
-        english = _marked(call.args[0]) if call.args else None
-        if english is not None:
-            assert len(call.args) == 1, where
-            assert _fields(english) <= given, f"{where}: fields not given"
-            continue
-        # Legacy two-template calls, until every service is converted.
-        assert len(call.args) == 2, f"{where}: give the English and the French message"
-        en, fr = call.args
-        assert isinstance(fr, ast.Constant) and isinstance(fr.value, str), where
-        assert _fields(fr.value) <= given, f"{where}: French fields not given"
-        if isinstance(en, ast.Constant):
-            assert _fields(en.value) <= given, f"{where}: English fields not given"
-        else:  # only a message already in hand (an HTTP error's own text)
-            assert isinstance(en, ast.Name), f"{where}: templates, not f-strings"
+        english = _templates(call.args[0], tables) if call.args else None
+        assert english is not None, f"{where}: not a marked catalogue message"
+        assert len(call.args) == 1, where
+        for template in english:
+            assert _fields(template) <= given, f"{where}: fields not given"
 
 
 @pytest.mark.parametrize(

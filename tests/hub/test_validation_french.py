@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hub.i18n import VALIDATION_FR, validation_message
+from hub.i18n.validation import VALIDATION, validation_message
 
 
 class Colour(enum.Enum):
@@ -72,7 +72,7 @@ def test_each_error_type_of_the_schemas_reads_in_french() -> None:
     errors = caught.value.errors()
     assert len(errors) == len(BAD) + 1  # each bad field, the unknown one, and the missing one
     for error in errors:
-        assert error["type"] in VALIDATION_FR, error
+        assert error["type"] in VALIDATION, error
         french = validation_message(error, "fr")
         assert french != validation_message(error, "en"), error
         assert "{" not in french and "}" not in french, french

@@ -1,8 +1,10 @@
 """The driver's page in a real phone-sized browser against a real ``hub serve``.
 
-Signs in, uses the (mocked) position, plans a route, marks a stop done, switches to English,
-loses and regains the network, and fails on any other console error. Skips cleanly where
-Debian's chromium is not installed.
+Signs in, uses the (mocked) position, plans a route, marks a stop done, downloads the GPX file
+(named in the page's language), switches to English, loses and regains the network, and fails
+on any other console error. Each state speaks one language only, passes axe-core's serious and
+critical rules, fits a 360 px screen and leaves a screenshot. Skips cleanly where Debian's
+chromium is not installed.
 """
 
 from datetime import datetime
@@ -12,12 +14,16 @@ import httpx
 import pytest
 from support.browser import CHROMIUM, phone_page
 from support.data import GRENOBLE, PASSWORD
+from support.pagecheck import PHONE, assert_one_language, check_page
 from support.scenario import sign_up
 from support.server import HubProcess
 
 from hub.timeutil import PARIS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+#: What users typed: site names, contacts, addresses.
+TYPED = ("CHU <Grenoble>", "Fablab & Co", "Dr Contact", "1 rue du Test")
 
 
 def _scenario(base_url: str) -> dict[str, Any]:
@@ -83,19 +89,24 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
         browser, page = phone_page(
             p,
             errors,
+            viewport=PHONE,
+            accept_downloads=True,
             geolocation={"latitude": GRENOBLE[0], "longitude": GRENOBLE[1]},
             permissions=["geolocation"],
         )
 
         page.goto(f"{sqlite_server.url}/driver")
         assert page.locator("html").get_attribute("lang") == "fr"
+        page.wait_for_selector("#signin:not([hidden])")
+        check_page(page, "driver-signed-out-fr")
         page.fill("#email", world["driver"].email)
         page.fill("#password", PASSWORD)
         page.click("#signin-form button[type=submit]")
         page.wait_for_selector("#plan:not([hidden])")
+        check_page(page, "driver-plan-fr")
 
         page.click("#locate")
-        page.wait_for_function("document.getElementById('lat').value !== ''")
+        page.wait_for_function("() => document.getElementById('lat').value !== ''")
         assert float(page.input_value("#lat")) == pytest.approx(GRENOBLE[0], abs=1e-4)
         page.fill("#capacity", "30")
         page.fill("#minutes", "120")
@@ -111,14 +122,28 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
         assert first.locator("a[href^='https://www.openstreetmap.org/directions']").count() == 1
         assert first.locator("a[href^='tel:']").count() == 1
         # Phone-sized: nothing wider than the screen, and the buttons are thumb-sized.
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert first.locator("button.done[type=button]").bounding_box()["height"] >= 44
+        assert "24 unités" in first.inner_text()
+        check_page(page, "driver-route-fr", allowed=TYPED)
 
         first.locator("button.done[type=button]").click()
         first.locator("input[type=number]").fill("20")
         first.locator("button[type=submit]").click()
         page.wait_for_selector(".stop.is-done")
-        assert "20" in page.locator(".stop.is-done").inner_text()
+        assert "Fait avec 20 unités" in page.locator(".stop.is-done").inner_text()
+
+        # The GPX file is named in the page's language.
+        with page.expect_download() as download:
+            page.click("#gpx")
+        route_id = page.inner_text("#route-title").split()[1]
+        assert download.value.suggested_filename == f"tournee-{route_id}.gpx"
+
+        # Giving the route back with the batch on board is refused, in French words.
+        page.click("#release")
+        page.click("#release")
+        page.wait_for_selector("#error:not(:empty)")
+        assert page.inner_text("#error").startswith("Impossible\u00a0: ")
+        check_page(page, "driver-refused-fr", allowed=TYPED)
 
         with httpx.Client(base_url=sqlite_server.url) as c:
             batch = c.get(
@@ -133,6 +158,10 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
         assert page.locator("html").get_attribute("lang") == "en"
         assert "Give the route back" in page.inner_text("#release")
         assert "Pickup" in page.inner_text("#stops")
+        check_page(page, "driver-route-en", allowed=TYPED)
+        with page.expect_download() as download:
+            page.click("#gpx")
+        assert download.value.suggested_filename == f"route-{route_id}.gpx"
         # Giving the route back with the batch on board: the API says to deliver it, in the
         # page's language, and the route stays open.
         page.click("#release")
@@ -141,15 +170,20 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
         assert page.inner_text("#error").startswith("Not possible: ")
         assert "deliver them" in page.inner_text("#error")
         assert page.locator("#release").is_visible()
+        assert_one_language(page, allowed=TYPED, where="a refused give-back")
         # No signal on the road: the page says so in plain words, and recovers.
         page.context.set_offline(True)
         page.click("#refresh")
         page.wait_for_function(
-            "document.getElementById('error').textContent.includes('does not answer')"
+            "() => document.getElementById('error').textContent.includes('does not answer')"
         )
+        assert_one_language(page, allowed=TYPED, where="offline")
         page.context.set_offline(False)
         page.click("#refresh")
-        page.wait_for_function("document.getElementById('error').textContent === ''")
+        page.wait_for_function("() => document.getElementById('error').textContent === ''")
+        # A driver who opens the makers' page is sent to their own.
+        page.goto(f"{sqlite_server.url}/app?lang=en")
+        page.wait_for_url("**/driver?lang=en")
         browser.close()
     # The browser logs the refused give-back (409) and the offline request itself; nothing
     # else may fail.

@@ -8,13 +8,15 @@ planner's reading of the database.
 import asyncio
 from datetime import datetime, timedelta
 from typing import Any
+from xml.etree import ElementTree
 
 import gpxpy
 import httpx
 import numpy as np
 import pytest
 
-from hub.driver_routes import service
+from hub.config import Settings
+from hub.driver_routes.service import planning
 from hub.rules.totals import add_into
 from hub.timeutil import PARIS
 from matching.routes import (
@@ -37,10 +39,15 @@ HOSPITALS = [(45.2000, 5.7400), (45.1550, 5.7300)]
 
 
 @pytest.fixture(autouse=True)
-def fast_fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fixed 10:00 start and a short solve: the tests are about the hub, not the solver."""
-    monkeypatch.setattr(service, "now", lambda: TEN_AM)
-    monkeypatch.setattr(service, "SOLVE_SECONDS", 0.3)
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plan from 10:00 whatever the hour the tests run."""
+    monkeypatch.setattr(planning, "now", lambda: TEN_AM)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """The test settings with a short solve: the tests are about the hub, not the solver."""
+    return Settings(database_url=database_url, auth_rate_per_minute=100_000, route_seconds=0.3)
 
 
 async def _ready_batch(client: httpx.AsyncClient, maker, lab_id: int, need_id: int, n: int) -> int:
@@ -137,7 +144,7 @@ async def check_route(client: httpx.AsyncClient, who, route: dict[str, Any]) -> 
         duration=travel.duration_min,
         early=np.array(early),
         late=np.array(late),
-        service=np.array([0.0, 0.0] + [service.SERVICE_MIN] * (len(places) - 2)),
+        service=np.array([0.0, 0.0] + [planning.SERVICE_MIN] * (len(places) - 2)),
         requests=tuple(requests),
         vehicles=(
             Vehicle(
@@ -224,14 +231,14 @@ async def test_two_drivers_at_once_never_share_a_batch(
 ) -> None:
     # Count lost races: identical requests plan identical routes, so all but one must re-plan.
     lost = []
-    reserve = service._reserve
+    reserve = planning._reserve
 
     async def spy(*args: Any, **kwargs: Any) -> Any:
         route = await reserve(*args, **kwargs)
         lost.append(route is None)
         return route
 
-    monkeypatch.setattr(service, "_reserve", spy)
+    monkeypatch.setattr(planning, "_reserve", spy)
     drivers = [await hub.account("driver") for _ in range(3)]
     answers = await asyncio.gather(*(_plan(client, d, capacity_units=40) for d in drivers))
     routes = [a.json() for a in answers if a.status_code == 201]
@@ -335,9 +342,14 @@ async def test_stop_rules_quantities_and_order(hub, client: httpx.AsyncClient, w
     )
     assert ok.status_code == 200, ok.text
     twice = await client.post(
-        f"{url}/{pickup['seq']}/done", json={"quantity": short}, headers=driver.headers
+        f"{url}/{pickup['seq']}/done",
+        json={"quantity": short},
+        headers={**driver.headers, "Accept-Language": "fr"},
     )
     assert twice.status_code == 409
+    assert twice.json()["detail"] == (
+        f"L’arrêt {pickup['seq']} a déjà été fait avec {short} unités."
+    )
     over = await client.post(
         f"{url}/{delivery['seq']}/done", json={"quantity": short + 1}, headers=driver.headers
     )
@@ -405,6 +417,18 @@ async def test_give_back_before_any_pickup_releases_it_all(
     assert all(s["given_back"] for s in back.json()["stops"])
     again = await client.post(f"/api/v1/routes/{route['id']}/release", headers=driver.headers)
     assert again.status_code == 409
+    # The route's status is a word of the catalogue, in the reader's language.
+    assert again.json()["detail"] == f"Route {route['id']} is already given back."
+    french = {**driver.headers, "Accept-Language": "fr"}
+    again = await client.post(f"/api/v1/routes/{route['id']}/release", headers=french)
+    assert again.json()["detail"] == f"La tournée {route['id']} est déjà rendue."
+    stop = await client.post(
+        f"/api/v1/routes/{route['id']}/stops/1/done", json={"quantity": 1}, headers=french
+    )
+    assert stop.status_code == 409
+    assert stop.json()["detail"] == (
+        f"La tournée {route['id']} est rendue ; ses arrêts ne peuvent plus changer."
+    )
 
 
 async def test_gpx_is_valid_and_has_every_stop(hub, client: httpx.AsyncClient, world) -> None:
@@ -414,13 +438,48 @@ async def test_gpx_is_valid_and_has_every_stop(hub, client: httpx.AsyncClient, w
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/gpx+xml")
     gpx = gpxpy.parse(r.text)
+    assert gpx.name == f"Route {route['id']}"
     assert len(gpx.waypoints) == len(route["stops"])
     for wpt, stop in zip(gpx.waypoints, route["stops"], strict=True):
-        assert wpt.name.startswith(f"{stop['seq']}. ")
+        verb = "Pickup" if stop["kind"] == "pickup" else "Delivery"
+        assert wpt.name == f"{stop['seq']}. {verb}: {stop['site']}"
+        assert wpt.description.startswith(f"{stop['quantity']} × {stop['design']}, batch ")
+        assert wpt.description.endswith(
+            f"; contact: {stop['contact_name']} {stop['contact_phone']}"
+        )
         assert (wpt.latitude, wpt.longitude) == pytest.approx((stop["lat"], stop["lon"]))
     points = gpx.routes[0].points
     assert len(points) == len(route["stops"]) + 2
+    assert (points[0].name, points[-1].name) == ("Start", "End")
     assert (points[0].latitude, points[0].longitude) == (START["start_lat"], START["start_lon"])
+
+
+async def test_a_french_gpx_has_french_names_and_is_valid_xml(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    """The GPX is named in the reader's language (Accept-Language), like the API's errors."""
+    driver = await hub.account("driver")
+    route = (await _plan(client, driver)).json()
+    r = await client.get(
+        f"/api/v1/routes/{route['id']}/gpx",
+        headers={**driver.headers, "Accept-Language": "fr-FR,fr;q=0.9,en;q=0.8"},
+    )
+    assert r.status_code == 200
+    root = ElementTree.fromstring(r.content)  # well-formed, and GPX 1.1
+    assert root.tag == "{http://www.topografix.com/GPX/1/1}gpx"
+    gpx = gpxpy.parse(r.text)
+    assert gpx.name == gpx.routes[0].name == f"Tournée {route['id']}"
+    points = gpx.routes[0].points
+    assert (points[0].name, points[-1].name) == ("Départ", "Arrivée")
+    for wpt, stop in zip(gpx.waypoints, route["stops"], strict=True):
+        verb = "Chargement" if stop["kind"] == "pickup" else "Livraison"
+        assert wpt.name == f"{stop['seq']}. {verb} : {stop['site']}"
+        assert f"× {stop['design']}, lot {stop['batch_code']} ; {stop['address']}" in (
+            wpt.description
+        )
+        assert wpt.description.endswith(
+            f" ; contact : {stop['contact_name']} {stop['contact_phone']}"
+        )
 
 
 async def test_impossible_requests_say_why(hub, client: httpx.AsyncClient, world) -> None:
@@ -455,7 +514,7 @@ async def test_impossible_requests_say_why(hub, client: httpx.AsyncClient, world
 async def test_closed_labs_are_explained_in_paris_time(
     hub, client: httpx.AsyncClient, world, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "now", lambda: TEN_AM + timedelta(hours=9))
+    monkeypatch.setattr(planning, "now", lambda: TEN_AM + timedelta(hours=9))
     driver = await hub.account("driver")
     late = await _plan(client, driver)
     assert late.status_code == 409

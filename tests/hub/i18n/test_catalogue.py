@@ -1,6 +1,7 @@
 """The one catalogue: every marked text has its French, and the pages get exactly the .po."""
 
 import json
+import string
 
 import httpx
 import pytest
@@ -79,3 +80,22 @@ async def test_an_unknown_catalogue_is_a_404(client: httpx.AsyncClient) -> None:
     r = await client.get("/i18n/de.json", headers={"Accept-Language": "fr"})
     assert r.status_code == 404
     assert r.json()["detail"] == "Il n’y a pas de catalogue pour de."
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_translation_fills_the_same_fields() -> None:
+    """A translation uses exactly the ``{fields}`` of its English, or it would fail to format
+    or drop a figure the reader needs."""
+    catalogue = read_catalogue("fr")
+    assert catalogue is not None
+    for m in catalogue:
+        if not m.id:
+            continue
+        english = m.id if isinstance(m.id, tuple) else (m.id,)
+        french = m.string if isinstance(m.string, tuple) else (m.string,)
+        wanted = set().union(*(_fields(e) for e in english))
+        for text in french:
+            assert _fields(text) == wanted, (m.id, text)

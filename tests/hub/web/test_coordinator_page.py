@@ -3,9 +3,12 @@
 A coordinator created with the CLI signs in, verifies a hospital and a lab waiting in their
 area, runs the matcher and reads what it proposed, then picks a batch being made in the area
 and corrects the made count its maker mistyped; the API confirms each step. Fails on any
-console error. Skips cleanly where Debian's chromium is missing.
+console error. Each state is checked in French and English: one language only, axe-core's
+serious and critical rules, a 360 px screen, a screenshot. Skips cleanly where Debian's chromium
+is missing.
 """
 
+import re
 import subprocess
 from datetime import date, timedelta
 from typing import Any
@@ -14,10 +17,14 @@ import httpx
 import pytest
 from support.browser import CHROMIUM, phone_page
 from support.data import PASSWORD
+from support.pagecheck import PHONE, assert_one_language, check_page
 from support.scenario import sign_up
 from support.server import HUB, HubProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+#: Names typed by users, and the test's own user names.
+TYPED = ("CHU <Grenoble>", "Fablab des Alpes", "Coordinatrice", "1 rue du Test, Grenoble")
 
 
 def _site(c: httpx.Client, who: dict[str, str], type: str, name: str) -> dict[str, Any]:
@@ -51,7 +58,7 @@ def test_coordinator_verifies_matches_and_corrects(sqlite_server: HubProcess) ->
 
     errors: list[str] = []
     with sync_playwright() as p:
-        browser, page = phone_page(p, errors, timeout_ms=15_000)
+        browser, page = phone_page(p, errors, timeout_ms=15_000, viewport=PHONE)
 
         page.goto(f"{sqlite_server.url}/app")
         page.fill("#signin-email", "coord@example.org")
@@ -59,6 +66,8 @@ def test_coordinator_verifies_matches_and_corrects(sqlite_server: HubProcess) ->
         page.click("#signin-form button[type=submit]")
         page.wait_for_selector("#coord:not([hidden])")
         assert page.locator("#staff").is_hidden() and page.locator("#maker").is_hidden()
+        page.locator("#pending li[data-site]").first.wait_for()
+        check_page(page, "app-coordinator-fr", allowed=TYPED)
 
         # Both sites wait in the coordinator's area; names show as text, not markup.
         pending = page.locator("#pending li[data-site]")
@@ -100,14 +109,17 @@ def test_coordinator_verifies_matches_and_corrects(sqlite_server: HubProcess) ->
 
         # The matcher proposes the 80 units nobody claimed to the only lab.
         page.click("#match-run")
-        page.wait_for_function("document.getElementById('match-result').textContent !== ''")
+        page.wait_for_function("() => document.getElementById('match-result').textContent !== ''")
         result = page.inner_text("#match-result")
-        assert "1 lot(s) proposé(s), 80 pièces" in result, result
-        assert "0 pièce(s) sans atelier" in result, result
+        # Each number with its own plural, in French (0 and 1 are singular).
+        assert "1 lot proposé, 80 unités" in result, result
+        assert "0 unité sans atelier" in result, result
+        assert re.search(r"terminé en [\d,]+ secondes?\s:", result), result
 
         # The batch being made is listed; its button fills the form with its number and count.
         item = page.locator(f"#claimed li[data-batch='{claim['id']}']")
-        assert "12 fabriqué(s) sur 20" in item.inner_text()
+        assert "12 fabriqués sur 20" in item.inner_text()
+        check_page(page, "app-coordinator-matched-fr", allowed=TYPED)
         item.locator("button").click()
         assert page.input_value("#correct-batch") == str(claim["id"])
         assert page.input_value("#correct-made") == "12"
@@ -115,10 +127,12 @@ def test_coordinator_verifies_matches_and_corrects(sqlite_server: HubProcess) ->
         page.fill("#correct-made", "2")
         page.fill("#correct-reason", "faute de frappe : 2, pas 12")
         page.click("#correct-form button[type=submit]")
-        page.wait_for_function("document.getElementById('notice').textContent.includes('Lot')")
+        page.wait_for_function(
+            "() => document.getElementById('notice').textContent.includes('Lot')"
+        )
         assert f"Lot n° {claim['id']}" in page.inner_text("#notice")
-        assert "2 fabriqué(s) sur 20" in page.inner_text("#notice")
-        assert "2 fabriqué(s) sur 20" in item.inner_text()
+        assert "2 fabriqués sur 20" in page.inner_text("#notice")
+        assert "2 fabriqués sur 20" in item.inner_text()
         with httpx.Client(base_url=sqlite_server.url) as c:
             batch = c.get(f"/api/v1/batches/{claim['id']}", headers=maker).json()
         assert batch["made"] == 2
@@ -128,8 +142,20 @@ def test_coordinator_verifies_matches_and_corrects(sqlite_server: HubProcess) ->
         page.fill("#correct-made", "500")
         page.fill("#correct-reason", "essai")
         page.click("#correct-form button[type=submit]")
-        page.wait_for_function("document.getElementById('error').textContent !== ''")
+        page.wait_for_function("() => document.getElementById('error').textContent !== ''")
         refusal = page.inner_text("#error")
         assert refusal.startswith("Saisie invalide") and "dépasse" in refusal, refusal
+        assert_one_language(page, allowed=TYPED, where="a refused correction")
+
+        # The same page in English.
+        page.click("#lang")
+        page.wait_for_selector("#claimed li[data-batch]")
+        assert page.locator("html").get_attribute("lang") == "en"
+        assert "2 made of 20" in page.inner_text("#claimed")
+        page.click("#match-run")
+        page.wait_for_function("() => document.getElementById('match-result').textContent !== ''")
+        result = page.inner_text("#match-result")
+        assert "0 batches proposed, 0 units, 0 units without a lab" in result, result
+        check_page(page, "app-coordinator-en", allowed=TYPED)
         browser.close()
     assert [e for e in errors if "(Unprocessable" not in e and "(Conflict" not in e] == []

@@ -1,4 +1,4 @@
-"""The hub-facing planner: constraints, reasons for what cannot be served, split loads."""
+"""The hub-facing planner: constraints, reason codes for what cannot be served, split loads."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from matching.routes import (
     Place,
     Plan,
     PlannedRoute,
+    Reason,
+    ReasonCode,
     Shipment,
     TravelMatrix,
+    Unassigned,
     plan_routes,
 )
 
@@ -109,15 +112,12 @@ def test_too_big_a_batch_is_split_into_loads() -> None:
     _replay_ok(plan, shipments, drivers)
 
 
-def test_too_big_a_batch_gets_a_message_when_splitting_is_off() -> None:
+def test_too_big_a_batch_gets_a_reason_when_splitting_is_off() -> None:
     shipments = [Shipment("X", FABLAB, PITIE, 120)]
     drivers = [Driver("d1", FABLAB, capacity=50, available_minutes=480)]
     plan = plan_routes(shipments, drivers, seconds=0.3, split_loads=False)
     assert plan.routes == ()
-    assert plan.unassigned["X"] == (
-        "batch X (120 units) is larger than the vehicle (50 units): "
-        "split it into loads of at most 50"
-    )
+    assert plan.unassigned["X"] == Unassigned((Reason(ReasonCode.TOO_BIG, units=120, capacity=50),))
 
 
 def test_window_closing_before_anyone_can_arrive_is_a_reason() -> None:
@@ -125,24 +125,29 @@ def test_window_closing_before_anyone_can_arrive_is_a_reason() -> None:
     drivers = [Driver("d1", FABLAB, capacity=50, available_minutes=480)]
     plan = plan_routes(shipments, drivers, seconds=0.3)
     assert plan.routes == ()
-    assert "hospital receiving window closes at 10 min" in plan.unassigned["late"]
+    reason = plan.unassigned["late"].reason
+    assert reason.code is ReasonCode.HOSPITAL_CLOSED and reason.closes_at == 10
+    # The earliest arrival: 5 min at the lab, then the drive to Créteil at 50 km/h.
+    assert reason.earliest_at is not None and 10 < reason.earliest_at < 60
 
 
 def test_a_lab_closed_for_the_shift_is_a_reason() -> None:
     shipments = [Shipment("s", FABLAB, PITIE, 10, pickup_window=(0, 30))]
     drivers = [Driver("d1", CRETEIL, capacity=50, available_minutes=480, shift_start_min=60)]
     plan = plan_routes(shipments, drivers, seconds=0.3)
-    assert "the lab closes at 30 min" in plan.unassigned["s"]
+    reason = plan.unassigned["s"].reason
+    assert reason.code is ReasonCode.LAB_CLOSED and reason.closes_at == 30
+    assert reason.earliest_at is not None and reason.earliest_at > 60  # the shift starts at 60
 
 
 def test_round_trip_longer_than_the_shift_is_a_reason() -> None:
-    far = Place(4.8357, 45.7640)  # Lyon: a round trip of about 14 hours at 50 km/h
+    far = Place(4.8357, 45.7640)  # Lyon: a round trip of about 20 hours at 50 km/h
     shipments = [Shipment("lyon", FABLAB, far, 10)]
     drivers = [Driver("d1", FABLAB, capacity=50, available_minutes=120)]
     plan = plan_routes(shipments, drivers, seconds=0.3)
-    reason = plan.unassigned["lyon"]
-    assert reason.startswith("the round trip takes ")
-    assert reason.endswith("more than the 120 min available")
+    reason = plan.unassigned["lyon"].reason
+    assert reason.code is ReasonCode.TOO_LONG and reason.available_minutes == 120
+    assert reason.trip_minutes is not None and 18 * 60 < reason.trip_minutes < 22 * 60
 
 
 def test_more_work_than_drivers_leaves_some_with_a_reason() -> None:
@@ -151,13 +156,14 @@ def test_more_work_than_drivers_leaves_some_with_a_reason() -> None:
     drivers = [Driver(f"d{k}", FABLAB, capacity=50, available_minutes=100) for k in range(2)]
     plan = plan_routes(shipments, drivers, seconds=0.5)
     assert len(plan.unassigned) == 1
-    assert "no driver could fit it" in next(iter(plan.unassigned.values()))
+    assert next(iter(plan.unassigned.values())) == Unassigned((Reason(ReasonCode.NO_ROOM),))
     _replay_ok(plan, shipments, drivers)
 
 
 def test_no_driver_and_no_shipment() -> None:
     s = Shipment("b", FABLAB, PITIE, 1)
-    assert plan_routes([s], []).unassigned == {"b": "no driver is available"}
+    no_driver = Unassigned((Reason(ReasonCode.NO_DRIVER),))
+    assert plan_routes([s], []).unassigned == {"b": no_driver}
     empty = plan_routes([], [Driver("d", FABLAB, 5, 60)])
     assert empty.routes == () and empty.unassigned == {}
 
@@ -203,7 +209,7 @@ def test_an_unreachable_hospital_is_a_reason_and_others_still_go() -> None:
     shipments = [Shipment("a", FABLAB, CRETEIL, 5), Shipment("b", FABLAB, PITIE, 5)]
     drivers = [Driver("d", FABLAB, 20, available_minutes=240)]
     plan = plan_routes(shipments, drivers, matrix_provider=_UnreachableHospital(), seconds=0.3)
-    assert "cannot be reached" in plan.unassigned["a"]
+    assert plan.unassigned["a"].reason == Reason(ReasonCode.HOSPITAL_UNREACHABLE)
     assert [s.shipment_id for s in plan.routes[0].stops] == ["b", "b"]
     assert np.isfinite(plan.routes[0].distance_km)
 
@@ -230,3 +236,21 @@ def test_random_scenarios_are_feasible_on_both_backends(backend: str) -> None:
     plan = plan_routes(shipments, drivers, seconds=0.5, backend=backend)  # type: ignore[arg-type]
     _replay_ok(plan, shipments, drivers)
     assert len(plan.unassigned) <= 2
+
+
+def test_every_load_of_a_split_batch_left_out_is_counted() -> None:
+    """A split batch whose loads all miss the window: one reason, three loads of three."""
+    shipments = [Shipment("s", FABLAB, CRETEIL, 120, delivery_window=(0, 10))]
+    plan = plan_routes(shipments, [Driver("d1", FABLAB, 50, available_minutes=480)], seconds=0.3)
+    left = plan.unassigned["s"]
+    assert (left.loads_out, left.loads) == (3, 3)
+    assert [r.code for r in left.reasons] == [ReasonCode.HOSPITAL_CLOSED]
+
+
+def test_a_reason_carries_exactly_its_codes_figures() -> None:
+    """Figures a code does not use, or missing ones, are refused: the hub words every figure."""
+    assert Reason(ReasonCode.TOO_BIG, units=3, capacity=2).figures() == {"units": 3, "capacity": 2}
+    with pytest.raises(ValueError, match="TOO_BIG"):
+        Reason(ReasonCode.TOO_BIG, units=3)
+    with pytest.raises(ValueError, match="NO_ROOM"):
+        Reason(ReasonCode.NO_ROOM, units=3)

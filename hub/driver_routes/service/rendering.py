@@ -1,0 +1,145 @@
+"""A route as its driver sees it: stops with contacts and navigation links, and a GPX file."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import gpxpy.gpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.batches.models import Batch
+from hub.driver_routes.models import Route, RouteStop
+from hub.driver_routes.schemas import RouteOut, StopOut
+from hub.i18n import C_, Lang, _, render
+from hub.rules.states import RouteStatus
+from hub.sites.models import Site
+from hub.timeutil import PARIS
+from hub.validation import minutes_to_hhmm
+
+
+def geo_uri(lat: float, lon: float, name: str) -> str:
+    """A ``geo:`` URI that Android and iOS navigation apps open, with a label."""
+    return f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({quote(name)})"
+
+
+def directions_url(lat1: float, lon1: float, lat2: float, lon2: float) -> str:
+    """OpenStreetMap car directions between two points (degrees)."""
+    return (
+        "https://www.openstreetmap.org/directions?engine=fossgis_osrm_car"
+        f"&route={lat1:.5f},{lon1:.5f};{lat2:.5f},{lon2:.5f}"
+    )
+
+
+async def route_out(session: AsyncSession, route: Route) -> RouteOut:
+    """Render a route with its stops, contacts and navigation links (for its driver)."""
+    rows = (
+        await session.execute(
+            select(RouteStop, Batch, Site)
+            .join(Batch, Batch.id == RouteStop.batch_id)
+            .join(Site, Site.id == RouteStop.site_id)
+            .where(RouteStop.route_id == route.id)
+            .order_by(RouteStop.seq)
+        )
+    ).all()
+    stops = []
+    prev = (route.start_lat, route.start_lon)
+    for stop, batch, site in rows:
+        stops.append(_stop_out(route, stop, batch, site, prev))
+        prev = (site.lat, site.lon)
+    return RouteOut(
+        id=route.id,
+        driver_id=route.driver_id,
+        status=RouteStatus(route.status),
+        start_lat=route.start_lat,
+        start_lon=route.start_lon,
+        capacity_units=route.capacity,
+        available_minutes=route.available_minutes,
+        area=route.area,
+        distance_km=route.distance_km,
+        duration_min=route.duration_min,
+        created_at=route.created_at,
+        stops=stops,
+        gpx_url=f"/api/v1/routes/{route.id}/gpx",
+    )
+
+
+def _stop_out(
+    route: Route, stop: RouteStop, batch: Batch, site: Site, prev: tuple[float, float]
+) -> StopOut:
+    """One stop; ``prev`` is where the driver comes from (lat, lon), for the directions."""
+    # Contacts are for the trip: once the route is over, the driver loses them.
+    active = route.status == RouteStatus.ACTIVE
+    return StopOut(
+        seq=stop.seq,
+        kind="pickup" if stop.kind == "pickup" else "delivery",
+        batch_id=batch.id,
+        batch_code=batch.code,
+        design=batch.design,
+        site_id=site.id,
+        site=site.name,
+        address=site.address,
+        contact_name=site.contact_name if active else None,
+        contact_phone=site.contact_phone if active else None,
+        lat=site.lat,
+        lon=site.lon,
+        quantity=stop.quantity,
+        eta=stop.eta.astimezone(PARIS),
+        opens=minutes_to_hhmm(site.opens_min),
+        closes=minutes_to_hhmm(site.closes_min),
+        done_at=stop.done_at,
+        done_quantity=stop.done_quantity,
+        given_back=stop.done_at is None and stop.open_batch_id is None,
+        geo_uri=geo_uri(site.lat, site.lon, site.name),
+        directions_url=directions_url(*prev, site.lat, site.lon),
+    )
+
+
+def gpx_of(route: RouteOut, lang: Lang) -> str:
+    """The route as GPX 1.1, named in ``lang``: a waypoint per stop, a route from start and back."""
+    name = render(_("Route {id}"), {"id": route.id}, lang)
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = "the hub"
+    gpx.name = name
+    path = gpxpy.gpx.GPXRoute(name=name)
+    start = render(C_("route point", "Start"), {}, lang)
+    path.points.append(gpxpy.gpx.GPXRoutePoint(route.start_lat, route.start_lon, name=start))
+    for s in route.stops:
+        name, text = _stop_words(s, lang)
+        gpx.waypoints.append(
+            gpxpy.gpx.GPXWaypoint(
+                s.lat, s.lon, name=name, description=text, time=s.eta, symbol="Flag"
+            )
+        )
+        path.points.append(
+            gpxpy.gpx.GPXRoutePoint(s.lat, s.lon, name=name, description=text, time=s.eta)
+        )
+    end = render(C_("route point", "End"), {}, lang)
+    path.points.append(gpxpy.gpx.GPXRoutePoint(route.start_lat, route.start_lon, name=end))
+    gpx.routes.append(path)
+    return gpx.to_xml(version="1.1")
+
+
+def _stop_words(stop: StopOut, lang: Lang) -> tuple[str, str]:
+    """A stop's GPX name ("2. Delivery: CHU") and description, in ``lang``."""
+    pickup = _("{seq}. Pickup: {site}")
+    delivery = _("{seq}. Delivery: {site}")
+    name = render(
+        pickup if stop.kind == "pickup" else delivery, {"seq": stop.seq, "site": stop.site}, lang
+    )
+    text = render(
+        _("{quantity} × {design}, batch {code}; {address}"),
+        {
+            "quantity": stop.quantity,
+            "design": stop.design,
+            "code": stop.batch_code,
+            "address": stop.address,
+        },
+        lang,
+    )
+    if stop.contact_phone:
+        contact = f"{stop.contact_name or ''} {stop.contact_phone}".strip()
+        text = render(
+            _("{details}; contact: {contact}"), {"details": text, "contact": contact}, lang
+        )
+    return name, text

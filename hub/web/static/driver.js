@@ -1,0 +1,241 @@
+// The driver's page: sign in, plan a route from where you are, follow it stop by stop on a phone.
+import {
+  $, LANG, _, api, clock, h, ngettext, number, pgettext, token, whenSignedOut,
+} from "./hub.js";
+
+const STATUSES = {
+  active: pgettext("route status", "active"), done: pgettext("route status", "done"),
+  released: pgettext("route status", "given back"),
+};
+let current = null; // the route on screen
+const designs = {}; // slug -> name in the page's language, once loaded
+
+function showError(message) { $("error").textContent = message || ""; }
+
+function show(which) {
+  $("signin").hidden = which !== "signin";
+  $("plan").hidden = which !== "plan";
+  $("route").hidden = which !== "route";
+}
+
+whenSignedOut(() => { current = null; show("signin"); });
+
+async function loadDesigns() {
+  try {
+    for (const d of await (await api("GET", "/designs")).json()) {
+      designs[d.slug] = (LANG === "fr" ? d.name_fr || d.name : d.name) || d.slug;
+    }
+  } catch (_err) { /* the slugs will do */ }
+}
+
+function drawMap(route) {
+  // Equirectangular, squeezed by cos(latitude): true enough for a town-sized route.
+  const svg = $("map");
+  const NS = "http://www.w3.org/2000/svg";
+  svg.replaceChildren();
+  const pts = [[route.start_lat, route.start_lon], ...route.stops.map((s) => [s.lat, s.lon])];
+  const k = Math.cos((pts.reduce((a, p) => a + p[0], 0) / pts.length) * Math.PI / 180);
+  const xs = pts.map((p) => p[1] * k), ys = pts.map((p) => -p[0]);
+  const minX = Math.min(...xs), minY = Math.min(...ys);
+  const W = 320, H = 200, pad = 18;
+  const w = Math.max(Math.max(...xs) - minX, 1e-4), ht = Math.max(Math.max(...ys) - minY, 1e-4);
+  const s = Math.min((W - 2 * pad) / w, (H - 2 * pad) / ht);
+  const ox = (W - w * s) / 2, oy = (H - ht * s) / 2; // centred in the box
+  const P = pts.map((_p, i) => [ox + (xs[i] - minX) * s, oy + (ys[i] - minY) * s]);
+  // SVG presentation attributes (fill, stroke), not inline styles: the CSP allows them.
+  const el = (tag, attrs, text) => {
+    const e = document.createElementNS(NS, tag);
+    for (const [a, v] of Object.entries(attrs)) e.setAttribute(a, String(v));
+    if (text !== undefined) e.textContent = text;
+    svg.append(e);
+    return e;
+  };
+  const path = [...P, P[0]].map((p) => p[0].toFixed(1) + "," + p[1].toFixed(1)).join(" ");
+  el("polyline", { points: path, fill: "none", stroke: "#1d4e89", "stroke-width": 2,
+                   "stroke-linejoin": "round" });
+  el("rect", { x: P[0][0] - 6, y: P[0][1] - 6, width: 12, height: 12, fill: "#111" });
+  route.stops.forEach((stop, i) => {
+    const [x, y] = P[i + 1];
+    const done = stop.done_at !== null || stop.given_back;
+    el("circle", { cx: x, cy: y, r: 9, fill: done ? "#767676" :
+      (stop.kind === "pickup" ? "#b45500" : "#1b7f3b"), stroke: "#fff", "stroke-width": 1.5 });
+    el("text", { x, y: y + 4, "text-anchor": "middle", "font-size": 10, fill: "#fff",
+                 "font-weight": 700 }, String(stop.seq));
+  });
+}
+
+function stopCard(route, stop) {
+  const done = stop.done_at !== null || stop.given_back;
+  const kind = stop.kind === "pickup" ? _("Pickup") : _("Delivery");
+  const units = (n) => ngettext("{n} unit", "{n} units", n);
+  const card = h("section", { class: `stop ${stop.kind}${done ? " is-done" : ""}`,
+                              "data-seq": stop.seq },
+    h("span", { class: "badge" }, _("{seq} · {kind}", { seq: stop.seq, kind })),
+    h("h3", {}, stop.site),
+    h("p", { class: "muted" }, stop.address),
+    h("p", { class: "big" }, units(stop.quantity)),
+    // Word joiners keep "08:00–18:00" on one line on a narrow screen.
+    h("p", {}, _("Arrival {time} · open {hours}",
+      { time: clock(stop.eta), hours: `${stop.opens}\u2060–\u2060${stop.closes}` })),
+    h("p", { class: "muted" }, _("Batch {code} · {design}",
+      { code: stop.batch_code, design: designs[stop.design] || stop.design })),
+    stop.contact_phone ? h("p", {}, `${stop.contact_name || ""} `,
+      h("a", { href: "tel:" + stop.contact_phone.replace(/[^0-9+]/g, "") },
+        _("Call {phone}", { phone: stop.contact_phone }))) : null,
+    h("div", { class: "links" },
+      h("a", { class: "button secondary", href: stop.geo_uri }, _("Navigate")),
+      h("a", { class: "button secondary", href: stop.directions_url, target: "_blank",
+               rel: "noopener" }, _("OSM directions"))),
+  );
+  if (stop.given_back) {
+    card.append(h("p", { class: "big" }, "↩ ", _("Given back to other drivers")));
+  } else if (done) {
+    card.append(h("p", { class: "big" }, "✓ ",
+      ngettext("Done with {n} unit", "Done with {n} units", stop.done_quantity)));
+  } else if (route.status === "active") {
+    const form = h("form", { hidden: true },
+      h("label", { for: `qty-${stop.seq}` }, _("Quantity actually carried")),
+      h("input", { id: `qty-${stop.seq}`, type: "number", min: 0, max: stop.quantity,
+                   inputmode: "numeric", value: stop.quantity, required: true }),
+      h("div", { class: "links" },
+        h("button", { type: "button", class: "secondary",
+                      onclick: () => { form.hidden = true; open.hidden = false; } }, _("Cancel")),
+        h("button", { type: "submit", class: "done" }, _("Confirm"))));
+    const open = h("button", { type: "button", class: "done",
+                               onclick: () => { form.hidden = false; open.hidden = true; } },
+                   _("Done"), " ✓");
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const quantity = Number(form.querySelector("input").value);
+      if (!Number.isInteger(quantity) || quantity < 0) { showError(_("Type valid numbers.")); return; }
+      try {
+        const r = await api("POST", `/routes/${route.id}/stops/${stop.seq}/done`, { quantity });
+        showError("");
+        render(await r.json());
+      } catch (err) { showError(err.message); }
+    });
+    card.append(open, form);
+  }
+  return card;
+}
+
+function render(route) {
+  current = route;
+  $("route-title").textContent = _("Route {route} · {status}",
+    { route: route.id, status: STATUSES[route.status] || route.status });
+  $("route-summary").textContent = _("{km} km · {minutes} min",
+    { km: number(route.distance_km, 1), minutes: Math.round(route.duration_min) });
+  drawMap(route);
+  $("stops").replaceChildren(...route.stops.map((s) => stopCard(route, s)));
+  const active = route.status === "active";
+  $("release").hidden = !active;
+  $("release").textContent = _("Give the route back");
+  $("release").dataset.armed = "";
+  $("another").hidden = active;
+  show("route");
+}
+
+async function start() {
+  if (!token.get()) { show("signin"); return; }
+  try {
+    await loadDesigns();
+    const list = await (await api("GET", "/routes")).json();
+    const active = list.items.find((r) => r.status === "active");
+    if (active) render(active); else show("plan");
+  } catch (err) { showError(err.message); }
+}
+
+$("signin-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    const r = await api("POST", "/auth/token",
+      { email: $("email").value.trim(), password: $("password").value });
+    token.set((await r.json()).access_token);
+    $("password").value = "";
+    showError("");
+    await start();
+  } catch (err) { showError(err.message); }
+});
+
+$("locate").addEventListener("click", () => {
+  const failed = () => showError(_("Geolocation is not available; type the latitude and longitude."));
+  if (!navigator.geolocation) { failed(); return; }
+  navigator.geolocation.getCurrentPosition(
+    (pos) => {
+      $("lat").value = pos.coords.latitude.toFixed(5);
+      $("lon").value = pos.coords.longitude.toFixed(5);
+      showError("");
+    },
+    failed,
+    { enableHighAccuracy: true, timeout: 10000 });
+});
+
+$("plan-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const num = (id) => Number(String($(id).value).replace(",", "."));
+  const body = {
+    start_lat: num("lat"), start_lon: num("lon"),
+    capacity_units: num("capacity"), available_minutes: num("minutes"),
+  };
+  if (Object.values(body).some((v) => !Number.isFinite(v))) { showError(_("Type valid numbers.")); return; }
+  if ($("area").value.trim()) body.area = $("area").value.trim();
+  const button = $("plan-submit");
+  const label = button.textContent;
+  button.disabled = true;
+  button.textContent = _("Planning…");
+  try {
+    const r = await api("POST", "/routes", body);
+    showError("");
+    render(await r.json());
+  } catch (err) {
+    showError(err.message);
+  } finally {
+    button.disabled = false;
+    button.textContent = label;
+  }
+});
+
+$("refresh").addEventListener("click", async () => {
+  if (!current) return;
+  try { render(await (await api("GET", `/routes/${current.id}`)).json()); showError(""); }
+  catch (err) { showError(err.message); }
+});
+
+$("gpx").addEventListener("click", async () => {
+  // The file needs the bearer token, so a plain link would not do: fetch, then save. The
+  // page names the file, in its own language, whatever name the server suggests.
+  if (!current) return;
+  try {
+    const response = await api("GET", `/routes/${current.id}/gpx`);
+    const url = URL.createObjectURL(await response.blob());
+    const a = h("a", { href: url, download: _("route-{id}.gpx", { id: current.id }), hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (err) { showError(err.message); }
+});
+
+$("release").addEventListener("click", async () => {
+  // Two taps instead of confirm(): a modal dialog is clumsy on a phone in a car park.
+  const button = $("release");
+  if (!button.dataset.armed) {
+    button.dataset.armed = "1";
+    button.textContent = _("Confirm: give back the stops not done?");
+    return;
+  }
+  try {
+    const route = await (await api("POST", `/routes/${current.id}/release`)).json();
+    render(route);
+    showError(route.status === "active" ? _("The rest is given back; deliver what is on board to finish.") : "");
+  } catch (err) {
+    // Refused: back to the first tap's words, so that a later try asks again.
+    button.dataset.armed = "";
+    button.textContent = _("Give the route back");
+    showError(err.message);
+  }
+});
+
+$("another").addEventListener("click", () => { current = null; show("plan"); });
+
+start();
