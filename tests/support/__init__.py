@@ -8,5 +8,6 @@ pyproject.toml):
 - ``support.databases``: migrated templates, copied for every test;
 - ``support.server``: real ``hub serve`` subprocesses and in-process uvicorn;
 - ``support.browser``: Debian's chromium and a phone-sized page;
+- ``support.pagecheck``: what every page test checks (one language, axe-core, headers, pictures);
 - ``support.live``: a client of the ``/ws/live`` stream.
 """
