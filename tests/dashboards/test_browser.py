@@ -12,25 +12,25 @@ from typing import Any
 
 import httpx
 import pytest
-from pagecheck import PHONE, check_page
-from serverproc import CHROMIUM, CHROMIUM_ARGS
-from tests_support import GRENOBLE
+from support.browser import CHROMIUM, CHROMIUM_ARGS
+from support.data import GRENOBLE, PASSWORD
+from support.pagecheck import PHONE, check_page
+from support.server import HubProcess
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(hub_process: Any, tmp_path: Any) -> Any:
+def page(sqlite_server: HubProcess) -> Any:
     """A phone-sized French Chromium page and the base URL of a fresh hub."""
     if CHROMIUM is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    base = hub_process(f"sqlite+aiosqlite:///{tmp_path / 'hub.sqlite'}")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport=PHONE, locale="fr-FR", is_mobile=True)
-        yield context.new_page(), f"http://{base}"
+        yield context.new_page(), sqlite_server.url
         browser.close()
 
 
@@ -39,7 +39,7 @@ def _signup(api: httpx.Client, role: str) -> dict[str, str]:
         "/api/v1/auth/signup",
         json={
             "email": f"{role}@example.org",
-            "password": "correct horse battery",
+            "password": PASSWORD,
             "name": role,
             "role": role,
         },

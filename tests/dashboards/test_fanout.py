@@ -3,8 +3,9 @@
 import asyncio
 import json
 import os
-import socket
 import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
@@ -12,22 +13,12 @@ import pytest
 import websockets
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from tests_support import GRENOBLE
+from support.data import GRENOBLE, PASSWORD
+from support.server import HubProcess, serve_in_process
 
-from hub.db import Database
 from hub.events.service import list_events
-from hub.migrate import upgrade
 
-PG_URL = os.environ.get("HUB_TEST_DATABASE_URL")
-REQUIRE_PG = os.environ.get("HUB_REQUIRE_POSTGRES") == "1"
 REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def free_port() -> int:
-    """Return a TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _collect(ws: Any, until_id: int, timeout: float = 20) -> list[int]:
@@ -62,24 +53,6 @@ async def test_many_concurrent_writers_skip_nothing(hub, app, base_url) -> None:
         assert await _collect(ws, expected[-1]) == expected
 
 
-@pytest.fixture
-def postgres_url() -> str:
-    """The test PostgreSQL, or a clean skip (a failure when PostgreSQL is required)."""
-    if not PG_URL:
-        if REQUIRE_PG:
-            pytest.fail("HUB_TEST_DATABASE_URL is not set but PostgreSQL tests are required")
-        pytest.skip("set HUB_TEST_DATABASE_URL to run the cross-process tests")
-    return PG_URL
-
-
-async def _reset_schema(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-
-
 async def _event_ids_in_database(url: str, after: int) -> list[int]:
     engine = create_async_engine(url)
     async with engine.connect() as conn:
@@ -101,15 +74,16 @@ def _redis_available() -> bool:
 
 
 @pytest.fixture
-async def two_hubs(postgres_url: str, hub_process: Any) -> tuple[str, str]:
-    """Two ``hub serve`` processes on one fresh PostgreSQL, fanned out by LISTEN/NOTIFY."""
-    await _reset_schema(postgres_url)
-    # Migrated here, so that both processes can start at once (their own upgrade is a no-op).
-    db = Database(postgres_url)
-    await upgrade(db.engine)
-    await db.dispose()
+async def two_hubs(
+    postgres_database_url: str, serve_hub: Callable[..., HubProcess]
+) -> tuple[HubProcess, HubProcess]:
+    """Two ``hub serve`` processes on one PostgreSQL database, fanned out by LISTEN/NOTIFY.
+
+    The database is already migrated, so both can start at once (their own upgrade is a no-op).
+    """
     a, b = await asyncio.gather(
-        asyncio.to_thread(hub_process, postgres_url), asyncio.to_thread(hub_process, postgres_url)
+        asyncio.to_thread(serve_hub, postgres_database_url),
+        asyncio.to_thread(serve_hub, postgres_database_url),
     )
     return a, b
 
@@ -119,7 +93,7 @@ async def _signup(http: httpx.AsyncClient, role: str, n: int) -> dict[str, str]:
         "/api/v1/auth/signup",
         json={
             "email": f"{role}{n}@example.org",
-            "password": "correct horse battery",
+            "password": PASSWORD,
             "name": f"{role} {n}",
             "role": role,
         },
@@ -128,12 +102,14 @@ async def _signup(http: httpx.AsyncClient, role: str, n: int) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-async def test_a_change_through_one_process_reaches_a_client_of_the_other(two_hubs) -> None:
+async def test_a_change_through_one_process_reaches_a_client_of_the_other(
+    two_hubs: tuple[HubProcess, HubProcess], postgres_database_url: str
+) -> None:
     a, b = two_hubs
     async with (
-        httpx.AsyncClient(base_url=f"http://{a}", timeout=20) as api_a,
-        httpx.AsyncClient(base_url=f"http://{b}", timeout=20) as api_b,
-        websockets.connect(f"ws://{b}/ws/live") as ws,
+        httpx.AsyncClient(base_url=a.url, timeout=20) as api_a,
+        httpx.AsyncClient(base_url=b.url, timeout=20) as api_b,
+        websockets.connect(f"ws://{b.host}/ws/live") as ws,
     ):
         snapshot = json.loads(await ws.recv())
         assert snapshot["type"] == "snapshot"
@@ -177,22 +153,9 @@ async def test_a_change_through_one_process_reaches_a_client_of_the_other(two_hu
         await asyncio.gather(*(writer(api, 10) for api in (api_a, api_b, api_a, api_b)))
         stats = (await api_b.get("/api/v1/stats")).json()
         ids = await _collect(ws, stats["event_id"])
-        assert ids == await _event_ids_in_database(
-            os.environ["HUB_TEST_DATABASE_URL"], message["event_id"]
-        )
+        assert ids == await _event_ids_in_database(postgres_database_url, message["event_id"])
         assert len(ids) == 40
         assert stats["totals"]["ear-saver"]["requested"] == 40
-
-
-async def _serve_in_process(app: Any) -> tuple[str, Any, asyncio.Task[None]]:
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    return f"127.0.0.1:{port}", server, task
 
 
 async def test_redis_fans_out_between_two_hubs(database_url: str) -> None:
@@ -207,9 +170,10 @@ async def test_redis_fans_out_between_two_hubs(database_url: str) -> None:
     # Two apps, two broadcasters, two connection pools: only Redis links them (and the 2 s
     # poll, which the timing below rules out).
     apps = [create_app(settings), create_app(settings)]
-    served = [await _serve_in_process(app) for app in apps]
-    (a, *_), (b, *_) = served
-    try:
+    async with AsyncExitStack() as stack:
+        for app in apps:
+            stack.push_async_callback(app.state.db.dispose)
+        a, b = [await stack.enter_async_context(serve_in_process(app)) for app in apps]
         async with (
             httpx.AsyncClient(base_url=f"http://{a}", timeout=20) as api_a,
             websockets.connect(f"ws://{b}/ws/live") as ws,
@@ -233,9 +197,3 @@ async def test_redis_fans_out_between_two_hubs(database_url: str) -> None:
             assert time.monotonic() - started < 1.0
             assert message["kind"] == "hospital.created"
             assert apps[1].state.live.bus.__class__.__name__ == "RedisBus"
-    finally:
-        for _, server, task in served:
-            server.should_exit = True
-            await task
-        for app in apps:
-            await app.state.db.dispose()

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from tests_support import BREST, GRENOBLE
+from support.data import BREST, GRENOBLE
 
 from dashboards import service
 from hub.geo.areas import Area

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from tests_support import BREST, GRENOBLE
+from support.data import BREST, GRENOBLE
 
 from dashboards.protocol import EventMessage
 from hub.rules.totals import add_into

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests_support import GRENOBLE
+from support.data import GRENOBLE
 
 
 @pytest.fixture

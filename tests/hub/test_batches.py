@@ -4,7 +4,7 @@ import asyncio
 
 import httpx
 import pytest
-from tests_support import BREST
+from support.data import BREST
 
 from hub.rules.totals import add_into
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from serverproc import HUB
+from support.server import HUB
 
 from hub.timeutil import today
 

@@ -4,7 +4,7 @@ import csv
 import json
 
 import httpx
-from tests_support import BREST, GRENOBLE
+from support.data import BREST, GRENOBLE
 
 
 async def test_coordinator_exports_own_area_only(hub, client: httpx.AsyncClient) -> None:

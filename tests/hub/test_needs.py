@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from tests_support import BREST, GRENOBLE, LYON
+from support.data import BREST, GRENOBLE, LYON
 
 from hub.timeutil import today
 

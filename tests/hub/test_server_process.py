@@ -1,21 +1,19 @@
 """The real server, as a subprocess: started by ``hub serve``, driven over HTTP, killed -9."""
 
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
-from serverproc import HubProcess
+from support.server import HubProcess
 
 from hub.timeutil import today
 
 
 @pytest.fixture
-def server(database_url: str, tmp_path: Path):
-    """A running ``hub serve`` on the test database."""
-    proc = HubProcess(database_url, tmp_path).start()
-    yield proc
-    proc.stop()
+def server(blank_database_url: str, serve_hub: Callable[..., HubProcess]) -> HubProcess:
+    """A running ``hub serve`` on an empty database, which it must migrate itself."""
+    return serve_hub(blank_database_url)
 
 
 def _signup(base: str, role: str, email: str) -> dict[str, str]:
@@ -59,9 +57,11 @@ def test_serve_applies_migrations_and_answers(server: HubProcess) -> None:
     assert httpx.get(f"{base}/openapi.json").status_code == 200
 
 
-def test_acknowledged_writes_survive_kill_9(database_url: str, tmp_path: Path) -> None:
+def test_acknowledged_writes_survive_kill_9(
+    database_url: str, serve_hub: Callable[..., HubProcess]
+) -> None:
     """Every need the server answered 201 for is there after a SIGKILL and a restart."""
-    proc = HubProcess(database_url, tmp_path).start()
+    proc = serve_hub(database_url)
     base = proc.url
     staff = _signup(base, "hospital_staff", "kill@example.org")
     hospital = httpx.post(
@@ -85,10 +85,6 @@ def test_acknowledged_writes_survive_kill_9(database_url: str, tmp_path: Path) -
         assert r.status_code == 201
         acknowledged.append(r.json()["id"])
     proc.kill9()
-    restarted = HubProcess(database_url, tmp_path)
-    restarted.start()
-    try:
-        listing = httpx.get(f"{restarted.url}/api/v1/needs?limit=500", headers=staff).json()
-        assert sorted(n["id"] for n in listing["items"]) == sorted(acknowledged)
-    finally:
-        restarted.stop()
+    restarted = serve_hub(database_url)
+    listing = httpx.get(f"{restarted.url}/api/v1/needs?limit=500", headers=staff).json()
+    assert sorted(n["id"] for n in listing["items"]) == sorted(acknowledged)

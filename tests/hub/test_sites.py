@@ -2,7 +2,7 @@
 
 import httpx
 import pytest
-from tests_support import BREST, GRENOBLE
+from support.data import BREST, GRENOBLE
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from pagecheck import PHONE, assert_one_language, check_page
-from serverproc import CHROMIUM, HubProcess, phone_page, sign_up
-from tests_support import GRENOBLE, PASSWORD
+from support.browser import CHROMIUM, phone_page
+from support.data import GRENOBLE, PASSWORD
+from support.pagecheck import PHONE, assert_one_language, check_page
+from support.scenario import sign_up
+from support.server import HubProcess
 
 from hub.timeutil import PARIS
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from tests_support import GRENOBLE, LYON
+from support.data import GRENOBLE, LYON
 
 from hub.timeutil import today
 

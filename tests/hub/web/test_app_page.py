@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from pagecheck import PHONE, assert_one_language, check_page
-from serverproc import CHROMIUM, HubProcess, phone_page
-from tests_support import GRENOBLE, PASSWORD
+from support.browser import CHROMIUM, phone_page
+from support.data import GRENOBLE, PASSWORD
+from support.pagecheck import PHONE, assert_one_language, check_page
+from support.server import HubProcess
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page

@@ -15,9 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
-from pagecheck import PHONE, assert_one_language, check_page
-from serverproc import CHROMIUM, HUB, HubProcess, phone_page, sign_up
-from tests_support import PASSWORD
+from support.browser import CHROMIUM, phone_page
+from support.data import PASSWORD
+from support.pagecheck import PHONE, assert_one_language, check_page
+from support.scenario import sign_up
+from support.server import HUB, HubProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -9,8 +9,9 @@ language, axe-core's serious and critical rules, a 360 px screen, a screenshot.
 from typing import Any
 
 import pytest
-from pagecheck import PHONE, assert_accessible, check_page, screenshot
-from serverproc import CHROMIUM, HubProcess, phone_page
+from support.browser import CHROMIUM, phone_page
+from support.pagecheck import PHONE, assert_accessible, check_page, screenshot
+from support.server import HubProcess
 
 pytestmark = [
     pytest.mark.browser,

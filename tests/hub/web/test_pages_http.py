@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from pagecheck import UNFILLED, assert_strict_csp, english_words, french_words
+from support.pagecheck import UNFILLED, assert_strict_csp, english_words, french_words
 
 from hub.web.endpoints import HERE
 

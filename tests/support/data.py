@@ -1,4 +1,4 @@
-"""Plain data shared by tests (importable because pytest puts rootdir-relative tests/ on path)."""
+"""Plain data shared by tests: real places, the password of every test account, an account."""
 
 from dataclasses import dataclass
 

@@ -1,0 +1,108 @@
+"""Scenarios through the real API: ``Hub`` in process, ``sign_up`` against a running hub."""
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from hub.auth.service import create_user
+from hub.timeutil import today
+from support.data import PASSWORD, Account
+
+
+class Hub:
+    """Shortcuts to build a scenario through the real API."""
+
+    def __init__(self, client: httpx.AsyncClient, app: Any) -> None:
+        self.client = client
+        self.app = app
+        self._n = 0
+
+    async def account(self, role: str, area: str | None = None) -> Account:
+        """Sign up (or, for coordinators and admins, create) an account and sign in."""
+        self._n += 1
+        email = f"{role}{self._n}@example.org"
+        if role in ("coordinator", "admin"):
+            async with self.app.state.db.transaction() as session:
+                await create_user(
+                    session, email=email, password=PASSWORD, name=role, role=role, area=area
+                )
+            r = await self.client.post(
+                "/api/v1/auth/token", json={"email": email, "password": PASSWORD}
+            )
+            assert r.status_code == 200, r.text
+            me = await self.client.get(
+                "/api/v1/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}
+            )
+            return Account(me.json()["id"], email, role, r.json()["access_token"])
+        r = await self.client.post(
+            "/api/v1/auth/signup",
+            json={"email": email, "password": PASSWORD, "name": f"{role} {self._n}", "role": role},
+        )
+        assert r.status_code == 201, r.text
+        body = r.json()
+        return Account(body["user"]["id"], email, role, body["access_token"])
+
+    async def site(
+        self, who: Account, type: str, lat: float = 45.1885, lon: float = 5.7245, **extra: Any
+    ) -> dict[str, Any]:
+        """Create a hospital or lab (Grenoble by default)."""
+        kind = "hospital" if type == "hospitals" else "fablab"
+        body = {
+            "name": f"{type} of test",
+            "kind": kind,
+            "address": "1 rue du Test",
+            "lat": lat,
+            "lon": lon,
+            "contact_name": "Dr Contact",
+            "contact_phone": "+33 4 76 00 00 00",
+            **extra,
+        }
+        r = await self.client.post(f"/api/v1/{type}", json=body, headers=who.headers)
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    async def verified(self, type: str, site_id: int) -> None:
+        """Verify a site with a national coordinator."""
+        coordinator = await self.account("coordinator")
+        r = await self.client.post(f"/api/v1/{type}/{site_id}/verify", headers=coordinator.headers)
+        assert r.status_code == 200, r.text
+
+    async def need(
+        self, staff: Account, hospital_id: int, quantity: int = 100, **extra: Any
+    ) -> dict[str, Any]:
+        """Post a need due in a week."""
+        body = {
+            "hospital_id": hospital_id,
+            "design": "face-shield-prusa-rc3",
+            "quantity": quantity,
+            "needed_by": (today() + timedelta(days=7)).isoformat(),
+            "priority": "high",
+            **extra,
+        }
+        r = await self.client.post("/api/v1/needs", json=body, headers=staff.headers)
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    async def claim(
+        self, maker: Account, need_id: int, lab_id: int, quantity: int
+    ) -> dict[str, Any]:
+        """Claim part of a need for a lab; return the new batch."""
+        r = await self.client.post(
+            f"/api/v1/needs/{need_id}/claims",
+            json={"lab_id": lab_id, "quantity": quantity},
+            headers=maker.headers,
+        )
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+
+def sign_up(client: httpx.Client, role: str) -> Account:
+    """Sign up ``{role}@example.org`` on a running hub (roles anyone may pick)."""
+    email = f"{role}@example.org"
+    r = client.post(
+        "/api/v1/auth/signup",
+        json={"email": email, "password": PASSWORD, "name": f"A {role}", "role": role},
+    )
+    assert r.status_code == 201, r.text
+    return Account(r.json()["user"]["id"], email, role, r.json()["access_token"])
