@@ -256,7 +256,9 @@ def test_unpruned_and_greedy_are_feasible(
     )
     base = greedy(needs, offers, max_distance_km=radius, lead_days=lead, horizon_days=horizon)
     check_feasible(base, needs, offers, radius, lead, horizon)
-    assert objective(base, needs) >= objective(exact, needs) - 1e-6
+    # The exact solvers cost distances in whole metres, greedy in float km: greedy may come
+    # out ahead by the rounding, at most half a metre per unit (seen: 7.6e-4 unit-km).
+    assert objective(base, needs) >= objective(exact, needs) - (0.0005 * units + 1e-6)
 
 
 @st.composite
