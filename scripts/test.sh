@@ -12,7 +12,8 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   (apt-get install -y -qq chromium >/dev/null 2>&1) || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 fi
 set +e
-.venv/bin/python -m pytest "$@"
+# One worker per core (-n auto): each worker copies its own databases from its own template.
+.venv/bin/python -m pytest -n auto "$@"
 status=$?
 set -e
 if [ "$status" = 5 ]; then

@@ -9,6 +9,7 @@
 - :func:`screenshot`: a picture of the page at phone size, to look at.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -113,6 +114,31 @@ def _required() -> bool:
     return os.environ.get("HUB_REQUIRE_POSTGRES") == "1"
 
 
+def _fetch_axe(npm: str) -> str:
+    """``npm pack`` axe-core into a staging folder, then move it in place in one rename, so
+    that test workers running at once never see half a package. Returns what went wrong."""
+    AXE_DIR.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="staging-", dir=AXE_DIR))
+    try:
+        done = subprocess.run(
+            [npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", str(staging)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=staging,
+        )
+        tarballs = sorted(staging.glob("axe-core-*.tgz"))
+        if done.returncode != 0 or not tarballs:
+            return f"npm pack axe-core failed: {done.stderr[-500:]}"
+        with tarfile.open(tarballs[-1]) as tar:
+            tar.extractall(staging, filter="data")
+        with contextlib.suppress(OSError):  # another worker moved its copy in first
+            os.rename(staging / "package", AXE_DIR / "package")
+        return ""
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def axe_source() -> str:
     """axe-core's script, fetched once with ``npm pack`` into a cache folder outside the repo.
 
@@ -121,22 +147,7 @@ def axe_source() -> str:
     script = AXE_DIR / "package" / "axe.min.js"
     if not script.exists():
         npm = shutil.which("npm")
-        problem = "npm is not installed" if npm is None else ""
-        if npm is not None:
-            AXE_DIR.mkdir(parents=True, exist_ok=True)
-            done = subprocess.run(
-                [npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", str(AXE_DIR)],
-                capture_output=True,
-                text=True,
-                timeout=300,
-                cwd=AXE_DIR,
-            )
-            tarballs = sorted(AXE_DIR.glob("axe-core-*.tgz"))
-            if done.returncode != 0 or not tarballs:
-                problem = f"npm pack axe-core failed: {done.stderr[-500:]}"
-            else:
-                with tarfile.open(tarballs[-1]) as tar:
-                    tar.extractall(AXE_DIR, filter="data")
+        problem = "npm is not installed" if npm is None else _fetch_axe(npm)
         if not script.exists():
             message = f"axe-core is needed for the accessibility checks: {problem}"
             if _required():
