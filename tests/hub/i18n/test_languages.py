@@ -9,7 +9,7 @@ import pytest
 
 from hub.i18n import language
 
-HUB = Path(__file__).resolve().parents[2] / "hub"
+HUB = Path(__file__).resolve().parents[3] / "hub"
 ERRORS = {
     "HubError",
     "NotFound",
