@@ -143,11 +143,12 @@ class Broadcaster:
             return
         self.last_id = message.event_id
         item_public = (message.event_id, message.public)
-        item_detailed = (message.event_id, message.detailed)
         for key in message.keys:
             group = self._subscribers.get(key)
             if not group:
                 continue
+            # One tuple per key, shared by its subscribers: fan-out copies nothing per client.
+            item_detailed = (message.event_id, message.for_subscriber(key, detailed=True))
             # A copy: dropping a subscriber changes the set.
             for subscriber in tuple(group):
                 try:

@@ -1,4 +1,9 @@
-"""Names and contacts of the sites an event is about: the coordinator variant only."""
+"""Names and contacts of the sites an event is about: the coordinator variant only.
+
+Each site carries its area codes so that its contact goes only to coordinators whose
+subscription covers the site itself (``dashboards.protocol.event_message``), as the REST API
+would answer them (``hub.access.can_see_contact``).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,8 @@ def _site(site: Site | None) -> dict[str, Any] | None:
         "name": site.name,
         "contact_name": site.contact_name,
         "contact_phone": site.contact_phone,
+        "region": site.region,
+        "departement": site.departement,
     }
 
 

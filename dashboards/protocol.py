@@ -7,14 +7,17 @@ Names and contact details go only into the coordinator variant of a message.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from hub.events.models import Event
 from hub.events.privacy import PUBLIC_FIELDS
-from hub.geo.areas import Area
+from hub.geo.areas import Area, AreaCodes, parse_area
 from hub.rules.totals import Totals
 
+#: Fields of a site's contact, shown only to those the REST API would show them to.
+CONTACT_FIELDS = ("contact_name", "contact_phone")
 # Close codes in the private range (4000-4999) so that clients can tell them apart.
 CLOSE_TOO_SLOW = 4008
 CLOSE_BAD_REQUEST = 4400
@@ -39,12 +42,17 @@ def area_keys(region: str | None, departement: str | None) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class EventMessage:
-    """One event, ready to send: its id, where it happened, and both serialised variants."""
+    """One event, ready to send: its id, where it happened, its public variant, and per
+    subscription key the variant for coordinators of that area."""
 
     event_id: int
     keys: tuple[str, ...]
     public: str
-    detailed: str
+    detailed: Mapping[str, str]
+
+    def for_subscriber(self, key: str, detailed: bool) -> str:
+        """The variant a subscriber of ``key`` gets (``detailed``: a coordinator of it)."""
+        return self.detailed.get(key, self.public) if detailed else self.public
 
 
 def event_body(event: Event) -> dict[str, Any]:
@@ -64,16 +72,28 @@ def event_body(event: Event) -> dict[str, Any]:
     }
 
 
+def _names_for(names: dict[str, Any], area: Area) -> dict[str, Any]:
+    """Site names for coordinators of ``area``: contacts only of the sites inside it."""
+    out = {}
+    for role, site in names.items():
+        inside = area.contains(AreaCodes(site["region"], site["departement"]))
+        shown = {k: v for k, v in site.items() if k not in ("region", "departement")}
+        if not inside or not site["region"]:
+            shown = {k: v for k, v in shown.items() if k not in CONTACT_FIELDS}
+        out[role] = shown
+    return out
+
+
 def event_message(event: Event, names: dict[str, Any] | None) -> EventMessage:
-    """Build both variants of an event message, each serialised exactly once."""
+    """Build the variants of an event message, each serialised once per subscription key."""
     body = event_body(event)
     public = dumps(body)
+    keys = area_keys(event.region, event.departement)
+    detailed = {}
     if names:
-        body["names"] = names
-        detailed = dumps(body)
-    else:
-        detailed = public
-    return EventMessage(event.id, area_keys(event.region, event.departement), public, detailed)
+        for key in keys:
+            detailed[key] = dumps({**body, "names": _names_for(names, parse_area(key))})
+    return EventMessage(event.id, keys, public, detailed)
 
 
 def snapshot_message(area: Area, event_id: int, totals: Totals, *, detailed: bool) -> str:

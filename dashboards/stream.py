@@ -83,7 +83,7 @@ async def _opening(websocket: WebSocket, area: Area, since: int | None, sub: Sub
             names = await load_names(session, rows) if sub.detailed and rows else {}
             for row in rows:
                 message = event_message(row, names.get(row.id))
-                replay.append(message.detailed if sub.detailed else message.public)
+                replay.append(message.for_subscriber(sub.key, sub.detailed))
         else:
             snapshot = snapshot_message(
                 area, head, await totals(session, area), detailed=sub.detailed

@@ -4,6 +4,8 @@ This layer reads models only and imports no service, so that every service can a
 without import circles (SPEC section 2, "Invariants", for the rules themselves).
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +16,7 @@ from hub.errors import Forbidden
 from hub.geo.areas import Area, AreaCodes, parse_area
 from hub.i18n import _, codes
 from hub.needs.models import Need
-from hub.rules.states import COMMITTED, Role, RouteStatus, SiteType
+from hub.rules.states import COMMITTED, Role, RouteStatus, SiteStatus, SiteType
 from hub.sites.models import Membership, Site
 
 
@@ -33,11 +35,14 @@ def _national(user: User) -> bool:
 
 
 def covers(user: User, region: str | None, departement: str | None) -> bool:
-    """Tell whether a coordinator's (or admin's) area covers a place."""
+    """Tell whether a coordinator's (or admin's) area covers a place, or a whole région when
+    only its code is known (a région-wide matching run, say)."""
     if _national(user):
         return True
     if user.role != Role.COORDINATOR or user.area is None:
         return False
+    if region and not departement:
+        return parse_area(user.area).covers(Area("region", region))
     place = AreaCodes(region=region, departement=departement) if region and departement else None
     return parse_area(user.area).contains(place)
 
@@ -93,15 +98,38 @@ async def require_member(session: AsyncSession, user: User, site: Site) -> None:
     )
 
 
+#: Why a site that is not verified may not take part, by its status.
+NOT_VERIFIED = {
+    SiteStatus.PENDING: _(
+        "{name} is awaiting verification by a coordinator: it cannot take work or see other "
+        "sites' contacts yet."
+    ),
+    SiteStatus.SUSPENDED: _(
+        "{name} is suspended by a coordinator: it cannot take work or see other sites' "
+        "contacts; ask the coordinators of its area why."
+    ),
+}
+
+
+def require_verified(site: Site) -> None:
+    """Raise 403 unless the site is verified: pending and suspended sites only prepare."""
+    if site.status != SiteStatus.VERIFIED:
+        raise Forbidden(NOT_VERIFIED[SiteStatus(site.status)], name=site.name)
+
+
 async def works_for_site(session: AsyncSession, user: User, site: Site) -> bool:
-    """Tell whether the user's lab holds a committed batch for this hospital.
+    """Tell whether one of the user's verified labs holds a committed batch for this hospital.
 
     Only that way round: a lab needs the hospital's contact to deliver, while a lab's
     contact is not the hospital's to have (fake requests fished for makers in 2020).
     """
     if site.type != SiteType.HOSPITAL:
         return False
-    mine = select(Membership.site_id).where(Membership.user_id == user.id)
+    mine = (
+        select(Membership.site_id)
+        .join(Site, Site.id == Membership.site_id)
+        .where(Membership.user_id == user.id, Site.status == SiteStatus.VERIFIED)
+    )
     query = (
         select(Batch.id)
         .join(Need, Need.id == Batch.need_id)
@@ -115,7 +143,8 @@ async def works_for_site(session: AsyncSession, user: User, site: Site) -> bool:
 
 
 async def drives_to_site(session: AsyncSession, user: User, site: Site) -> bool:
-    """Tell whether the user is a driver with an active route stopping at the site."""
+    """Tell whether the user is a driver with an active route whose stop at the site still
+    holds a batch (a stop done, given back or closed by a receipt no longer counts)."""
     if user.role != Role.DRIVER:
         return False
     found = await session.scalar(
@@ -125,10 +154,57 @@ async def drives_to_site(session: AsyncSession, user: User, site: Site) -> bool:
             Route.driver_id == user.id,
             Route.status == RouteStatus.ACTIVE,
             RouteStop.site_id == site.id,
+            RouteStop.open_batch_id.is_not(None),
         )
         .limit(1)
     )
     return found is not None
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """What a viewer may see of a site beyond its name and kind (``site_view``)."""
+
+    contact: bool
+    exact_place: bool
+
+    @classmethod
+    def everything(cls) -> "SiteView":
+        """For the site's own members and the coordinators of its area."""
+        return cls(contact=True, exact_place=True)
+
+
+#: Sites whose place is a person's home: only those who work with them see where exactly.
+HOME_KINDS = frozenset({"home"})
+#: How coarse a home's place is for everyone else, in decimal degrees (about 1 km), as coarse
+#: as the public map's points.
+COARSE_DEGREES = 0.01
+
+
+async def _staffs_a_client(session: AsyncSession, user: User, lab: Site) -> bool:
+    """Whether the user staffs a hospital the lab holds committed work for."""
+    mine = select(Membership.site_id).where(Membership.user_id == user.id)
+    query = (
+        select(Batch.id)
+        .join(Need, Need.id == Batch.need_id)
+        .where(Batch.lab_id == lab.id, Need.hospital_id.in_(mine), Batch.state.in_(COMMITTED))
+    )
+    return (await session.scalar(query.limit(1))) is not None
+
+
+async def site_view(session: AsyncSession, viewer: User | None, site: Site) -> SiteView:
+    """The one rule for a site's contact and place, on every channel (SPEC section 2).
+
+    Contacts: coordinators of its area, its members, the verified labs that hold committed
+    work for it (a hospital) and the drivers with a stop there. The exact place and address:
+    everyone, except for a maker at home, whose place only those same people and the staff of
+    the hospitals it makes for see; everyone else gets it to about a kilometre.
+    """
+    contact = await can_see_contact(session, viewer, site)
+    exact = site.kind not in HOME_KINDS or contact
+    if not exact and viewer is not None:
+        exact = await _staffs_a_client(session, viewer, site)
+    return SiteView(contact=contact, exact_place=exact)
 
 
 async def can_see_contact(session: AsyncSession, user: User | None, site: Site) -> bool:
@@ -138,3 +214,39 @@ async def can_see_contact(session: AsyncSession, user: User | None, site: Site) 
     if covers(user, site.region, site.departement) or await is_member(session, user, site.id):
         return True
     return await works_for_site(session, user, site) or await drives_to_site(session, user, site)
+
+
+async def batch_parties(session: AsyncSession, viewer: User, batches: list[Batch]) -> set[int]:
+    """Ids of the batches ``viewer`` is a party to: members of its lab, staff of its need's
+    hospital, coordinators of the need's area, drivers holding it on an active route.
+
+    Only parties see a batch's tracking code and reject reason: the code identifies a box, and
+    a reason may name a ward's trouble. Three queries, whatever the number of batches.
+    """
+    if not batches:
+        return set()
+    need_ids = {b.need_id for b in batches}
+    needs = {n.id: n for n in await session.scalars(select(Need).where(Need.id.in_(need_ids)))}
+    mine = set(
+        await session.scalars(select(Membership.site_id).where(Membership.user_id == viewer.id))
+    )
+    driving: set[int] = set()
+    if viewer.role == Role.DRIVER:
+        driving = set(
+            await session.scalars(
+                select(RouteStop.open_batch_id)
+                .join(Route, Route.id == RouteStop.route_id)
+                .where(Route.driver_id == viewer.id, RouteStop.open_batch_id.is_not(None))
+            )
+        )
+    parties = set()
+    for b in batches:
+        need = needs[b.need_id]
+        if (
+            b.lab_id in mine
+            or need.hospital_id in mine
+            or b.id in driving
+            or covers(viewer, need.region, need.departement)
+        ):
+            parties.add(b.id)
+    return parties

@@ -30,7 +30,7 @@ from hub.matching_runs.endpoints import router as matching_router
 from hub.needs.endpoints import router as needs_router
 from hub.offers.endpoints import router as offers_router
 from hub.ratelimit import RateLimiter
-from hub.sites.endpoints import hospitals, labs
+from hub.sites.endpoints import hospitals, invitations, labs
 from hub.stats.endpoints import router as stats_router
 from hub.web.endpoints import include_pages
 from hub.web.security import SecurityHeaders
@@ -128,6 +128,7 @@ def api_router() -> APIRouter:
         auth_router,
         hospitals,
         labs,
+        invitations,
         offers_router,
         designs_router,
         needs_router,

@@ -8,13 +8,14 @@ from hub.events.models import Event
 from hub.matching_runs.models import MatchingRun
 from hub.needs.models import IdempotencyKey, Need
 from hub.offers.models import Offer
-from hub.sites.models import Membership, Site
+from hub.sites.models import Invitation, Membership, Site
 
 __all__ = [
     "Base",
     "Batch",
     "Event",
     "IdempotencyKey",
+    "Invitation",
     "MatchingRun",
     "Membership",
     "Need",

@@ -19,7 +19,9 @@ from hub.batches.schemas import (
     ReceiptIn,
 )
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep
+from hub.driver_routes.service.stops import receive
 from hub.rules.states import BatchState
+from hub.timeutil import today
 
 router = APIRouter(tags=["batches"])
 
@@ -29,7 +31,9 @@ router = APIRouter(tags=["batches"])
 )
 async def claim(need_id: int, body: ClaimIn, user: CurrentUser, session: SessionDep) -> BatchOut:
     """Claim part of a need for your lab; 409 when more than what remains."""
-    batch = await service.claim(session, user=user, need_id=need_id, **body.model_dump())
+    batch = await service.claim(
+        session, user=user, need_id=need_id, today=today(), **body.model_dump()
+    )
     return BatchOut.model_validate(batch)
 
 
@@ -64,8 +68,9 @@ async def ready(batch_id: int, user: CurrentUser, session: SessionDep) -> BatchO
 async def receipt(
     batch_id: int, body: ReceiptIn, user: CurrentUser, session: SessionDep
 ) -> BatchOut:
-    """Confirm receipt with accepted and rejected counts."""
-    batch = await service.receipt(session, user=user, batch_id=batch_id, **body.model_dump())
+    """Confirm receipt with accepted and rejected counts (a driver's stops for the batch
+    close: the receipt wins)."""
+    batch = await receive(session, user=user, batch_id=batch_id, **body.model_dump())
     return BatchOut.model_validate(batch)
 
 
@@ -95,8 +100,9 @@ async def correct(
 
 @router.get("/batches/{batch_id}", response_model=BatchOut)
 async def get(batch_id: int, user: CurrentUser, session: ReadSessionDep) -> BatchOut:
-    """Return one batch."""
-    return BatchOut.model_validate(await get_batch(session, batch_id))
+    """Return one batch (its tracking code and reject reason only for its parties)."""
+    batch = await get_batch(session, batch_id)
+    return (await service.batches_out(session, user=user, batches=[batch]))[0]
 
 
 @router.get("/batches/{batch_id}/label", response_class=HTMLResponse)
@@ -133,5 +139,5 @@ async def list_(
         offset=offset,
         area=parse_area_param(area),
     )
-    items = [BatchOut.model_validate(b) for b in rows]
+    items = await service.batches_out(session, user=user, batches=rows)
     return BatchList(items=items, total=total, limit=limit, offset=offset)

@@ -65,7 +65,10 @@ class BatchOut(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
     id: int
-    code: str
+    code: str | None = Field(
+        description="The tracking code: only for the lab, the hospital, coordinators of the "
+        "area and the driver carrying it."
+    )
     need_id: int
     lab_id: int
     design: str

@@ -4,12 +4,20 @@ Each action checks who may do it (``hub.access``) and whether the batch's state 
 (``hub.rules.states.TRANSITIONS``), then writes the change with ``records.record``.
 """
 
+from datetime import date
 from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.access import covers, is_member, require_coordinator_of, require_member
+from hub.access import (
+    batch_parties,
+    covers,
+    is_member,
+    require_coordinator_of,
+    require_member,
+    require_verified,
+)
 from hub.area_filter import area_condition
 from hub.auth.models import User
 from hub.batches.models import Batch
@@ -22,14 +30,24 @@ from hub.batches.records import (
     record,
     require_action,
 )
+from hub.batches.schemas import BatchOut
 from hub.db import utcnow
 from hub.driver_routes.models import RouteStop
 from hub.errors import Conflict, Forbidden, Invalid
 from hub.geo.areas import Area
 from hub.i18n import N_, _
 from hub.needs.models import Need
-from hub.needs.service import allocated, get_need, mark_cancelled, require_can_cancel
-from hub.rules.states import AT_LAB, BatchAction, BatchState, NeedStatus, Role, SiteType
+from hub.needs.service import allocated, get_need
+from hub.offers.capacity import free_by
+from hub.rules.states import (
+    COMMITTED,
+    BatchAction,
+    BatchState,
+    NeedStatus,
+    Role,
+    SiteStatus,
+    SiteType,
+)
 from hub.sites.models import Site
 from hub.sites.service import get_site
 
@@ -42,15 +60,27 @@ async def claim(
     lab_id: int,
     quantity: int,
     design: str | None,
+    today: date,
 ) -> Batch:
-    """A lab member claims part of a need; 409 when more than what remains."""
+    """A member of a verified lab claims part of a verified hospital's need.
+
+    403 for a lab or hospital not verified; 409 beyond what remains of the need or beyond what
+    the lab declared it can make by the need's date (``hub.offers.capacity.free_by``).
+    """
     lab = await get_site(session, lab_id, SiteType.LAB)
     await require_member(session, user, lab)
+    require_verified(lab)
     need = await get_need(session, need_id, lock=True)
     # The lab too (after the need, as matching runs do): a run in flight re-checks its work.
     await get_site(session, lab_id, SiteType.LAB, lock=True)
     if need.status == NeedStatus.CANCELLED:
         raise need_cancelled(need)
+    hospital = await get_site(session, need.hospital_id, SiteType.HOSPITAL)
+    if hospital.status != SiteStatus.VERIFIED:
+        raise Forbidden(
+            _("Need {id} comes from a site that is not verified: it cannot be claimed."),
+            id=need.id,
+        )
     accepted = need.accepts or [need.design]
     chosen = design or need.design
     if chosen not in accepted:
@@ -60,6 +90,9 @@ async def claim(
             accepted=", ".join(accepted),
             chosen=chosen,
         )
+    await _require_capacity(
+        session, lab=lab, design=chosen, need=need, quantity=quantity, today=today
+    )
     return await create_batch(
         session,
         need=need,
@@ -68,6 +101,39 @@ async def claim(
         design=chosen,
         state=BatchState.CLAIMED,
         actor=user,
+    )
+
+
+async def _require_capacity(
+    session: AsyncSession, *, lab: Site, design: str, need: Need, quantity: int, today: date
+) -> None:
+    """Raise 409 when the lab declared less than ``quantity`` more units by the need's date."""
+    free = await free_by(session, lab=lab, design=design, due=need.needed_by, today=today)
+    if quantity <= free:
+        return
+    if free == 0:
+        raise Conflict(
+            _(
+                "{lab} has no capacity left for {design} by {due}: declare or update its "
+                "capacity for this design first."
+            ),
+            lab=lab.name,
+            design=design,
+            due=need.needed_by,
+        )
+    raise Conflict(
+        N_(
+            "{lab} declared it can make {free} more unit of {design} by {due}; you asked for "
+            "{quantity}. Claim less, or update its capacity first.",
+            "{lab} declared it can make {free} more units of {design} by {due}; you asked for "
+            "{quantity}. Claim less, or update its capacity first.",
+            "free",
+        ),
+        lab=lab.name,
+        free=free,
+        design=design,
+        due=need.needed_by,
+        quantity=quantity,
     )
 
 
@@ -80,9 +146,10 @@ async def _lab_batch(session: AsyncSession, user: User, batch_id: int) -> tuple[
 
 
 async def accept(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
-    """The lab accepts a proposal from the matcher."""
+    """The lab accepts a proposal from the matcher (a verified lab only)."""
     batch, need = await _lab_batch(session, user, batch_id)
     require_action(batch, BatchAction.ACCEPT)
+    require_verified(await get_site(session, batch.lab_id, SiteType.LAB))
     if need.status == NeedStatus.CANCELLED:
         raise need_cancelled(need)
     before = contribution(batch)
@@ -269,27 +336,6 @@ async def cancel(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
     return batch
 
 
-async def cancel_need(session: AsyncSession, *, user: User, need_id: int) -> Need:
-    """Cancel a need and, first, its batches still at their labs.
-
-    The cascade lives here, with the batches, so that the needs service never reaches up to
-    the batches (services only call the services of earlier domains).
-    """
-    need = await get_need(session, need_id, lock=True)
-    await require_can_cancel(session, user=user, need=need)
-    open_batches = await session.scalars(
-        select(Batch)
-        .where(Batch.need_id == need.id, Batch.state.in_(AT_LAB))
-        .order_by(Batch.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    for batch in open_batches.all():
-        await cancel_batch_row(session, batch=batch, need=need, actor=user, reason="need cancelled")
-    await mark_cancelled(session, user=user, need=need)
-    return need
-
-
 async def adjust(session: AsyncSession, *, user: User, batch_id: int, quantity: int) -> Batch:
     """A coordinator changes an assignment's quantity, within what the need allows."""
     batch, need = await lock_batch(session, batch_id)
@@ -330,10 +376,17 @@ async def adjust(session: AsyncSession, *, user: User, batch_id: int, quantity: 
 async def label_parts(
     session: AsyncSession, *, user: User, batch_id: int
 ) -> tuple[Batch, Site, Site]:
-    """Return a batch with its lab and hospital, for its label (lab members only)."""
+    """Return a batch with its lab and hospital, for its label (members of the lab, once the
+    batch is theirs: not a proposal, nor declined or cancelled)."""
     batch = await get_batch(session, batch_id)
     lab = await get_site(session, batch.lab_id, SiteType.LAB)
     await require_member(session, user, lab)
+    if batch.state not in COMMITTED:
+        raise Conflict(
+            _("Batch {code} is {state}: a label is printed for a batch the lab has taken on."),
+            code=batch.code,
+            state=BatchState(batch.state),
+        )
     need = await get_need(session, batch.need_id)
     return batch, lab, await get_site(session, need.hospital_id, SiteType.HOSPITAL)
 
@@ -427,3 +480,16 @@ async def carry(
         actor=actor,
         extra=extra,
     )
+
+
+async def batches_out(session: AsyncSession, *, user: User, batches: list[Batch]) -> list[BatchOut]:
+    """Render batches for ``user``: tracking codes and reject reasons only for its parties
+    (``hub.access.batch_parties``)."""
+    parties = await batch_parties(session, user, batches)
+    hidden = {"code": None, "reject_reason": None}
+    return [
+        BatchOut.model_validate(b)
+        if b.id in parties
+        else BatchOut.model_validate(b).model_copy(update=hidden)
+        for b in batches
+    ]

@@ -18,6 +18,7 @@ from hub.batches import service as batches
 from hub.batches.models import Batch
 from hub.batches.records import get_batch
 from hub.db import Database, utcnow
+from hub.driver_routes.service.stops import receive
 from hub.events.models import Event
 from hub.events.service import last_event_id
 from hub.matching_runs.schemas import RunIn
@@ -100,7 +101,8 @@ async def _move(
         )
         return f"batch {batch.code} delivered"
     rejected = rng.choice([0, 0, 0, 1, 2]) if batch.delivered > 2 else 0
-    await batches.receipt(
+    # As the API does: a driver's stops for this batch close with the receipt.
+    await receive(
         session,
         user=admin,
         batch_id=batch_id,

@@ -55,3 +55,6 @@ class RouteStop(Base):
     eta: Mapped[datetime] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     done_quantity: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Why a stop was closed without the driver: "received" when the hospital confirmed
+    # receipt of its batch first (handed over by the maker, or a tap the driver forgot).
+    closed_reason: Mapped[str | None] = mapped_column(String(20), default=None)

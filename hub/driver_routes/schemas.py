@@ -54,6 +54,11 @@ class StopOut(BaseModel):
     done_at: datetime | None
     done_quantity: int | None
     given_back: bool = Field(description="Freed for other drivers when the route was given back.")
+    received_directly: bool = Field(
+        False,
+        description="Closed because the hospital confirmed receipt of the batch first "
+        "(handed over by the maker, or a tap the driver forgot).",
+    )
     geo_uri: str = Field(description="geo: URI that phone navigation apps open.")
     directions_url: str = Field(description="OpenStreetMap directions from the previous point.")
 

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
+from hub.access import covers
 from hub.area_filter import parse_area_param
 from hub.deps import CurrentUser, ReadSessionDep
 from hub.events import service
 from hub.events.privacy import public_payload
-from hub.rules.states import Role
 
 
 class EventOut(BaseModel):
@@ -46,13 +46,15 @@ async def list_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     area: str | None = None,
 ) -> EventPage:
-    """Return events with id greater than ``since``, oldest first."""
+    """Return events with id greater than ``since``, oldest first.
+
+    The full log (tracking codes, who did what, reasons) is the audit trail of the
+    coordinators of each event's area; everyone else gets counts, states and places.
+    """
     rows = await service.list_events(session, since=since, limit=limit, area=parse_area_param(area))
-    # The full log (tracking codes, who did what) is the coordinators' audit trail.
-    full = user.role in (Role.COORDINATOR, Role.ADMIN)
     items = [
         EventOut.model_validate(r)
-        if full
+        if covers(user, r.region, r.departement)
         else EventOut.model_validate(r).model_copy(
             update={"payload": public_payload(r.payload or {}), "actor_id": None}
         )

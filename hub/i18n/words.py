@@ -39,6 +39,7 @@ WORDS: dict[Enum, Message] = {
     RouteStatus.RELEASED: C_("route status", "given back"),
     SiteStatus.PENDING: C_("site status", "awaiting verification"),
     SiteStatus.VERIFIED: C_("site status", "verified"),
+    SiteStatus.SUSPENDED: C_("site status", "suspended"),
     SiteType.HOSPITAL: C_("site type", "hospital"),
     SiteType.LAB: C_("site type", "lab"),
     Role.HOSPITAL_STAFF: C_("role", "hospital staff"),

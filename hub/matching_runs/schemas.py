@@ -39,3 +39,24 @@ class RunOut(BaseModel):
     offers_considered: int
     seconds: float
     created_at: datetime
+
+
+class RunRecord(BaseModel):
+    """A stored run: its parameters and what it achieved (its proposals are batches with its
+    ``run_id``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    created_by: int | None
+    area: str
+    max_distance_km: float
+    lead_days: int
+    horizon_days: int
+    needs_considered: int
+    offers_considered: int
+    assigned_units: int
+    unmet_units: int
+    unit_km: float
+    seconds: float
+    unmet: dict[int, int]
+    created_at: datetime

@@ -15,25 +15,25 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import matching
+from hub.access import covers_area, require_role
 from hub.area_filter import area_condition, coordinator_area
 from hub.auth.models import User
 from hub.batches.models import Batch
 from hub.batches.records import new_batch
 from hub.db import Database
-from hub.errors import Conflict
+from hub.errors import Conflict, Forbidden, NotFound
 from hub.events import service as events
-from hub.geo.areas import Area
+from hub.geo.areas import Area, parse_area
 from hub.i18n import _
 from hub.matching_runs.models import MatchingRun
 from hub.matching_runs.schemas import AssignmentOut, RunIn, RunOut
 from hub.needs.models import Need
 from hub.needs.service import allocated_many
+from hub.offers.capacity import day_number, pending_work, promised_work, to_matcher
 from hub.offers.models import Offer
-from hub.rules.states import CLOSED_NEEDS, INACTIVE, BatchState, NeedStatus, SiteStatus
+from hub.rules.states import CLOSED_NEEDS, INACTIVE, BatchState, NeedStatus, Role, SiteStatus
 from hub.sites.models import Site
 
-# Batches whose units a lab still has to make: they use up its future capacity.
-PENDING_WORK_STATES = (BatchState.PROPOSED, BatchState.CLAIMED)
 # A run whose labs took on work while it solved starts over (claims win), this many times.
 RUN_ATTEMPTS = 3
 
@@ -74,7 +74,7 @@ async def load_inputs(session: AsyncSession, *, area: Area, today: date, lead_da
             lon=site.lon,
             lat=site.lat,
             quantity=need.quantity - int(taken),
-            due_day=_day(need.needed_by, today),
+            due_day=day_number(need.needed_by, today),
             priority=need.priority,
         )
         for need, site, taken in rows.all()
@@ -88,76 +88,11 @@ async def load_inputs(session: AsyncSession, *, area: Area, today: date, lead_da
     )
     offers = []
     for offer, lab in offer_rows.all():
-        converted = _to_matcher(offer, lab, today, promised.get((offer.lab_id, offer.design), []))
+        converted = to_matcher(offer, lab, today, promised.get((offer.lab_id, offer.design), []))
         if converted is not None:
             offers.append(converted)
     work = {key: sum(units for _, units in days) for key, days in promised.items()}
     return Inputs(needs=needs, offers=offers, work=work)
-
-
-def _day(needed_by: date, today: date) -> int:
-    """A need's due day for the matcher; an overdue need is still wanted as soon as possible."""
-    return max(0, (needed_by - today).days)
-
-
-async def promised_work(
-    session: AsyncSession, *, today: date, lead_days: int
-) -> dict[tuple[int, str], list[tuple[int, int]]]:
-    """Per (lab, design), the units still to make for proposed or claimed batches, each with
-    the day it must be made by (its need's due day less the lead time, today at the earliest).
-    """
-    rows = await session.execute(
-        select(Batch.lab_id, Batch.design, Need.needed_by, Batch.quantity - Batch.made)
-        .join(Need, Need.id == Batch.need_id)
-        .where(Batch.state.in_(PENDING_WORK_STATES), Batch.quantity > Batch.made)
-    )
-    promised: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
-    for lab_id, design, needed_by, units in rows:
-        day = max(0, _day(needed_by, today) - lead_days)
-        promised[(lab_id, design)].append((day, int(units)))
-    return promised
-
-
-async def pending_work(
-    session: AsyncSession, lab_ids: list[int] | None = None
-) -> dict[tuple[int, str], int]:
-    """Units each lab still has to make, per design, for batches proposed or claimed."""
-    query = (
-        select(Batch.lab_id, Batch.design, func.sum(Batch.quantity - Batch.made))
-        .where(Batch.state.in_(PENDING_WORK_STATES))
-        .group_by(Batch.lab_id, Batch.design)
-    )
-    if lab_ids is not None:
-        query = query.where(Batch.lab_id.in_(lab_ids))
-    return {(lab, design): int(units) for lab, design, units in (await session.execute(query))}
-
-
-def _to_matcher(
-    offer: Offer, lab: Site, today: date, promised: list[tuple[int, int]]
-) -> matching.Offer | None:
-    """Convert an offer to day numbers, with the work the lab owes as its promises.
-
-    The matcher then gives new work exactly what the lab has left once it makes its promised
-    batches deadline-first (``matching.Offer.free_by``).
-    """
-    first = max(0, (offer.available_from - today).days)
-    last = None if offer.available_until is None else (offer.available_until - today).days
-    rate = offer.units_per_day
-    if last is not None and last < first:
-        rate, first, last = 0, 0, 0  # its production days are over: only its stock is left
-    if rate == 0 and offer.stock == 0:
-        return None
-    return matching.Offer(
-        lab_id=offer.lab_id,
-        design=offer.design,
-        lon=lab.lon,
-        lat=lab.lat,
-        units_per_day=rate,
-        first_day=first,
-        last_day=last,
-        stock=offer.stock,
-        promised=tuple(promised),
-    )
 
 
 class CapacityChanged(Conflict):
@@ -372,6 +307,19 @@ async def store_run(
     )
 
 
-async def get_run(session: AsyncSession, run_id: int) -> MatchingRun | None:
-    """Return a stored run."""
-    return await session.get(MatchingRun, run_id)
+async def get_run(session: AsyncSession, *, user: User, run_id: int) -> MatchingRun:
+    """A stored run, for a coordinator whose area covers the run's (404 if unknown, 403 if
+    another area's)."""
+    require_role(user, Role.COORDINATOR)
+    run = await session.get(MatchingRun, run_id)
+    if run is None:
+        raise NotFound(_("There is no matching run with id {id}."), id=run_id)
+    area = parse_area(run.area)
+    if not covers_area(user, area):
+        raise Forbidden(
+            _("Matching run {id} was for {area}, outside your area ({own})."),
+            id=run.id,
+            area=str(area),
+            own=user.area,
+        )
+    return run

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 
 from hub.area_filter import parse_area_param
-from hub.batches.service import cancel_need
+from hub.batches.cascades import cancel_need
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep
 from hub.errors import Invalid
 from hub.i18n import _

@@ -43,10 +43,15 @@ class RouteStatus(StrEnum):
 
 
 class SiteStatus(StrEnum):
-    """A site waits for a coordinator's verification."""
+    """A site waits for a coordinator's verification; a coordinator may suspend it.
+
+    Only a verified site takes part: its labs claim and accept work, its needs are matched and
+    claimed, its members see the contacts of the sites they work with.
+    """
 
     PENDING = "pending"
     VERIFIED = "verified"
+    SUSPENDED = "suspended"
 
 
 class SiteType(StrEnum):

@@ -4,12 +4,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from hub.access import can_see_contact
+from hub.access import SiteView, site_view
 from hub.area_filter import parse_area_param
+from hub.batches.cascades import suspend_site
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep
-from hub.rules.states import SiteType
+from hub.rules.states import SiteStatus, SiteType
 from hub.sites import service
-from hub.sites.schemas import HospitalIn, LabIn, MemberIn, SiteList, SiteOut
+from hub.sites.schemas import (
+    HospitalIn,
+    InvitationOut,
+    InvitedOut,
+    LabIn,
+    MemberIn,
+    SiteList,
+    SiteOut,
+    SuspendIn,
+    SuspendOut,
+)
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
@@ -23,14 +34,14 @@ def _router(type: SiteType, body_model: type[HospitalIn] | type[LabIn]) -> APIRo
     async def create(body: body_model, user: CurrentUser, session: SessionDep) -> SiteOut:  # type: ignore[valid-type]
         """Create a site (pending until a coordinator verifies it); you become a member."""
         site = await service.create_site(session, user=user, type=type, data=body)
-        return service.site_out(site, with_contact=True)
+        return service.site_out(site, SiteView.everything())
 
     @router.get("", response_model=SiteList)
     async def list_(
         session: ReadSessionDep,
         user: CurrentUser,
         area: str | None = None,
-        status: str | None = Query(None, pattern="^(pending|verified)$"),
+        status: SiteStatus | None = None,
         mine: bool = False,
         limit: Limit = 50,
         offset: Offset = 0,
@@ -45,35 +56,82 @@ def _router(type: SiteType, body_model: type[HospitalIn] | type[LabIn]) -> APIRo
             limit=limit,
             offset=offset,
         )
-        items = [
-            service.site_out(s, with_contact=await can_see_contact(session, user, s)) for s in rows
-        ]
+        items = [service.site_out(s, await site_view(session, user, s)) for s in rows]
         return SiteList(items=items, total=total, limit=limit, offset=offset)
 
     @router.get("/{site_id}", response_model=SiteOut)
     async def get(site_id: int, session: ReadSessionDep, user: CurrentUser) -> SiteOut:
         """Return one site; contacts only for those who may see them."""
         site = await service.get_site(session, site_id, type)
-        allowed = await can_see_contact(session, user, site)
-        return service.site_out(site, with_contact=allowed)
+        return service.site_out(site, await site_view(session, user, site))
 
     @router.post("/{site_id}/verify", response_model=SiteOut)
     async def verify(site_id: int, user: CurrentUser, session: SessionDep) -> SiteOut:
         """Verify a site (coordinators of its area)."""
         site = await service.verify_site(session, user=user, site_id=site_id, type=type)
-        return service.site_out(site, with_contact=True)
+        return service.site_out(site, SiteView.everything())
 
-    @router.post("/{site_id}/members", status_code=status.HTTP_201_CREATED)
-    async def add_member(
+    @router.post("/{site_id}/suspend", response_model=SuspendOut)
+    async def suspend(
+        site_id: int, body: SuspendIn, user: CurrentUser, session: SessionDep
+    ) -> SuspendOut:
+        """Suspend a site (coordinators of its area): its work at the labs goes back to the
+        pool; verifying it again lifts the suspension."""
+        site, cancelled = await suspend_site(
+            session, user=user, site_id=site_id, type=type, reason=body.reason
+        )
+        return SuspendOut(
+            site=service.site_out(site, SiteView.everything()), cancelled_batch_ids=cancelled
+        )
+
+    @router.post(
+        "/{site_id}/members", status_code=status.HTTP_202_ACCEPTED, response_model=InvitedOut
+    )
+    async def invite(
         site_id: int, body: MemberIn, user: CurrentUser, session: SessionDep
-    ) -> dict[str, int]:
-        """Add an existing account to this site."""
+    ) -> InvitedOut:
+        """Invite someone by e-mail (members and coordinators of the area); they join once
+        they accept. The answer never tells whether the e-mail has an account."""
         site = await service.get_site(session, site_id, type)
-        member = await service.add_member(session, user=user, site=site, email=body.email)
-        return {"user_id": member.id, "site_id": site.id}
+        invitation = await service.invite(session, user=user, site=site, email=body.email)
+        return InvitedOut(email=invitation.email, site_id=site.id)
 
     return router
 
 
 hospitals = _router(SiteType.HOSPITAL, HospitalIn)
 labs = _router(SiteType.LAB, LabIn)
+
+
+invitations = APIRouter(prefix="/invitations", tags=["invitations"])
+
+
+@invitations.get("", response_model=list[InvitationOut])
+async def my_invitations(user: CurrentUser, session: ReadSessionDep) -> list[InvitationOut]:
+    """Invitations waiting for your e-mail."""
+    rows = await service.my_invitations(session, user=user)
+    return [
+        InvitationOut(
+            id=invitation.id,
+            site_id=site.id,
+            site_type=SiteType(site.type),
+            site_name=site.name,
+            invited_at=invitation.created_at,
+        )
+        for invitation, site in rows
+    ]
+
+
+@invitations.post("/{invitation_id}/accept", response_model=SiteOut)
+async def accept_invitation(invitation_id: int, user: CurrentUser, session: SessionDep) -> SiteOut:
+    """Join the site you were invited to."""
+    site = await service.answer_invitation(
+        session, user=user, invitation_id=invitation_id, accept=True
+    )
+    return service.site_out(site, SiteView.everything())
+
+
+@invitations.post("/{invitation_id}/decline", status_code=status.HTTP_204_NO_CONTENT)
+async def decline_invitation(invitation_id: int, user: CurrentUser, session: SessionDep) -> None:
+    """Turn an invitation down."""
+    await service.answer_invitation(session, user=user, invitation_id=invitation_id, accept=False)

@@ -48,3 +48,22 @@ class Membership(Base):
         ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Invitation(Base):
+    """A member of a site invites someone by e-mail; they join only once they accept.
+
+    The invitation waits for whoever signs in with that e-mail: it never tells the inviter
+    whether an account exists.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    invited_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set once, when the invited person answers.
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    accepted: Mapped[bool | None] = mapped_column(default=None)

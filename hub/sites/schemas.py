@@ -59,14 +59,15 @@ class LabIn(_SiteIn):
 
 
 class SiteOut(BaseModel):
-    """A site; contact fields are null unless the caller may see them."""
+    """A site; contact fields are null unless the caller may see them, and a maker at home
+    shows its exact place and address only to those who work with it."""
 
     id: int
     type: SiteType
     kind: str
     name: str
-    address: str
-    lat: float
+    address: str | None = Field(description="Null for a maker at home, to most callers.")
+    lat: float = Field(description="To about a kilometre for a maker at home, to most callers.")
     lon: float
     region: str | None
     departement: str | None
@@ -89,7 +90,38 @@ class SiteList(BaseModel):
 
 
 class MemberIn(BaseModel):
-    """Add an existing account to a site."""
+    """Invite someone to a site by e-mail."""
 
     model_config = ConfigDict(extra="forbid")
     email: str = Field(min_length=3, max_length=254)
+
+
+class SuspendIn(BaseModel):
+    """Why a coordinator suspends a site (kept in the audit trail)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: ShortText
+
+
+class SuspendOut(BaseModel):
+    """The suspended site and the batches sent back to the pool."""
+
+    site: "SiteOut"
+    cancelled_batch_ids: list[int]
+
+
+class InvitedOut(BaseModel):
+    """An invitation was sent: the same answer whether or not the e-mail has an account."""
+
+    email: str
+    site_id: int
+
+
+class InvitationOut(BaseModel):
+    """An invitation waiting for you: the site you would join."""
+
+    id: int
+    site_id: int
+    site_type: SiteType
+    site_name: str
+    invited_at: datetime

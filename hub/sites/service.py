@@ -3,7 +3,15 @@
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.access import covers, is_member, require_coordinator_of, require_member, require_role
+from hub.access import (
+    COARSE_DEGREES,
+    SiteView,
+    covers,
+    is_member,
+    require_coordinator_of,
+    require_member,
+    require_role,
+)
 from hub.area_filter import area_condition
 from hub.auth.models import User
 from hub.db import utcnow
@@ -12,7 +20,7 @@ from hub.events import service as events
 from hub.geo.areas import Area, locate
 from hub.i18n import _
 from hub.rules.states import Role, SiteStatus, SiteType
-from hub.sites.models import Membership, Site
+from hub.sites.models import Invitation, Membership, Site
 from hub.sites.schemas import HospitalIn, LabIn, SiteOut
 from hub.validation import hhmm_to_minutes, minutes_to_hhmm
 
@@ -97,49 +105,133 @@ async def verify_site(session: AsyncSession, *, user: User, site_id: int, type: 
     return site
 
 
-async def add_member(session: AsyncSession, *, user: User, site: Site, email: str) -> User:
-    """Add an existing account to a site; members and coordinators of the area may."""
+async def _require_can_add(session: AsyncSession, user: User, site: Site) -> None:
+    """Members of a site, and coordinators of its area, may bring people in."""
     coordinator = user.role in (Role.COORDINATOR, Role.ADMIN)
     if not (coordinator and covers(user, site.region, site.departement)):
         await require_member(session, user, site)
+
+
+async def add_member(session: AsyncSession, *, user: User, site: Site, email: str) -> User:
+    """Add an existing account to a site at once (the command line's import, for operators).
+
+    People invited through the API join only when they accept (:func:`invite`).
+    """
+    await _require_can_add(session, user, site)
     other = await session.scalar(select(User).where(User.email == email.strip().lower()))
     if other is None:
-        raise NotFound(
-            _("No account uses {email}; ask them to sign up first."),
-            email=email,
-        )
-    expected = MEMBERS[SiteType(site.type)]
-    if other.role != expected:
-        raise Conflict(
-            _("{email} is a {role}; only a {expected} can join a {type}."),
-            email=email,
-            role=Role(other.role),
-            expected=expected,
-            type=SiteType(site.type),
-        )
-    if not await is_member(session, other, site.id):
-        session.add(Membership(user_id=other.id, site_id=site.id))
+        raise NotFound(_("No account uses {email}; ask them to sign up first."), email=email)
+    await _join(session, user=other, site=site)
     return other
 
 
-def site_out(site: Site, *, with_contact: bool) -> SiteOut:
-    """Render a site, hiding its contact unless allowed."""
+async def _join(session: AsyncSession, *, user: User, site: Site) -> None:
+    """Make ``user`` a member, if their role may belong to this kind of site (409 if not)."""
+    expected = MEMBERS[SiteType(site.type)]
+    if user.role != expected:
+        raise Conflict(
+            _("You are a {role}: only a {expected} can join a {type}."),
+            role=Role(user.role),
+            expected=expected,
+            type=SiteType(site.type),
+        )
+    if not await is_member(session, user, site.id):
+        session.add(Membership(user_id=user.id, site_id=site.id))
+
+
+async def invite(session: AsyncSession, *, user: User, site: Site, email: str) -> Invitation:
+    """Invite someone by e-mail to join a site; they join only when they accept.
+
+    The answer is the same whether or not an account uses the e-mail, and whatever its role:
+    an invitation never tells who has an account. Inviting the same e-mail again while the
+    first invitation waits returns that one.
+    """
+    await _require_can_add(session, user, site)
+    address = email.strip().lower()
+    waiting = await session.scalar(
+        select(Invitation).where(
+            Invitation.site_id == site.id,
+            Invitation.email == address,
+            Invitation.answered_at.is_(None),
+        )
+    )
+    if waiting is not None:
+        return waiting
+    invitation = Invitation(site_id=site.id, email=address, invited_by=user.id)
+    session.add(invitation)
+    await session.flush()
+    return invitation
+
+
+async def my_invitations(session: AsyncSession, *, user: User) -> list[tuple[Invitation, Site]]:
+    """The invitations waiting for the user's e-mail, newest first, with their sites."""
+    rows = await session.execute(
+        select(Invitation, Site)
+        .join(Site, Site.id == Invitation.site_id)
+        .where(Invitation.email == user.email, Invitation.answered_at.is_(None))
+        .order_by(Invitation.id.desc())
+    )
+    return [(invitation, site) for invitation, site in rows.tuples().all()]
+
+
+async def answer_invitation(
+    session: AsyncSession, *, user: User, invitation_id: int, accept: bool
+) -> Site:
+    """Accept (join the site) or decline an invitation sent to the user's e-mail."""
+    invitation = await session.scalar(
+        select(Invitation)
+        .where(Invitation.id == invitation_id, Invitation.email == user.email)
+        .with_for_update()
+    )
+    if invitation is None or invitation.answered_at is not None:
+        # Someone else's invitation is as unknown as a missing one.
+        raise NotFound(_("There is no invitation {id} waiting for you."), id=invitation_id)
+    site = await session.get(Site, invitation.site_id)
+    assert site is not None  # invitations go with their site (ON DELETE CASCADE)
+    if accept:
+        await _join(session, user=user, site=site)
+    invitation.answered_at, invitation.accepted = utcnow(), accept
+    if accept:
+        await events.append(
+            session,
+            kind=f"{site.type}.member_joined",
+            entity=site.type,
+            entity_id=site.id,
+            actor_id=user.id,
+            region=site.region,
+            departement=site.departement,
+            payload={"user_id": user.id, "invitation_id": invitation.id},
+        )
+    return site
+
+
+def coarse(degrees: float) -> float:
+    """A coordinate rounded to ``COARSE_DEGREES`` (about a kilometre)."""
+    return round(round(degrees / COARSE_DEGREES) * COARSE_DEGREES, 6)
+
+
+def site_out(site: Site, view: SiteView) -> SiteOut:
+    """Render a site as ``view`` allows: its contact, and its exact place and address."""
+    lat, lon, address = site.lat, site.lon, site.address
+    address_shown: str | None = address
+    if not view.exact_place:
+        lat, lon, address_shown = coarse(lat), coarse(lon), None
     return SiteOut(
         id=site.id,
         type=SiteType(site.type),
         kind=site.kind,
         name=site.name,
-        address=site.address,
-        lat=site.lat,
-        lon=site.lon,
+        address=address_shown,
+        lat=lat,
+        lon=lon,
         region=site.region,
         departement=site.departement,
         status=SiteStatus(site.status),
         equipment=list(site.equipment or []),
         opens=minutes_to_hhmm(site.opens_min),
         closes=minutes_to_hhmm(site.closes_min),
-        contact_name=site.contact_name if with_contact else None,
-        contact_phone=site.contact_phone if with_contact else None,
+        contact_name=site.contact_name if view.contact else None,
+        contact_phone=site.contact_phone if view.contact else None,
         created_at=site.created_at,
     )
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.batches.models import Batch
 from hub.driver_routes.models import Route, RouteStop
 from hub.driver_routes.schemas import RouteOut, StopOut
+from hub.driver_routes.service.stops import CLOSED_BY_RECEIPT
 from hub.i18n import C_, Lang, _, render
 from hub.rules.states import RouteStatus
 from hub.sites.models import Site
@@ -42,10 +43,15 @@ async def route_out(session: AsyncSession, route: Route) -> RouteOut:
             .order_by(RouteStop.seq)
         )
     ).all()
+    # Contacts are for the trip: a site's, while a stop there still holds a batch on this
+    # active route (``hub.access.drives_to_site``, the rule every channel follows).
+    open_sites = set()
+    if route.status == RouteStatus.ACTIVE:
+        open_sites = {stop.site_id for stop, _, _ in rows if stop.open_batch_id is not None}
     stops = []
     prev = (route.start_lat, route.start_lon)
     for stop, batch, site in rows:
-        stops.append(_stop_out(route, stop, batch, site, prev))
+        stops.append(_stop_out(stop, batch, site, prev, with_contact=site.id in open_sites))
         prev = (site.lat, site.lon)
     return RouteOut(
         id=route.id,
@@ -65,11 +71,9 @@ async def route_out(session: AsyncSession, route: Route) -> RouteOut:
 
 
 def _stop_out(
-    route: Route, stop: RouteStop, batch: Batch, site: Site, prev: tuple[float, float]
+    stop: RouteStop, batch: Batch, site: Site, prev: tuple[float, float], *, with_contact: bool
 ) -> StopOut:
     """One stop; ``prev`` is where the driver comes from (lat, lon), for the directions."""
-    # Contacts are for the trip: once the route is over, the driver loses them.
-    active = route.status == RouteStatus.ACTIVE
     return StopOut(
         seq=stop.seq,
         kind="pickup" if stop.kind == "pickup" else "delivery",
@@ -79,8 +83,8 @@ def _stop_out(
         site_id=site.id,
         site=site.name,
         address=site.address,
-        contact_name=site.contact_name if active else None,
-        contact_phone=site.contact_phone if active else None,
+        contact_name=site.contact_name if with_contact else None,
+        contact_phone=site.contact_phone if with_contact else None,
         lat=site.lat,
         lon=site.lon,
         quantity=stop.quantity,
@@ -89,7 +93,10 @@ def _stop_out(
         closes=minutes_to_hhmm(site.closes_min),
         done_at=stop.done_at,
         done_quantity=stop.done_quantity,
-        given_back=stop.done_at is None and stop.open_batch_id is None,
+        given_back=stop.done_at is None
+        and stop.open_batch_id is None
+        and stop.closed_reason is None,
+        received_directly=stop.closed_reason == CLOSED_BY_RECEIPT,
         geo_uri=geo_uri(site.lat, site.lon, site.name),
         directions_url=directions_url(*prev, site.lat, site.lon),
     )

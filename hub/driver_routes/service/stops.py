@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.auth.models import User
 from hub.batches.models import Batch
 from hub.batches.records import lock_batch
-from hub.batches.service import carry
+from hub.batches.service import carry, receipt
 from hub.db import utcnow
 from hub.driver_routes.models import Route, RouteStop
 from hub.driver_routes.service.common import own_route, route_event, route_stops
@@ -18,6 +18,9 @@ from hub.errors import Conflict, Invalid, NotFound
 from hub.i18n import N_, _, codes
 from hub.needs.models import Need
 from hub.rules.states import BatchState, RouteStatus
+
+#: ``RouteStop.closed_reason`` of a stop closed because the hospital confirmed receipt.
+CLOSED_BY_RECEIPT = "received"
 
 
 async def stop_done(
@@ -71,6 +74,14 @@ def _open_stop(route: Route, stops: list[RouteStop], seq: int) -> RouteStop:
             ),
             seq=seq,
             units=stop.done_quantity,
+        )
+    if stop.closed_reason == CLOSED_BY_RECEIPT:
+        raise Conflict(
+            _(
+                "Stop {seq} is closed: the hospital already confirmed receipt of this batch; "
+                "nothing is left to carry for it."
+            ),
+            seq=seq,
         )
     if stop.open_batch_id is None:
         raise Conflict(_("Stop {seq} was given back; another driver may have it now."), seq=seq)
@@ -181,3 +192,51 @@ async def release(session: AsyncSession, *, user: User, route_id: int) -> Route:
         on_board=sorted(on_board),
     )
     return route
+
+
+async def receive(
+    session: AsyncSession,
+    *,
+    user: User,
+    batch_id: int,
+    accepted: int,
+    rejected: int,
+    reason: str | None,
+) -> Batch:
+    """The hospital confirms receipt (``hub.batches.service.receipt``), and the stops a driver
+    still holds for that batch are closed: the receipt wins, and the driver is told so.
+
+    A pickup not yet made (the maker brought the batch by hand) closes with its delivery; a
+    delivery of goods on board closes as done with the count received. The route ends when
+    nothing is left open.
+    """
+    batch = await receipt(
+        session, user=user, batch_id=batch_id, accepted=accepted, rejected=rejected, reason=reason
+    )
+    held = (
+        await session.scalars(
+            select(RouteStop).where(RouteStop.open_batch_id == batch.id).with_for_update()
+        )
+    ).all()
+    at = utcnow()
+    for stop in held:
+        stop.open_batch_id, stop.closed_reason = None, CLOSED_BY_RECEIPT
+        if stop.kind == "delivery" and batch.picked_up > 0:
+            stop.done_at, stop.done_quantity = at, batch.delivered
+    for route_id in sorted({s.route_id for s in held}):
+        route = await session.get(Route, route_id)
+        assert route is not None
+        stops = await route_stops(session, route_id)
+        if all(s.open_batch_id is None for s in stops):
+            route.status, route.finished_at = RouteStatus.DONE, at
+        await route_event(
+            session,
+            route,
+            user,
+            "route.stops_closed",
+            batch_ids=[batch.id],
+            seqs=[s.seq for s in held if s.route_id == route_id],
+            reason=CLOSED_BY_RECEIPT,
+        )
+    await session.flush()
+    return batch
