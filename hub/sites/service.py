@@ -171,7 +171,7 @@ async def my_invitations(session: AsyncSession, *, user: User) -> list[tuple[Inv
         .where(Invitation.email == user.email, Invitation.answered_at.is_(None))
         .order_by(Invitation.id.desc())
     )
-    return [(invitation, site) for invitation, site in rows.tuples().all()]
+    return [(invitation, site) for invitation, site in rows.all()]
 
 
 async def answer_invitation(

@@ -189,7 +189,7 @@ async def test_a_stalled_client_is_dropped_without_delaying_the_others(app, base
         got = []
         for i in range(1, n + 1):
             text = json.dumps({"type": "event", "event_id": start + i, "pad": filler})
-            broadcaster.deliver(EventMessage(start + i, ("FR",), text, text))
+            broadcaster.deliver(EventMessage(start + i, ("FR",), text, {"FR": text}))
             got.append((await healthy.next())["event_id"])
         assert got == list(range(start + 1, start + n + 1))
         assert loop.time() - began < 5

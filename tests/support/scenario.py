@@ -5,6 +5,7 @@ from typing import Any
 
 import httpx
 
+from designs import load_catalogue
 from hub.auth.service import create_user
 from hub.timeutil import today
 from support.data import PASSWORD, Account
@@ -17,6 +18,7 @@ class Hub:
         self.client = client
         self.app = app
         self._n = 0
+        self._coordinator: Account | None = None
 
     async def account(self, role: str, area: str | None = None) -> Account:
         """Sign up (or, for coordinators and admins, create) an account and sign in."""
@@ -44,9 +46,21 @@ class Hub:
         return Account(body["user"]["id"], email, role, body["access_token"])
 
     async def site(
-        self, who: Account, type: str, lat: float = 45.1885, lon: float = 5.7245, **extra: Any
+        self,
+        who: Account,
+        type: str,
+        lat: float = 45.1885,
+        lon: float = 5.7245,
+        *,
+        verified: bool = True,
+        capacity: int = 100_000,
+        **extra: Any,
     ) -> dict[str, Any]:
-        """Create a hospital or lab (Grenoble by default)."""
+        """Create a hospital or lab (Grenoble by default), ready to work: verified by a
+        national coordinator, and a lab with ``capacity`` units of every design in stock.
+
+        ``verified=False`` leaves it pending (and a lab without offers).
+        """
         kind = "hospital" if type == "hospitals" else "fablab"
         body = {
             "name": f"{type} of test",
@@ -60,13 +74,43 @@ class Hub:
         }
         r = await self.client.post(f"/api/v1/{type}", json=body, headers=who.headers)
         assert r.status_code == 201, r.text
-        return dict(r.json())
+        site = dict(r.json())
+        if not verified:
+            return site
+        if type == "labs" and capacity:
+            await self.offers(who, site["id"], stock=capacity)
+        return await self.verified(type, site["id"])
 
-    async def verified(self, type: str, site_id: int) -> None:
-        """Verify a site with a national coordinator."""
-        coordinator = await self.account("coordinator")
+    async def offers(
+        self, maker: Account, lab_id: int, *, stock: int, units_per_day: int = 0
+    ) -> None:
+        """Declare the same capacity for every design of the catalogue."""
+        offers = [
+            {
+                "design": slug,
+                "units_per_day": units_per_day,
+                "available_from": today().isoformat(),
+                "stock": stock,
+            }
+            for slug in load_catalogue()
+        ]
+        r = await self.client.put(
+            f"/api/v1/labs/{lab_id}/offers", json=offers, headers=maker.headers
+        )
+        assert r.status_code == 200, r.text
+
+    async def national_coordinator(self) -> Account:
+        """One national coordinator for the scenario, created the first time it is needed."""
+        if self._coordinator is None:
+            self._coordinator = await self.account("coordinator")
+        return self._coordinator
+
+    async def verified(self, type: str, site_id: int) -> dict[str, Any]:
+        """Verify a site with a national coordinator; return it as it is now."""
+        coordinator = await self.national_coordinator()
         r = await self.client.post(f"/api/v1/{type}/{site_id}/verify", headers=coordinator.headers)
         assert r.status_code == 200, r.text
+        return dict(r.json())
 
     async def need(
         self, staff: Account, hospital_id: int, quantity: int = 100, **extra: Any

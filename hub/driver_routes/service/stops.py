@@ -65,6 +65,14 @@ def _open_stop(route: Route, stops: list[RouteStop], seq: int) -> RouteStop:
     stop = next((s for s in stops if s.seq == seq), None)
     if stop is None:
         raise NotFound(_("Route {id} has no stop {seq}."), id=route.id, seq=seq)
+    if stop.closed_reason == CLOSED_BY_RECEIPT:
+        raise Conflict(
+            _(
+                "Stop {seq} is closed: the hospital already confirmed receipt of this batch; "
+                "nothing is left to carry for it."
+            ),
+            seq=seq,
+        )
     if stop.done_at is not None:
         raise Conflict(
             N_(
@@ -74,14 +82,6 @@ def _open_stop(route: Route, stops: list[RouteStop], seq: int) -> RouteStop:
             ),
             seq=seq,
             units=stop.done_quantity,
-        )
-    if stop.closed_reason == CLOSED_BY_RECEIPT:
-        raise Conflict(
-            _(
-                "Stop {seq} is closed: the hospital already confirmed receipt of this batch; "
-                "nothing is left to carry for it."
-            ),
-            seq=seq,
         )
     if stop.open_batch_id is None:
         raise Conflict(_("Stop {seq} was given back; another driver may have it now."), seq=seq)

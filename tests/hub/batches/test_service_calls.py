@@ -9,8 +9,11 @@ from hub.batches import service as batches
 from hub.errors import Conflict, Forbidden, Invalid
 from hub.needs.schemas import NeedIn
 from hub.needs.service import create_need
+from hub.offers.schemas import OfferIn
+from hub.offers.service import replace_offers
+from hub.rules.states import SiteType
 from hub.sites.schemas import HospitalIn, LabIn
-from hub.sites.service import create_site
+from hub.sites.service import create_site, verify_site
 from hub.stats.service import totals
 from hub.timeutil import today
 
@@ -32,15 +35,27 @@ async def _world(db):
         hospital = await create_site(
             s,
             user=staff,
-            type="hospital",
+            type=SiteType.HOSPITAL,
             data=HospitalIn(name="H", kind="hospital", address="x", lat=48.39, lon=-4.49),
         )
         lab = await create_site(
             s,
             user=maker,
-            type="lab",
+            type=SiteType.LAB,
             data=LabIn(name="L", kind="fablab", address="x", lat=48.0, lon=-4.1),
         )
+        admin = await create_user(
+            s, email="a@x.org", password="pw-pw-pw-pw", name="A", role="admin"
+        )
+        for site in (hospital, lab):
+            await verify_site(s, user=admin, site_id=site.id, type=SiteType(site.type))
+        await replace_offers(
+            s,
+            user=maker,
+            lab_id=lab.id,
+            offers=[OfferIn(design=d, units_per_day=0, available_from=today(), stock=1000)
+                    for d in ("ear-saver", "gown-sewn")],
+        )  # fmt: skip
         need, created = await create_need(
             s,
             user=staff,
@@ -60,11 +75,19 @@ async def _world(db):
 async def test_claim_beyond_remaining_raises_conflict_and_writes_nothing(db) -> None:
     _, maker, _, lab, need = await _world(db)
     async with db.transaction() as s:
-        await batches.claim(s, user=maker, need_id=need.id, lab_id=lab.id, quantity=25, design=None)
+        await batches.claim(
+            s, user=maker, need_id=need.id, lab_id=lab.id, quantity=25, design=None, today=today()
+        )
     with pytest.raises(Conflict, match="Only 5 units"):
         async with db.transaction() as s:
             await batches.claim(
-                s, user=maker, need_id=need.id, lab_id=lab.id, quantity=6, design=None
+                s,
+                user=maker,
+                need_id=need.id,
+                lab_id=lab.id,
+                quantity=6,
+                design=None,
+                today=today(),
             )
     async with db.read_sessions() as s:
         assert (await totals(s, None))["ear-saver"]["claimed"] == 25
@@ -74,7 +97,7 @@ async def test_progress_rules(db) -> None:
     staff, maker, _, lab, need = await _world(db)
     async with db.transaction() as s:
         batch = await batches.claim(
-            s, user=maker, need_id=need.id, lab_id=lab.id, quantity=10, design=None
+            s, user=maker, need_id=need.id, lab_id=lab.id, quantity=10, design=None, today=today()
         )
     async with db.transaction() as s:
         await batches.report_progress(s, user=maker, batch_id=batch.id, made=6)
@@ -96,5 +119,11 @@ async def test_claim_of_a_design_the_need_does_not_accept(db) -> None:
     with pytest.raises(Invalid, match="accepts"):
         async with db.transaction() as s:
             await batches.claim(
-                s, user=maker, need_id=need.id, lab_id=lab.id, quantity=1, design="gown-sewn"
+                s,
+                user=maker,
+                need_id=need.id,
+                lab_id=lab.id,
+                quantity=1,
+                design="gown-sewn",
+                today=today(),
             )

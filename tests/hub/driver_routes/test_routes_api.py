@@ -568,12 +568,24 @@ async def test_a_receipt_before_the_delivery_tap_still_lets_the_route_finish(
         headers=world["staff"].headers,
     )
     assert receipt.status_code == 200, receipt.text
-    for stop in (s for s in stops if s["kind"] == "delivery"):
+    # The receipt closed that delivery: the driver is told so if they tap it anyway.
+    seen = (await client.get(f"/api/v1/routes/{route['id']}", headers=driver.headers)).json()
+    closed = next(s for s in seen["stops"] if s["seq"] == first_delivery["seq"])
+    assert closed["received_directly"] and closed["done_quantity"] == first_delivery["quantity"]
+    late = await client.post(
+        f"{url}/{first_delivery['seq']}/done",
+        json={"quantity": first_delivery["quantity"]},
+        headers={**driver.headers, "Accept-Language": "fr"},
+    )
+    assert late.status_code == 409 and "a déjà confirmé la réception" in late.json()["detail"]
+    others = [s for s in stops if s["kind"] == "delivery" and s["seq"] != first_delivery["seq"]]
+    for stop in others:
         r = await client.post(
             f"{url}/{stop['seq']}/done",
             json={"quantity": stop["quantity"]},
             headers=driver.headers,
         )
         assert r.status_code == 200, r.text
-    assert r.json()["status"] == "done"
+    final = await client.get(f"/api/v1/routes/{route['id']}", headers=driver.headers)
+    assert final.json()["status"] == "done"
     assert (await _batch(client, driver, first_delivery["batch_id"]))["state"] == "received"

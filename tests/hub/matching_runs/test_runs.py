@@ -140,7 +140,9 @@ async def test_unverified_sites_and_far_labs_are_left_out(
     w = world
     await _offer(client, w, stock=100)
     pending_staff = await hub.account("hospital_staff")
-    pending = await hub.site(pending_staff, "hospitals", lat=GRENOBLE[0], lon=GRENOBLE[1])
+    pending = await hub.site(
+        pending_staff, "hospitals", lat=GRENOBLE[0], lon=GRENOBLE[1], verified=False
+    )
     await hub.need(pending_staff, pending["id"], quantity=10, design=DESIGN)
     body = (await _run(client, w["coordinator"])).json()
     assert body["assignments"] == [] and body["needs_considered"] == 0

@@ -146,7 +146,7 @@ async def test_pending_hospital_needs_are_visible_but_flagged(
     hub, client: httpx.AsyncClient
 ) -> None:
     staff = await hub.account("hospital_staff")
-    hospital = await hub.site(staff, "hospitals")
+    hospital = await hub.site(staff, "hospitals", verified=False)
     need = await hub.need(staff, hospital["id"])
     assert need["flagged"] is True
     await hub.verified("hospitals", hospital["id"])

@@ -14,7 +14,7 @@ async def test_site_gets_region_and_departement(
     hub, where: tuple[float, float], region: str, departement: str
 ) -> None:
     staff = await hub.account("hospital_staff")
-    site = await hub.site(staff, "hospitals", lat=where[0], lon=where[1])
+    site = await hub.site(staff, "hospitals", lat=where[0], lon=where[1], verified=False)
     assert (site["region"], site["departement"]) == (region, departement)
     assert site["status"] == "pending"
 
@@ -105,7 +105,10 @@ async def test_nan_latitude_is_rejected(hub, client: httpx.AsyncClient) -> None:
     assert listing.json()["total"] == 0
 
 
-async def test_members_can_add_colleagues(hub, client: httpx.AsyncClient) -> None:
+async def test_members_invite_colleagues_who_join_when_they_accept(
+    hub, client: httpx.AsyncClient
+) -> None:
+    """An invitation is only an invitation: the colleague joins when they accept."""
     maker = await hub.account("maker")
     colleague = await hub.account("maker")
     stranger = await hub.account("maker")
@@ -114,9 +117,46 @@ async def test_members_can_add_colleagues(hub, client: httpx.AsyncClient) -> Non
     denied = await client.post(url, json={"email": colleague.email}, headers=stranger.headers)
     assert denied.status_code == 403
     ok = await client.post(url, json={"email": colleague.email}, headers=maker.headers)
-    assert ok.status_code == 201
+    assert ok.status_code == 202
+    mine = await client.get("/api/v1/labs?mine=true", headers=colleague.headers)
+    assert mine.json()["items"] == []  # not a member yet: no contacts, no batches
+    waiting = (await client.get("/api/v1/invitations", headers=colleague.headers)).json()
+    assert [(i["site_id"], i["site_name"]) for i in waiting] == [(lab["id"], lab["name"])]
+    assert (await client.get("/api/v1/invitations", headers=stranger.headers)).json() == []
+    theirs = f"/api/v1/invitations/{waiting[0]['id']}/accept"
+    assert (await client.post(theirs, headers=stranger.headers)).status_code == 404
+    joined = await client.post(theirs, headers=colleague.headers)
+    assert joined.status_code == 200, joined.text
     mine = await client.get("/api/v1/labs?mine=true", headers=colleague.headers)
     assert [s["id"] for s in mine.json()["items"]] == [lab["id"]]
+    assert (await client.post(theirs, headers=colleague.headers)).status_code == 404
+
+
+async def test_an_invitation_never_tells_who_has_an_account(hub, client: httpx.AsyncClient) -> None:
+    """The hole: adding someone by e-mail told whether the e-mail had an account, and whether
+    it was a coordinator's; now every e-mail gets the same answer."""
+    maker = await hub.account("maker")
+    coordinator = await hub.account("coordinator", area="region:84")
+    staff = await hub.account("hospital_staff")
+    lab = await hub.site(maker, "labs")
+    url = f"/api/v1/labs/{lab['id']}/members"
+    answers = set()
+    for email in (coordinator.email, staff.email, "nobody-here@example.org"):
+        r = await client.post(url, json={"email": email}, headers=maker.headers)
+        assert r.status_code == 202, r.text
+        answers.add(tuple(sorted(r.json().items())[1:]))  # all but the e-mail itself
+    assert len(answers) == 1
+    # The coordinator is not made a member, and learns only that someone invited them.
+    mine = await client.get("/api/v1/labs?mine=true", headers=coordinator.headers)
+    assert mine.json()["items"] == []
+    # A hospital's staff invited to a lab is told, when they try, why they cannot join.
+    invitation = (await client.get("/api/v1/invitations", headers=staff.headers)).json()[0]
+    refused = await client.post(
+        f"/api/v1/invitations/{invitation['id']}/accept",
+        headers={**staff.headers, "Accept-Language": "fr"},
+    )
+    assert refused.status_code == 409
+    assert refused.json()["detail"].startswith("Vous êtes personnel soignant")
 
 
 async def test_hospital_staff_never_get_a_lab_contact(hub, client: httpx.AsyncClient) -> None:
