@@ -21,8 +21,6 @@ from hub.sites.models import Site
 
 # Batches whose units a lab still has to make: they use up its future capacity.
 PENDING_WORK_STATES = (BatchState.PROPOSED, BatchState.CLAIMED)
-#: Days between a unit being made and the need it serves being due (the matcher's default).
-LEAD_DAYS = 1
 #: The matcher's planning horizon, in days (SPEC section 3).
 HORIZON_DAYS = 28
 
@@ -96,19 +94,25 @@ def to_matcher(
     )
 
 
-async def free_by(session: AsyncSession, *, lab: Site, design: str, due: date, today: date) -> int:
-    """Units of ``design`` the lab can still make by ``due`` (less the lead time) for new
-    work, every batch it already holds still made in time; 0 without an offer for it."""
+async def free_by(
+    session: AsyncSession, *, lab: Site, design: str, due: date, today: date, lead_days: int = 0
+) -> int:
+    """Units of ``design`` the lab can still make by ``due`` (less ``lead_days``) for new
+    work, every batch it already holds still made in time; 0 without an offer for it.
+
+    A maker's claim counts to the need's own date (``lead_days=0``, as the issue words it:
+    "what it declared it can make by the need's date"); the matcher keeps a day for transport.
+    """
     offer = await session.scalar(
         select(Offer).where(Offer.lab_id == lab.id, Offer.design == design)
     )
     if offer is None:
         return 0
-    promised = await promised_work(session, today=today, lead_days=LEAD_DAYS, lab_ids=[lab.id])
+    promised = await promised_work(session, today=today, lead_days=lead_days, lab_ids=[lab.id])
     converted = to_matcher(offer, lab, today, promised.get((lab.id, design), []))
     if converted is None:
         return 0
-    day = day_number(due, today) - LEAD_DAYS
+    day = day_number(due, today) - lead_days
     # A claim may look past the matcher's four weeks: count production up to its own day.
     horizon = max(HORIZON_DAYS, day + 1)
     return converted.free_by(day, horizon)

@@ -1,5 +1,6 @@
 """Scenarios through the real API: ``Hub`` in process, ``sign_up`` against a running hub."""
 
+import subprocess
 from datetime import timedelta
 from typing import Any
 
@@ -150,3 +151,44 @@ def sign_up(client: httpx.Client, role: str) -> Account:
     )
     assert r.status_code == 201, r.text
     return Account(r.json()["user"]["id"], email, role, r.json()["access_token"])
+
+
+def coordinator(
+    server: Any, email: str = "national@example.org", area: str | None = None
+) -> Account:
+    """Create a coordinator on a running hub with the command line, as an operator would, and
+    sign in (``server`` is a ``support.server.HubProcess``)."""
+    from support.server import HUB
+
+    extra = ["--area", area] if area else []
+    created = subprocess.run(
+        [*HUB, "users", "create", email, "--role", "coordinator", "--name", "Coordination", *extra],
+        input=PASSWORD + "\n", capture_output=True, text=True, env=server.env, timeout=120,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    with httpx.Client(base_url=server.url) as c:
+        r = c.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        me = c.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {r.json()['access_token']}"}
+        )
+    return Account(me.json()["id"], email, "coordinator", r.json()["access_token"])
+
+
+def verify_all(c: httpx.Client, by: Account) -> None:
+    """Verify every pending site, as a coordinator of their area does."""
+    for kind in ("hospitals", "labs"):
+        pending = c.get(f"/api/v1/{kind}?status=pending&limit=500", headers=by.headers)
+        for site in pending.json()["items"]:
+            r = c.post(f"/api/v1/{kind}/{site['id']}/verify", headers=by.headers)
+            assert r.status_code == 200, r.text
+
+
+def declare(c: httpx.Client, maker: dict[str, str], lab_id: int, stock: int = 1000) -> None:
+    """A lab declares ``stock`` units of every design ready, so that it may claim them."""
+    offers = [
+        {"design": slug, "units_per_day": 0, "available_from": today().isoformat(), "stock": stock}
+        for slug in load_catalogue()
+    ]
+    r = c.put(f"/api/v1/labs/{lab_id}/offers", json=offers, headers=maker)
+    assert r.status_code == 200, r.text

@@ -15,7 +15,7 @@ import pytest
 from support.browser import CHROMIUM, phone_page
 from support.data import GRENOBLE, PASSWORD
 from support.pagecheck import PHONE, assert_one_language, check_page
-from support.scenario import sign_up
+from support.scenario import coordinator, declare, sign_up, verify_all
 from support.server import HubProcess
 
 from hub.timeutil import PARIS
@@ -26,9 +26,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TYPED = ("CHU <Grenoble>", "Fablab & Co", "Dr Contact", "1 rue du Test")
 
 
-def _scenario(base_url: str) -> dict[str, Any]:
-    """One hospital, one lab, one ready batch of 24 face shields, and a driver."""
-    with httpx.Client(base_url=base_url, timeout=30) as c:
+def _scenario(server: HubProcess) -> dict[str, Any]:
+    """One hospital, one lab (both verified), one ready batch of 24 face shields, a driver."""
+    national = coordinator(server)
+    with httpx.Client(base_url=server.url, timeout=30) as c:
         staff, maker = sign_up(c, "hospital_staff"), sign_up(c, "maker")
         driver = sign_up(c, "driver")
         # Open around the clock, so that the test plans whatever the hour.
@@ -62,6 +63,8 @@ def _scenario(base_url: str) -> dict[str, Any]:
             headers=staff.headers,
         ).json()
         m = maker.headers
+        declare(c, m, lab["id"])
+        verify_all(c, national)
         batch = c.post(
             f"/api/v1/needs/{need['id']}/claims",
             json={"lab_id": lab["id"], "quantity": 24},
@@ -83,7 +86,7 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
         pytest.skip("sites close at 23:59: too close to midnight to plan a route")
     from playwright.sync_api import sync_playwright
 
-    world = _scenario(sqlite_server.url)
+    world = _scenario(sqlite_server)
     errors: list[str] = []
     with sync_playwright() as p:
         browser, page = phone_page(

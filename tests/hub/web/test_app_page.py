@@ -15,6 +15,7 @@ import pytest
 from support.browser import CHROMIUM, phone_page
 from support.data import GRENOBLE, PASSWORD
 from support.pagecheck import PHONE, assert_one_language, check_page
+from support.scenario import coordinator, verify_all
 from support.server import HubProcess
 
 if TYPE_CHECKING:
@@ -120,12 +121,17 @@ def test_hospital_and_maker_journeys_on_a_phone(sqlite_server: HubProcess) -> No
         page.wait_for_selector("#nearby .need")
         assert "CHU <Grenoble>" in page.inner_text("#nearby")
 
+        page.select_option("#offer-design", "face-shield-prusa-rc3")
         page.fill("#offer-rate", "40")
         page.click("#offer-form button[type=submit]")
         page.wait_for_selector("#offers li button")
         # Units per day in words, in French, with its plural.
         assert "40 unités par jour" in page.inner_text("#offers")
 
+        # A coordinator verifies both sites (on their own page, elsewhere): only then may the
+        # lab take work.
+        with httpx.Client(base_url=sqlite_server.url) as c:
+            verify_all(c, coordinator(sqlite_server))
         page.fill("#nearby .claim-qty", "10")
         page.click("#nearby .claim-form button[type=submit]")
         page.wait_for_selector("#batches .batch .made-input")

@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 import pytest
 from support.browser import CHROMIUM, CHROMIUM_ARGS
-from support.data import GRENOBLE, PASSWORD
+from support.data import GRENOBLE, PASSWORD, Account
 from support.pagecheck import PHONE, check_page
+from support.scenario import coordinator, declare, verify_all
 from support.server import HubProcess
 
 pytestmark = pytest.mark.browser
@@ -30,7 +31,7 @@ def page(sqlite_server: HubProcess) -> Any:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport=PHONE, locale="fr-FR", is_mobile=True)
-        yield context.new_page(), sqlite_server.url
+        yield context.new_page(), sqlite_server.url, coordinator(sqlite_server)
         browser.close()
 
 
@@ -48,7 +49,7 @@ def _signup(api: httpx.Client, role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-def _claimed_batch(api: httpx.Client) -> tuple[int, dict[str, str]]:
+def _claimed_batch(api: httpx.Client, national: Account) -> tuple[int, dict[str, str]]:
     """A hospital in Grenoble needs 40 visors; a lab there claims 25 of them."""
     staff, maker = _signup(api, "hospital_staff"), _signup(api, "maker")
     site = {"kind": "hospital", "address": "1 rue du Test", "lat": GRENOBLE[0], "lon": GRENOBLE[1]}
@@ -66,6 +67,8 @@ def _claimed_batch(api: httpx.Client) -> tuple[int, dict[str, str]]:
         headers=staff,
     )
     assert need.status_code == 201, need.text
+    declare(api, maker, lab.json()["id"])
+    verify_all(api, national)
     claim = api.post(
         f"/api/v1/needs/{need.json()['id']}/claims",
         json={"lab_id": lab.json()["id"], "quantity": 25},
@@ -76,14 +79,14 @@ def _claimed_batch(api: httpx.Client) -> tuple[int, dict[str, str]]:
 
 
 def test_the_page_updates_live_without_reloading(page: Any) -> None:
-    tab, base = page
+    tab, base, national = page
     errors: list[str] = []
     tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     tab.on("pageerror", lambda e: errors.append(str(e)))
     loads: list[str] = []
     tab.on("load", lambda _: loads.append("load"))
     with httpx.Client(base_url=base, timeout=20) as api:
-        batch_id, maker = _claimed_batch(api)
+        batch_id, maker = _claimed_batch(api, national)
         # Département names are proper nouns in both languages ("Lot", "Val-d'Oise").
         names = api.get("/api/v1/dashboard/outlines").json()["names"].values()
         places = tuple(sorted(names, key=len, reverse=True))
