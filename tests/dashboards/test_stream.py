@@ -109,6 +109,33 @@ async def test_only_events_of_the_requested_area(hub, client, live, world) -> No
         assert await ara.silent(0.2)
 
 
+async def test_a_coordinator_gets_no_contact_of_a_lab_outside_their_area(
+    hub, client, live, world
+) -> None:
+    """The hole: a région-84 coordinator got, in an event's ``names``, the contact of a
+    région-53 lab that the REST API refuses them. Contacts follow the REST rule: a site's
+    contact goes to coordinators whose area holds the site itself."""
+    breton = await hub.account("maker")
+    lab = await hub.site(breton, "labs", lat=BREST[0], lon=BREST[1], name="Fablab Brest")
+    need = await hub.need(world["staff"], world["grenoble"]["id"], quantity=40)
+    here = await hub.account("coordinator", area="region:84")
+    national = await hub.account("coordinator")
+    async with (
+        live(area="region:84", token=here.token) as regional,
+        live(area="FR", token=national.token) as everywhere,
+    ):
+        for c in (regional, everywhere):
+            assert (await c.next())["detailed"] is True
+        await hub.claim(breton, need["id"], lab["id"], 10)
+        mine, all_of_france = (await regional.events(1))[0], (await everywhere.events(1))[0]
+    assert mine["names"]["lab"]["name"] == "Fablab Brest"  # a name, for the feed
+    assert "contact_phone" not in mine["names"]["lab"]
+    assert mine["names"]["hospital"]["contact_phone"] == "+33 4 76 00 00 00"  # in 84: theirs
+    assert all_of_france["names"]["lab"]["contact_phone"] == "+33 4 76 00 00 00"
+    rest = await client.get(f"/api/v1/labs/{lab['id']}", headers=here.headers)
+    assert rest.json()["contact_phone"] is None  # the same answer as the stream's
+
+
 async def test_names_only_with_a_coordinators_token(hub, client, live, world, base_url) -> None:
     national = await hub.account("coordinator")
     breton = await hub.account("coordinator", area="region:53")

@@ -43,15 +43,14 @@ async def route_out(session: AsyncSession, route: Route) -> RouteOut:
             .order_by(RouteStop.seq)
         )
     ).all()
-    # Contacts are for the trip: a site's, while a stop there still holds a batch on this
-    # active route (``hub.access.drives_to_site``, the rule every channel follows).
-    open_sites = set()
-    if route.status == RouteStatus.ACTIVE:
-        open_sites = {stop.site_id for stop, _, _ in rows if stop.open_batch_id is not None}
+    # Contacts are for the trip: on the stops still to do, on an active route (the rule of
+    # ``hub.access.drives_to_site``, which every channel follows).
+    active = route.status == RouteStatus.ACTIVE
     stops = []
     prev = (route.start_lat, route.start_lon)
     for stop, batch, site in rows:
-        stops.append(_stop_out(stop, batch, site, prev, with_contact=site.id in open_sites))
+        with_contact = active and stop.open_batch_id is not None
+        stops.append(_stop_out(stop, batch, site, prev, with_contact=with_contact))
         prev = (site.lat, site.lon)
     return RouteOut(
         id=route.id,

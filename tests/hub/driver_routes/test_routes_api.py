@@ -589,3 +589,108 @@ async def test_a_receipt_before_the_delivery_tap_still_lets_the_route_finish(
     final = await client.get(f"/api/v1/routes/{route['id']}", headers=driver.headers)
     assert final.json()["status"] == "done"
     assert (await _batch(client, driver, first_delivery["batch_id"]))["state"] == "received"
+
+
+async def _route_holding(client: httpx.AsyncClient, hub, world) -> tuple[Any, dict[str, Any]]:
+    """A driver with a route that has picked up nothing yet."""
+    driver = await hub.account("driver")
+    route = (await _plan(client, driver, capacity_units=200, available_minutes=600)).json()
+    assert route["stops"], route
+    return driver, route
+
+
+async def test_a_receipt_of_a_reserved_batch_closes_the_drivers_stops(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    """The hole: a hospital confirmed receipt of a batch a driver had reserved; the stops
+    stayed open, pointing at a received batch, and the route showed both contacts until the
+    driver gave it back. The receipt now wins, and the driver's route says so."""
+    driver, route = await _route_holding(client, hub, world)
+    pickup = next(s for s in route["stops"] if s["kind"] == "pickup")
+    bid = pickup["batch_id"]
+    delivery = next(s for s in route["stops"] if s["batch_id"] == bid and s["kind"] == "delivery")
+    assert pickup["contact_phone"] and delivery["contact_phone"]
+    # The maker drove the boxes over himself.
+    made = (await _batch(client, world["maker"], bid))["made"]
+    r = await client.post(
+        f"/api/v1/batches/{bid}/receipt", json={"accepted": made}, headers=world["staff"].headers
+    )
+    assert r.status_code == 200, r.text
+    seen = (await client.get(f"/api/v1/routes/{route['id']}", headers=driver.headers)).json()
+    for stop in (s for s in seen["stops"] if s["batch_id"] == bid):
+        assert stop["received_directly"] and not stop["given_back"]
+        assert stop["contact_name"] is None and stop["contact_phone"] is None
+    # Its sites' contacts are no longer the driver's, through the sites API either.
+    lab_seen = await client.get(f"/api/v1/labs/{pickup['site_id']}", headers=driver.headers)
+    others_at_lab = [
+        s for s in seen["stops"] if s["site_id"] == pickup["site_id"] and s["batch_id"] != bid
+    ]
+    if not others_at_lab:
+        assert lab_seen.json()["contact_phone"] is None
+    tapped = await client.post(
+        f"/api/v1/routes/{route['id']}/stops/{pickup['seq']}/done",
+        json={"quantity": pickup["quantity"]},
+        headers=driver.headers,
+    )
+    assert tapped.status_code == 409 and "confirmed receipt" in tapped.json()["detail"]
+    # The planner may offer the route's other batches again only after a give-back; this one
+    # is received and never offered again.
+    assert (await _batch(client, world["maker"], bid))["state"] == "received"
+
+
+async def test_a_route_ends_when_receipts_close_its_last_stops(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    """Every batch of a route received by hand: the route is over, nothing dangles."""
+    driver, route = await _route_holding(client, hub, world)
+    for bid in sorted({s["batch_id"] for s in route["stops"]}):
+        made = (await _batch(client, world["maker"], bid))["made"]
+        r = await client.post(
+            f"/api/v1/batches/{bid}/receipt",
+            json={"accepted": made},
+            headers=world["staff"].headers,
+        )
+        assert r.status_code == 200, r.text
+    seen = (await client.get(f"/api/v1/routes/{route['id']}", headers=driver.headers)).json()
+    assert seen["status"] == "done"
+    assert all(s["contact_phone"] is None for s in seen["stops"])
+
+
+async def test_cancelling_a_need_with_a_reserved_batch_is_refused_whole(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    """A need whose batch a driver holds cannot be cancelled under the driver: nothing of it
+    changes, and the hospital is told what to do."""
+    _driver, route = await _route_holding(client, hub, world)
+    bid = route["stops"][0]["batch_id"]
+    need_id = (await _batch(client, world["maker"], bid))["need_id"]
+    before = (await client.get(f"/api/v1/needs/{need_id}", headers=world["staff"].headers)).json()
+    r = await client.post(
+        f"/api/v1/needs/{need_id}/cancel",
+        headers={**world["staff"].headers, "Accept-Language": "fr"},
+    )
+    assert r.status_code == 409
+    assert "doit d’abord la rendre" in r.json()["detail"]
+    after = (await client.get(f"/api/v1/needs/{need_id}", headers=world["staff"].headers)).json()
+    assert after == before
+
+
+async def test_suspending_a_lab_leaves_a_drivers_reserved_batches_alone(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    """A suspension sends the lab's work at the lab back to the pool, but a batch a driver
+    holds stays with the driver (the boxes may be in the car)."""
+    coordinator = await hub.account("coordinator", area="region:84")
+    _driver, route = await _route_holding(client, hub, world)
+    lab_id = route["stops"][0]["site_id"]
+    held = {s["batch_id"] for s in route["stops"] if s["site_id"] == lab_id}
+    r = await client.post(
+        f"/api/v1/labs/{lab_id}/suspend",
+        json={"reason": "fausse adresse"},
+        headers=coordinator.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["site"]["status"] == "suspended"
+    assert not held & set(r.json()["cancelled_batch_ids"])
+    for bid in held:
+        assert (await _batch(client, world["maker"], bid))["state"] == "ready"
