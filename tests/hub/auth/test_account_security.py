@@ -148,7 +148,9 @@ async def test_a_new_link_voids_the_older_ones(client: httpx.AsyncClient, hub: H
     second = await _reset_link_token(app, ana.email)
     r = await client.post(f"{AUTH}/password-reset/confirm", json={"token": first, "password": NEW})
     assert r.status_code == 422
-    ok = await client.post(f"{AUTH}/password-reset/confirm", json={"token": second, "password": NEW})
+    ok = await client.post(
+        f"{AUTH}/password-reset/confirm", json={"token": second, "password": NEW}
+    )
     assert ok.status_code == 204
 
 
@@ -285,7 +287,7 @@ async def test_signup_with_a_taken_email_and_its_password_signs_in(
     assert await _me(client, r.json()["access_token"]) == 200
 
 
-async def test_signup_with_a_taken_email_says_no_more_than_sign_in_would(
+async def test_signup_with_a_taken_email_sends_to_sign_in_or_reset(
     client: httpx.AsyncClient, hub: Hub
 ) -> None:
     ana = await hub.account("maker")

@@ -23,7 +23,6 @@ from hub.limits.storage import DatabaseStorage
 from hub.main import create_app
 from hub.timeutil import today
 
-
 LIFTED = 100_000
 
 
@@ -117,7 +116,12 @@ async def test_sign_up_is_limited(database_url: str) -> None:
         c = client()
         codes = []
         for i in range(3):
-            body = {"email": f"n{i}@example.org", "password": PASSWORD, "name": "N", "role": "maker"}
+            body = {
+                "email": f"n{i}@example.org",
+                "password": PASSWORD,
+                "name": "N",
+                "role": "maker",
+            }
             codes.append((await c.post("/api/v1/auth/signup", json=body)).status_code)
     assert codes == [201, 201, 429]
 
@@ -213,7 +217,10 @@ async def test_limits_are_shared_by_two_apps_on_one_database(database_url: str) 
         hub_app(database_url, auth_rate_per_minute=3) as second,
     ):
         a, b = first("203.0.113.7"), second("203.0.113.7")
-        codes = [(await _sign_in(x, f"u{i}@example.org")).status_code for i, x in enumerate([a, b, a, b, a])]
+        codes = [
+            (await _sign_in(x, f"u{i}@example.org")).status_code
+            for i, x in enumerate([a, b, a, b, a])
+        ]
     assert codes == [401, 401, 401, 429, 429]
 
 
@@ -225,12 +232,21 @@ async def test_limits_are_shared_through_redis(sqlite_database_url: str, tmp_pat
 
     shutil.copy(sqlite_database_url.split("///", 1)[1], other)
     async with (
-        hub_app(sqlite_database_url, auth_rate_per_minute=3, limits_url=REDIS_URL, limits_prefix=prefix) as first,
-        hub_app(f"sqlite+aiosqlite:///{other}", auth_rate_per_minute=3, limits_url=REDIS_URL, limits_prefix=prefix) as second,
+        hub_app(
+            sqlite_database_url, auth_rate_per_minute=3, limits_url=REDIS_URL, limits_prefix=prefix
+        ) as first,
+        hub_app(
+            f"sqlite+aiosqlite:///{other}",
+            auth_rate_per_minute=3,
+            limits_url=REDIS_URL,
+            limits_prefix=prefix,
+        ) as second,
     ):
         # Two databases: only Redis links the two apps.
         a, b = first("203.0.113.7"), second("203.0.113.7")
-        codes = [(await _sign_in(x, f"u{i}@example.org")).status_code for i, x in enumerate([a, b, a, b])]
+        codes = [
+            (await _sign_in(x, f"u{i}@example.org")).status_code for i, x in enumerate([a, b, a, b])
+        ]
         retry = await _sign_in(b, "u9@example.org")
     assert codes == [401, 401, 401, 429]
     assert 1 <= int(retry.headers["Retry-After"]) <= 60

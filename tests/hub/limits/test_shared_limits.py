@@ -90,9 +90,7 @@ def test_without_trusted_proxies_a_forwarded_header_is_ignored(
 ) -> None:
     """``hub serve`` trusts no proxy by default, not even one on the same machine."""
     server = serve_hub(sqlite_database_url, auth_rate_per_minute=3)
-    codes = [
-        _sign_in(server, f"u{i}@example.org", f"198.51.100.{i}").status_code for i in range(5)
-    ]
+    codes = [_sign_in(server, f"u{i}@example.org", f"198.51.100.{i}").status_code for i in range(5)]
     assert codes == [401, 401, 401, 429, 429]
 
 
@@ -116,9 +114,7 @@ def test_compose_settings_do_not_let_a_client_pick_its_address(
     }
     settings["auth_rate_per_minute"] = "3"
     server = serve_hub(sqlite_database_url, **settings)
-    codes = [
-        _sign_in(server, f"u{i}@example.org", f"198.51.100.{i}").status_code for i in range(5)
-    ]
+    codes = [_sign_in(server, f"u{i}@example.org", f"198.51.100.{i}").status_code for i in range(5)]
     assert codes == [401, 401, 401, 429, 429]
 
 
