@@ -33,7 +33,7 @@ def _error(description: str) -> dict[str, Any]:
 
 
 UNAUTHENTICATED: Responses = {401: _error("No valid token: sign in again.")}
-TOO_MANY: Responses = {429: _error("Too many attempts; the Retry-After header says in how many seconds.")}
+TOO_MANY: Responses = {429: _error("Too many attempts; Retry-After says how many seconds to wait.")}
 INVALID: Responses = {422: _error("Invalid input, or a password the policy refuses.")}
 
 

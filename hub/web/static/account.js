@@ -31,7 +31,7 @@ async function loadSessions() {
     s.current ? h("span", { class: "badge st-verified" }, _("this device")) : null,
     h("br"),
     h("span", { class: "muted" }, _("Opened {when}", { when: when(s.created_at) })),
-    s.last_used_at ? h("span", { class: "muted" }, " · ", _("last used {when}", { when: when(s.last_used_at) })) : null,
+    s.last_used_at && s.last_used_at !== s.created_at ? h("span", { class: "muted" }, " · ", _("last used {when}", { when: when(s.last_used_at) })) : null,
     s.current ? null : h("button", {
       type: "button", class: "secondary",
       onclick: (ev) => act(ev.currentTarget, async () => {
@@ -39,7 +39,7 @@ async function loadSessions() {
         notify(_("That session is signed out."));
         await loadSessions();
       }),
-    }, _("Sign out this session")),
+    }, _("End this session")),
   )));
 }
 

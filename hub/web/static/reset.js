@@ -3,7 +3,7 @@
 // only in the body of the request that uses it.
 import { $, ApiError, _, api, token } from "./hub.js";
 
-const linkToken = decodeURIComponent(location.hash.slice(1));
+let linkToken = "";
 
 function showError(message) { $("error").textContent = message || ""; if (message) $("notice").textContent = ""; }
 function notify(message) { $("notice").textContent = message || ""; $("error").textContent = ""; }
@@ -19,8 +19,17 @@ async function act(button, fn) {
   }
 }
 
-$("set").hidden = !linkToken;
-$("ask").hidden = Boolean(linkToken);
+// The link's token, read when the page opens and again when only the fragment changes (a link
+// opened in a tab already showing this page does not reload it).
+function readLink() {
+  linkToken = decodeURIComponent(location.hash.slice(1));
+  $("set").hidden = !linkToken;
+  $("ask").hidden = Boolean(linkToken);
+  $("done").hidden = true;
+  notify("");
+}
+readLink();
+window.addEventListener("hashchange", readLink);
 
 $("set-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
