@@ -79,9 +79,10 @@ def serve(
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        proxy_headers=True,
-        # Behind nginx, rate limits must see the client, not the proxy.
-        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # The hub finds the client itself, believing X-Forwarded-For only from
+        # HUB_TRUSTED_PROXIES (hub.limits.clients); uvicorn's own handling would trust it from
+        # 127.0.0.1 (its default) or from anywhere ("*").
+        proxy_headers=False,
         log_level="info",
     )
 
@@ -135,7 +136,9 @@ def demo(
             )
         )
         server = uvicorn.Server(
-            uvicorn.Config(app_, host=settings.host, port=port, log_level="warning")
+            uvicorn.Config(
+                app_, host=settings.host, port=port, log_level="warning", proxy_headers=False
+            )
         )
         mover = asyncio.create_task(simulate.run(db, interval=interval, seed=seed))
         try:
@@ -169,10 +172,7 @@ def users_create(
     name: Annotated[str | None, typer.Option(help="Display name")] = None,
 ) -> None:
     """Create an account; the password is read from standard input."""
-    if sys.stdin.isatty():
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+    password = _read_password()
     if len(password) < 8:
         err.print("[red]The password must have at least 8 characters.[/red]")
         raise typer.Exit(2)
@@ -196,6 +196,67 @@ def users_create(
         err.print(f"[red]{exc.detail}[/red]")
         raise typer.Exit(1) from exc
     console.print(f"Created {user.role} [bold]{user.email}[/bold] (id {user.id}, area {user.area})")
+
+
+def _read_password() -> str:
+    """A password from the terminal (asked twice) or the first line of standard input."""
+    if sys.stdin.isatty():
+        return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+    return sys.stdin.readline().rstrip("\n")
+
+
+@users_app.command("reset")
+def users_reset(
+    email: str,
+    base_url: Annotated[
+        str | None, typer.Option(help="The hub's address as users reach it (HUB_PUBLIC_URL).")
+    ] = None,
+) -> None:
+    """Print a one-time link that lets the account's owner set a new password.
+
+    Pass it on to the owner only (by phone, say): whoever opens it can take the account. It
+    works once, for HUB_RESET_TTL_HOURS, and a newer link voids it.
+    """
+    settings = get_settings()
+
+    async def make(db: Database) -> str:
+        from hub.auth.service import create_password_reset
+
+        async with db.transaction() as session:
+            return await create_password_reset(
+                session, email=email, ttl_hours=settings.reset_ttl_hours
+            )
+
+    try:
+        raw = run(make)
+    except HubError as exc:
+        err.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from exc
+    base = (base_url or settings.public_url or f"http://{settings.host}:{settings.port}").rstrip(
+        "/"
+    )
+    # In the fragment (after #): browsers never send it, so it stays out of access logs.
+    console.print(f"{base}/reset#{raw}", soft_wrap=True, highlight=False)
+    err.print(f"Valid once, for {settings.reset_ttl_hours:g} hours; give it to the owner only.")
+
+
+@users_app.command("password")
+def users_password(email: str) -> None:
+    """Set an account's password (read from standard input) and sign out all its sessions."""
+    password = _read_password()
+
+    async def change(db: Database) -> User:
+        from hub.auth.service import set_password
+
+        async with db.transaction() as session:
+            return await set_password(session, email=email, password=password)
+
+    try:
+        user = run(change)
+    except HubError as exc:
+        err.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"New password set for [bold]{user.email}[/bold]; its sessions are signed out.")
 
 
 @app.command("import")

@@ -1,10 +1,13 @@
 """Settings, read once from ``HUB_*`` environment variables."""
 
 from functools import cache
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hub.limits.clients import parse_trusted
 
 
 class Settings(BaseSettings):
@@ -23,15 +26,36 @@ class Settings(BaseSettings):
         default=None, description="Base URL of an OSRM-compatible table service."
     )
     host: str = "127.0.0.1"
-    forwarded_allow_ips: str = Field(
-        default="127.0.0.1",
-        description="Proxies whose X-Forwarded-For is trusted (comma-separated, or *).",
-    )
     port: int = 8000
+    trusted_proxies: str = Field(
+        default="",
+        description="Proxies whose X-Forwarded-For is believed: addresses or CIDR networks, "
+        "comma-separated. None by default: the peer is the client.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The hub's address as users reach it (https://hub.example.org), for links "
+        "such as password resets; http://HOST:PORT when unset.",
+    )
     token_ttl_hours: int = 24 * 30
     max_body_bytes: int = 1_000_000
     sqlite_busy_timeout_ms: int = 30_000
-    auth_rate_per_minute: int = 20
+    # Rate limits, counted in the database (or in Redis with limits_url) so that every process
+    # shares them. Per client address: each of sign-in, sign-up, reset request and reset use.
+    auth_rate_per_minute: int = Field(default=20, ge=1)
+    # Per account (its e-mail): password attempts (sign-in, sign-up, password change) and
+    # reset requests.
+    account_rate_per_minute: int = Field(default=10, ge=1)
+    need_rate_per_minute: int = Field(default=30, ge=1, description="Needs posted per user.")
+    need_address_rate_per_minute: int = Field(
+        default=120, ge=1, description="Needs posted per client address (a hospital's NAT)."
+    )
+    limits_url: str | None = Field(
+        default=None,
+        description="redis://host:6379/1 to count rate limits in Redis; the database otherwise.",
+    )
+    limits_prefix: str = Field(default="hub", description="Prefix of the rate-limit keys.")
+    reset_ttl_hours: float = Field(default=24, gt=0, description="Life of a password-reset link.")
     circuity: float = 1.3
     speed_kmh: float = 50.0
     route_seconds: float = 2.0
@@ -39,6 +63,16 @@ class Settings(BaseSettings):
     live_replay_limit: int = 5_000
     live_heartbeat_seconds: float = 20.0
     demo_speed: float = 1.0
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        parse_trusted(value)  # raises ValueError naming HUB_TRUSTED_PROXIES
+        return value
+
+    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """The trusted proxies as networks (a lone address is a /32 or /128)."""
+        return parse_trusted(self.trusted_proxies)
 
 
 @cache

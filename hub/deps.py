@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.models import User
-from hub.auth.service import user_for_token
+from hub.auth.service import needs_touch, session_for_token, touch_token
 from hub.config import Settings
 from hub.db import Database
 from hub.errors import Unauthenticated
@@ -58,8 +58,14 @@ async def optional_user(request: Request) -> User | None:
     raw = bearer_token(request)
     if raw is None:
         return None
-    async with get_db(request).read_sessions() as session:
-        return await user_for_token(session, raw)
+    db = get_db(request)
+    async with db.read_sessions() as session:
+        user, token = await session_for_token(session, raw)
+    if needs_touch(token):
+        # Before the request's own session writes: on SQLite this takes the write lock.
+        async with db.transaction() as session:
+            await touch_token(session, token_id=token.id)
+    return user
 
 
 async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:

@@ -30,6 +30,11 @@ class HubError(Exception):
         return render(self.msg, self.params, lang)
 
     @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries (none but for some errors)."""
+        return {}
+
+    @property
     def detail(self) -> str:
         """The message in English (for logs and the command line)."""
         return self.message("en")
@@ -71,7 +76,16 @@ class Invalid(HubError):
 
 
 class TooManyRequests(HubError):
-    """The caller is going too fast."""
+    """The caller is going too fast; ``retry_after`` says in how many seconds to try again."""
 
     status = 429
     type = "too_many_requests"
+
+    def __init__(self, message: Message, *, retry_after: int | None = None, **params: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **params)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """``Retry-After`` in whole seconds (RFC 9110, section 10.2.3)."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}

@@ -26,10 +26,10 @@ from hub.events.endpoints import router as events_router
 from hub.exports.endpoints import router as exports_router
 from hub.i18n import Lang, _, language, render
 from hub.i18n.validation import validation_message
+from hub.limits.limiter import Limiter, make_storage
 from hub.matching_runs.endpoints import router as matching_router
 from hub.needs.endpoints import router as needs_router
 from hub.offers.endpoints import router as offers_router
-from hub.ratelimit import RateLimiter
 from hub.sites.endpoints import hospitals, invitations, labs
 from hub.stats.endpoints import router as stats_router
 from hub.web.endpoints import include_pages
@@ -70,7 +70,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def hub_error(request: Request, exc: HubError) -> JSONResponse:
         return JSONResponse(
-            {"type": exc.type, "detail": exc.message(_lang(request))}, status_code=exc.status
+            {"type": exc.type, "detail": exc.message(_lang(request))},
+            status_code=exc.status,
+            headers=exc.headers or None,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -152,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await start_live(app)
         yield
         await stop_live(app)
+        await app.state.limiter.close()
         await app.state.db.dispose()
 
     app = FastAPI(
@@ -166,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    app.state.auth_limiter = RateLimiter(settings.auth_rate_per_minute)
+    app.state.limiter = Limiter(make_storage(settings, app.state.db), settings)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)

@@ -1,10 +1,11 @@
 """Every ORM table, imported in one place so metadata and migrations see them all."""
 
-from hub.auth.models import Token, User
+from hub.auth.models import PasswordReset, Token, User
 from hub.batches.models import Batch
 from hub.db import Base
 from hub.driver_routes.models import Route, RouteStop
 from hub.events.models import Event
+from hub.limits.models import RateLimitCounter
 from hub.matching_runs.models import MatchingRun
 from hub.needs.models import IdempotencyKey, Need
 from hub.offers.models import Offer
@@ -20,6 +21,8 @@ __all__ = [
     "Membership",
     "Need",
     "Offer",
+    "PasswordReset",
+    "RateLimitCounter",
     "Route",
     "RouteStop",
     "Site",

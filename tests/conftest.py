@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support.data import LIFTED_LIMITS
 from support.databases import PostgresTemplates, SqliteTemplate, sqlite_url
 from support.scenario import Hub
 from support.server import HubProcess
@@ -105,8 +106,8 @@ def blank_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    """Settings for a test app (rate limit lifted; a dedicated test checks it)."""
-    return Settings(database_url=database_url, auth_rate_per_minute=100_000)
+    """Settings for a test app (rate limits lifted; tests/hub/limits check them)."""
+    return Settings(database_url=database_url, **LIFTED_LIMITS)
 
 
 @pytest.fixture

@@ -35,3 +35,23 @@ class Token(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # For the list of sessions: when it was last used (to the quarter of an hour), and the
+    # browser and system it was made from ("Firefox Mobile 128 · Android 14"), never the token.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    description: Mapped[str | None] = mapped_column(String(100), default=None)
+
+
+class PasswordReset(Base):
+    """A one-time link to set a new password; only the token's SHA-256 is stored.
+
+    Used once (``used_at``), void after ``expires_at``; making a new one deletes the older.
+    """
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

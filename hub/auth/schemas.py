@@ -53,3 +53,47 @@ class SignupOut(TokenOut):
     """The new user and a token to start with."""
 
     user: UserOut
+
+
+class PasswordChangeIn(BaseModel):
+    """The current password, and the new one (checked against the password policy)."""
+
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(max_length=200)
+
+
+class ResetRequestIn(BaseModel):
+    """The address of the account whose password is forgotten."""
+
+    model_config = ConfigDict(extra="forbid")
+    email: EmailStr
+
+
+class ResetRequested(BaseModel):
+    """What happens next; the same words whether the address has an account or not."""
+
+    detail: str
+
+
+class ResetIn(BaseModel):
+    """The token of a one-time reset link, and the new password."""
+
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(min_length=1, max_length=200)
+    password: str = Field(max_length=200)
+
+
+class SessionOut(BaseModel):
+    """An open session (a live token), as its owner sees it: never the token itself."""
+
+    id: int
+    created_at: datetime
+    last_used_at: datetime | None = Field(
+        description="When it was last used, to the quarter of an hour."
+    )
+    expires_at: datetime
+    description: str | None = Field(
+        description="Browser and system it was opened from, e.g. 'Firefox Mobile 128 · Android 14'."
+    )
+    current: bool = Field(description="Whether this is the session making the request.")

@@ -2,13 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from hub.area_filter import parse_area_param
 from hub.batches.cascades import cancel_need
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep
 from hub.errors import Invalid
 from hub.i18n import _
+from hub.limits.limiter import Action, limit
 from hub.needs import service
 from hub.needs.schemas import NeedIn, NeedList, NeedOut
 from hub.needs.service import get_need
@@ -19,7 +20,17 @@ from hub.timeutil import today
 router = APIRouter(prefix="/needs", tags=["needs"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=NeedOut)
+async def _limit_needs(request: Request, user: CurrentUser) -> None:
+    """Count a posted need against the user's and the client address's limits."""
+    await limit(request, Action.NEED, account=f"user:{user.id}")
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=NeedOut,
+    dependencies=[Depends(_limit_needs)],
+)
 async def create(
     body: NeedIn,
     user: CurrentUser,

@@ -96,6 +96,21 @@ async def dashboard_page(request: Request) -> HTMLResponse:
     return render(request, "dashboard.html")
 
 
+@pages.get("/account", response_class=HTMLResponse)
+async def account_page(request: Request) -> HTMLResponse:
+    """Change the password, see the open sessions, sign one or all of them out."""
+    return render(request, "account.html")
+
+
+@pages.get("/reset", response_class=HTMLResponse)
+async def reset_page(request: Request) -> HTMLResponse:
+    """Where a one-time link (``/reset#TOKEN``) sets a new password; or ask for such a link.
+
+    The token is in the fragment, which browsers do not send: the page posts it to the API.
+    """
+    return render(request, "reset.html")
+
+
 @pages.get("/label/{batch_id}", response_class=HTMLResponse)
 async def label_page(request: Request, batch_id: int) -> HTMLResponse:
     """A batch's box label, ready to print: the page fetches it with the signed-in token.

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support.data import LIFTED_LIMITS
 from support.live import LiveConnection
 from support.server import serve_in_process
 
@@ -21,7 +22,7 @@ def settings(database_url: str) -> Settings:
     """Small limits so that replay cut-offs, heartbeats and slow clients show up quickly."""
     return Settings(
         database_url=database_url,
-        auth_rate_per_minute=100_000,
+        **LIFTED_LIMITS,
         live_heartbeat_seconds=0.5,
         live_replay_limit=30,
         live_queue_size=16,

@@ -13,7 +13,7 @@ import pytest
 import websockets
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from support.data import GRENOBLE, PASSWORD
+from support.data import GRENOBLE, LIFTED_LIMITS, PASSWORD
 from support.server import HubProcess, serve_in_process
 
 from hub.events.service import list_events
@@ -164,9 +164,7 @@ async def test_redis_fans_out_between_two_hubs(database_url: str) -> None:
     from hub.config import Settings
     from hub.main import create_app
 
-    settings = Settings(
-        database_url=database_url, broadcast_url=REDIS_URL, auth_rate_per_minute=100_000
-    )
+    settings = Settings(database_url=database_url, broadcast_url=REDIS_URL, **LIFTED_LIMITS)
     # Two apps, two broadcasters, two connection pools: only Redis links them (and the 2 s
     # poll, which the timing below rules out).
     apps = [create_app(settings), create_app(settings)]

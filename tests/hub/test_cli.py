@@ -167,3 +167,66 @@ def test_match_command_stores_proposals(db: Path, tmp_path: Path) -> None:
     batches = list(csv.DictReader(hub_cli(db, "export", "batches").stdout.splitlines()))
     # Ten a day from day 0; due day 5 with one lead day allows days 0..4: 50 units.
     assert [(b["state"], b["quantity"]) for b in batches] == [("proposed", "50")]
+
+
+def test_users_reset_prints_a_one_time_link_that_sets_the_password(db: Path) -> None:
+    """``hub users reset EMAIL`` prints a link for an admin to pass on; it works once."""
+    import asyncio
+
+    import httpx
+
+    from hub.config import Settings
+    from hub.main import create_app
+
+    created = hub_cli(
+        db, "users", "create", "ana@example.org", "--role", "maker", stdin="a-long-password\n"
+    )
+    assert created.returncode == 0, created.stderr
+    r = hub_cli(db, "users", "reset", "ana@example.org", "--base-url", "https://hub.example.org/")
+    assert r.returncode == 0, r.stderr
+    link = r.stdout.strip()
+    assert link.startswith("https://hub.example.org/reset#")
+    raw = link.split("#", 1)[1]
+    assert raw and "?" not in link  # in the fragment, never in the query
+
+    async def use() -> list[int]:
+        app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{db}"))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as c:
+            codes = []
+            for _ in range(2):
+                answer = await c.post(
+                    "/api/v1/auth/password-reset/confirm",
+                    json={"token": raw, "password": "a brand new passphrase"},
+                )
+                codes.append(answer.status_code)
+            signed_in = await c.post(
+                "/api/v1/auth/token",
+                json={"email": "ana@example.org", "password": "a brand new passphrase"},
+            )
+            codes.append(signed_in.status_code)
+        await app.state.db.dispose()
+        return codes
+
+    assert asyncio.run(use()) == [204, 422, 200]
+    unknown = hub_cli(db, "users", "reset", "nobody@example.org")
+    assert unknown.returncode == 1
+    assert "nobody@example.org" in unknown.stderr
+
+
+def test_users_password_sets_it_and_applies_the_policy(db: Path) -> None:
+    created = hub_cli(
+        db, "users", "create", "bo@example.org", "--role", "driver", stdin="a-long-password\n"
+    )
+    assert created.returncode == 0, created.stderr
+    weak = hub_cli(db, "users", "password", "bo@example.org", stdin="12345678\n")
+    assert weak.returncode == 1
+    assert "common" in weak.stderr
+    ok = hub_cli(db, "users", "password", "bo@example.org", stdin="another long passphrase\n")
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_users_create_refuses_a_common_password(db: Path) -> None:
+    r = hub_cli(db, "users", "create", "c@example.org", stdin="password\n")
+    assert r.returncode == 1
+    assert "common" in r.stderr

@@ -1,4 +1,5 @@
-"""Plain data shared by tests: real places, the password of every test account, an account."""
+"""Plain data shared by tests: real places, the password of every test account, lifted rate
+limits, an account."""
 
 from dataclasses import dataclass
 
@@ -10,6 +11,14 @@ RENNES = (48.1173, -1.6778)
 
 #: Every test account's password.
 PASSWORD = "correct horse battery"
+
+#: Rate limits high enough that no test meets them by accident (tests/hub/limits check them).
+LIFTED_LIMITS = {
+    "auth_rate_per_minute": 100_000,
+    "account_rate_per_minute": 100_000,
+    "need_rate_per_minute": 100_000,
+    "need_address_rate_per_minute": 100_000,
+}
 
 
 @dataclass

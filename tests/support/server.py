@@ -36,11 +36,12 @@ def server_env(database_url: str, **settings: Any) -> dict[str, str]:
     """The environment of a test hub: ``settings`` become ``HUB_<NAME>`` variables.
 
     Inherited ``HUB_*`` variables are dropped, so a developer's Redis or routing server does not
-    leak into the tests; the sign-in rate limit is lifted (a dedicated test checks it).
+    leak into the tests; the rate limits are lifted (tests/hub/limits check them).
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env["HUB_DATABASE_URL"] = database_url
-    env["HUB_AUTH_RATE_PER_MINUTE"] = "100000"
+    for limit in ("AUTH", "ACCOUNT", "NEED", "NEED_ADDRESS"):
+        env[f"HUB_{limit}_RATE_PER_MINUTE"] = "100000"
     # Plain Python tracebacks in the log: typer's boxed ones are several times longer.
     env["_TYPER_STANDARD_TRACEBACK"] = "1"
     env.update({f"HUB_{name.upper()}": str(value) for name, value in settings.items()})

@@ -4,15 +4,9 @@ import { $, LANG, LOCALE, _, day, getJson, h, ngettext, number, pgettext, token 
 
 const COUNTERS = ["requested", "claimed", "made", "ready", "in_transit", "delivered", "accepted", "rejected"];
 const SVG = "http://www.w3.org/2000/svg";
+// Only the area comes from the address. A token never does: one in a link ends up in browser
+// history, proxies' logs and Referer headers; the coordinator signs in on /app instead.
 const params = new URLSearchParams(location.search);
-// A link may carry a coordinator's token (?token=): keep it, then take it out of the address bar
-// so that it is not bookmarked or shared.
-if (params.get("token")) {
-  token.set(params.get("token"));
-  const clean = new URL(location.href);
-  clean.searchParams.delete("token");
-  history.replaceState(null, "", clean);
-}
 const state = {
   area: params.get("area") || "FR",
   totals: {},

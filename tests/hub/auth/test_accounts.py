@@ -65,7 +65,10 @@ async def test_signup_cannot_pick_privileged_or_unknown_roles(
 async def test_duplicate_email_conflicts(client: httpx.AsyncClient) -> None:
     body = {"email": "d@example.org", "password": "long-enough", "name": "D", "role": "maker"}
     assert (await client.post("/api/v1/auth/signup", json=body)).status_code == 201
-    r = await client.post("/api/v1/auth/signup", json={**body, "email": "D@example.org"})
+    r = await client.post(
+        "/api/v1/auth/signup",
+        json={**body, "email": "D@example.org", "password": "another-long-one"},
+    )
     assert r.status_code == 409
 
 

@@ -27,10 +27,10 @@ async def db(app):
 async def _world(db):
     async with db.transaction() as s:
         staff = await create_user(
-            s, email="s@x.org", password="pw-pw-pw-pw", name="S", role="hospital_staff"
+            s, email="s@x.org", password="correct horse battery", name="S", role="hospital_staff"
         )
         maker = await create_user(
-            s, email="m@x.org", password="pw-pw-pw-pw", name="M", role="maker"
+            s, email="m@x.org", password="correct horse battery", name="M", role="maker"
         )
         hospital = await create_site(
             s,

@@ -14,6 +14,7 @@ import gpxpy
 import httpx
 import numpy as np
 import pytest
+from support.data import LIFTED_LIMITS
 
 from hub.config import Settings
 from hub.driver_routes.service import planning
@@ -47,7 +48,7 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """The test settings with a short solve: the tests are about the hub, not the solver."""
-    return Settings(database_url=database_url, auth_rate_per_minute=100_000, route_seconds=0.3)
+    return Settings(database_url=database_url, **LIFTED_LIMITS, route_seconds=0.3)
 
 
 async def _ready_batch(client: httpx.AsyncClient, maker, lab_id: int, need_id: int, n: int) -> int:

@@ -16,7 +16,7 @@ from support.pagecheck import UNFILLED, assert_strict_csp, english_words, french
 from hub.web.endpoints import HERE
 
 #: Every page, and what it is for the check.
-PAGES = ["/", "/app", "/driver", "/dashboard", "/label/1"]
+PAGES = ["/", "/app", "/driver", "/dashboard", "/label/1", "/account", "/reset"]
 DOCS = ["/docs", "/redoc"]
 
 
@@ -135,7 +135,7 @@ def test_no_template_or_script_has_anything_the_policy_refuses() -> None:
 def test_the_pages_share_one_module_and_one_token_key() -> None:
     """One helper module; one localStorage key; no table of words left in a script."""
     static = Path(HERE / "static")
-    for name in ("app.js", "driver.js", "dashboard.js", "label.js"):
+    for name in ("app.js", "driver.js", "dashboard.js", "label.js", "account.js", "reset.js"):
         source = (static / name).read_text()
         assert 'from "./hub.js"' in source, name
         assert "localStorage" not in source, name

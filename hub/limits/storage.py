@@ -1,0 +1,105 @@
+"""A storage for the ``limits`` library in the hub's own database (SQLite or PostgreSQL).
+
+Every hub process sees the same counters, so N replicas allow what one does. Each hit is one
+atomic upsert in its own short transaction, committed whatever becomes of the request (a
+refused sign-in rolls its session back, but must still count).
+"""
+
+import time
+from typing import Any
+
+from limits.aio.storage import Storage
+from sqlalchemy import case, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from hub.db import Database
+from hub.limits.models import RateLimitCounter
+
+#: Expired windows are swept every this many hits of a process (they are ignored meanwhile).
+SWEEP_EVERY = 500
+
+
+class DatabaseStorage(Storage):
+    """Fixed-window counters in the ``rate_limits`` table, for ``FixedWindowRateLimiter``."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(wrap_exceptions=False)
+        self.db = db
+        self._hits = 0
+
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        """What a failing database raises."""
+        return SQLAlchemyError
+
+    async def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        """Add ``amount`` to ``key``'s window (a new one of ``expiry`` seconds if it ended)."""
+        now = time.time()
+        table = RateLimitCounter.__table__
+        insert: Any = (sqlite if self.db.sqlite else postgresql).insert(table)
+        ended = table.c.expires_at <= now
+        statement = (
+            insert.values(key=key, hits=amount, expires_at=now + expiry)
+            .on_conflict_do_update(
+                index_elements=[table.c.key],
+                set_={
+                    "hits": case((ended, amount), else_=table.c.hits + amount),
+                    "expires_at": case((ended, now + expiry), else_=table.c.expires_at),
+                },
+            )
+            .returning(table.c.hits)
+        )
+        async with self.db.engine.begin() as connection:
+            hits = int((await connection.execute(statement)).scalar_one())
+        self._hits += 1
+        if self._hits % SWEEP_EVERY == 0:
+            await self._sweep(now)
+        return hits
+
+    async def _sweep(self, now: float) -> None:
+        async with self.db.engine.begin() as connection:
+            await connection.execute(
+                delete(RateLimitCounter).where(RateLimitCounter.expires_at <= now)
+            )
+
+    async def _row(self, key: str) -> tuple[int, float] | None:
+        async with self.db.read_engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(RateLimitCounter.hits, RateLimitCounter.expires_at).where(
+                        RateLimitCounter.key == key, RateLimitCounter.expires_at > time.time()
+                    )
+                )
+            ).first()
+        return None if row is None else (int(row[0]), float(row[1]))
+
+    async def get(self, key: str) -> int:
+        """Hits in ``key``'s current window (0 when it has ended)."""
+        row = await self._row(key)
+        return 0 if row is None else row[0]
+
+    async def get_expiry(self, key: str) -> float:
+        """When ``key``'s window ends, in seconds since the epoch (now if there is none)."""
+        row = await self._row(key)
+        return time.time() if row is None else row[1]
+
+    async def check(self) -> bool:
+        """Whether the database answers."""
+        try:
+            async with self.db.read_engine.connect() as connection:
+                await connection.execute(select(1))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    async def reset(self) -> int | None:
+        """Forget every counter; return how many there were."""
+        async with self.db.engine.begin() as connection:
+            result = await connection.execute(delete(RateLimitCounter))
+        return int(result.rowcount)
+
+    async def clear(self, key: str) -> None:
+        """Forget ``key``'s counter."""
+        async with self.db.engine.begin() as connection:
+            await connection.execute(delete(RateLimitCounter).where(RateLimitCounter.key == key))
