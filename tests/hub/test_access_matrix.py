@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import websockets
-from support.data import BREST, GRENOBLE, LYON
+from support.data import BREST, GRENOBLE, LYON, PASSWORD
 
 from hub.config import Settings
 from hub.driver_routes.service import planning
@@ -116,6 +116,8 @@ async def w(hub, client: httpx.AsyncClient) -> dict[str, Any]:
     w["run"] = await _post(client, "/api/v1/matching/runs", w["coord"], {})
     w["B_proposed"] = next(a for a in w["run"]["assignments"] if a["lab_id"] == w["L"]["id"])
     w["N2"] = await hub.need(w["staff"], w["H"]["id"], quantity=50)  # room left to claim
+    sessions = await client.get("/api/v1/auth/sessions", headers=w["other_driver"].headers)
+    w["session_id"] = sessions.json()[0]["id"]
     w["invitation"] = await _post(
         client, f"/api/v1/labs/{w['L']['id']}/members", m, {"email": w["other_maker"].email}
     )
@@ -158,11 +160,27 @@ OPS = [
        body=lambda w: {"email": "new@example.org", "password": "a long new password",
                        "name": "New", "role": "maker"}),
     Op("POST", "/api/v1/auth/token", lambda w: "/api/v1/auth/token", EVERYONE,
-       body=lambda w: {"email": w["maker"].email, "password": "correct horse battery"},
-       read=True),
+       body=lambda w: {"email": w["maker"].email, "password": PASSWORD}),
     Op("POST", "/api/v1/auth/logout", lambda w: "/api/v1/auth/logout",
        ("other_driver", *(r for r in SIGNED if r != "other_driver"))),
     Op("GET", "/api/v1/auth/me", lambda w: "/api/v1/auth/me", SIGNED, read=True),
+    Op("POST", "/api/v1/auth/logout-everywhere", lambda w: "/api/v1/auth/logout-everywhere",
+       ("other_driver", *(r for r in SIGNED if r != "other_driver"))),
+    Op("GET", "/api/v1/auth/sessions", lambda w: "/api/v1/auth/sessions", SIGNED, read=True),
+    # Someone else's session is as unknown as a missing one.
+    Op("DELETE", "/api/v1/auth/sessions/{session_id}",
+       lambda w: f"/api/v1/auth/sessions/{w['session_id']}", ("other_driver",),
+       refused={r: 404 for r in SIGNED if r != "other_driver"}),
+    Op("POST", "/api/v1/auth/password", lambda w: "/api/v1/auth/password",
+       ("other_driver", *(r for r in SIGNED if r != "other_driver")),
+       body=lambda w: {"current_password": PASSWORD, "new_password": "another long passphrase"}),
+    # Public: the same answer for every e-mail; a link that is not one is refused for all.
+    Op("POST", "/api/v1/auth/password-reset", lambda w: "/api/v1/auth/password-reset", EVERYONE,
+       body=lambda w: {"email": w["maker"].email}),
+    Op("POST", "/api/v1/auth/password-reset/confirm",
+       lambda w: "/api/v1/auth/password-reset/confirm", EVERYONE,
+       body=lambda w: {"token": "not-a-link", "password": "another long passphrase"},
+       refused=dict.fromkeys(EVERYONE, 422)),
     # Sites.
     Op("POST", "/api/v1/hospitals", lambda w: "/api/v1/hospitals",
        ("staff", "pending_staff", "other_staff", "coord", "coord_there", "admin"),

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from support.data import PASSWORD
 
 from hub.auth.service import create_user
 from hub.batches import service as batches
@@ -44,9 +45,7 @@ async def _world(db):
             type=SiteType.LAB,
             data=LabIn(name="L", kind="fablab", address="x", lat=48.0, lon=-4.1),
         )
-        admin = await create_user(
-            s, email="a@x.org", password="pw-pw-pw-pw", name="A", role="admin"
-        )
+        admin = await create_user(s, email="a@x.org", password=PASSWORD, name="A", role="admin")
         for site in (hospital, lab):
             await verify_site(s, user=admin, site_id=site.id, type=SiteType(site.type))
         await replace_offers(
