@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     port: int = 8000
     token_ttl_hours: int = 24 * 30
     max_body_bytes: int = 1_000_000
+    # Spreadsheets uploaded to /api/v1/imports/ (issue 16: 20 MB, 100,000 rows at most).
+    import_max_bytes: int = 20_000_000
     sqlite_busy_timeout_ms: int = 30_000
     auth_rate_per_minute: int = 20
     circuity: float = 1.3

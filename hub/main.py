@@ -26,6 +26,7 @@ from hub.events.endpoints import router as events_router
 from hub.exports.endpoints import router as exports_router
 from hub.i18n import Lang, _, language, render
 from hub.i18n.validation import validation_message
+from hub.imports.endpoints import router as imports_router
 from hub.matching_runs.endpoints import router as matching_router
 from hub.needs.endpoints import router as needs_router
 from hub.offers.endpoints import router as offers_router
@@ -135,6 +136,7 @@ def api_router() -> APIRouter:
         stats_router,
         events_router,
         exports_router,
+        imports_router,
         routes_router,
         matching_router,
     ):
@@ -166,7 +168,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     app.state.auth_limiter = RateLimiter(settings.auth_rate_per_minute)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        larger={"/api/v1/imports/": settings.import_max_bytes},
+    )
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
     app.include_router(api_router())
