@@ -331,7 +331,7 @@ class Importer:
             )
         raise _reject(
             self.plan.heading(column),
-            _("Several {type}s are named {name} (ids {ids}); give their external_id instead."),
+            _("More than one {type} is named {name} (ids {ids}); give their external_id instead."),
             type=type_,
             name=repr(name),
             ids=", ".join(str(s.id) for s in matches),
