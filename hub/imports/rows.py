@@ -177,11 +177,12 @@ def layout(kind: ImportKind, table: Table) -> Layout:
             )
         index[key] = position
         headings[key] = heading
+    labels = {c.key: c.label for c in columns}
     missing = []
     for need in REQUIRED[kind]:
         options = need if isinstance(need, tuple) else (need,)
         if not any(o in index for o in options):
-            missing.append(codes(options))
+            missing.append(codes([labels[o] for o in options]))
     if missing:
         raise Invalid(
             _(
@@ -189,7 +190,7 @@ def layout(kind: ImportKind, table: Table) -> Layout:
                 "must name the columns, e.g. {example}."
             ),
             missing=codes(missing, style="standard"),
-            example=", ".join(_example(kind)),
+            example=codes([labels[k] for k in _example(kind)], style="standard"),
         )
     return Layout(kind, index, headings, ignored, hxl_row)
 

@@ -251,7 +251,9 @@ def test_export_formats_from_the_command_line(db: Path, tmp_path: Path) -> None:
     geo = json.loads(hub_cli(db, "export", "hospitals", "--format", "geojson").stdout)
     assert geo["features"][0]["geometry"] == {"type": "Point", "coordinates": [4.83, 45.76]}
     out = tmp_path / "h.xlsx"
-    assert hub_cli(db, "export", "hospitals", "--format", "xlsx", "--output", str(out)).returncode == 0
+    assert (
+        hub_cli(db, "export", "hospitals", "--format", "xlsx", "--output", str(out)).returncode == 0
+    )
     sheet = openpyxl.load_workbook(out).active
     assert sheet["C2"].value == '=HYPERLINK("http://x","Voir")'
     assert sheet["C2"].data_type == "s"  # text, never a formula
