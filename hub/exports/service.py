@@ -144,6 +144,7 @@ async def _batches(session: AsyncSession, area: Area | None) -> list[dict[str, A
             "delivered": b.delivered,
             "accepted": b.accepted,
             "rejected": b.rejected,
+            "reject_reason": b.reject_reason,
             "due": b.due,
             "region": n.region,
             "departement": n.departement,

@@ -262,6 +262,7 @@ def readers(kind: ImportKind) -> dict[str, Callable[[Cell], Any]]:
         "lab_external_id": cells.text,
         "hospital": cells.text,
         "lab": cells.text,
+        "reject_reason": cells.text,
         "code": lambda c: cells.text(c).upper(),
         "design": lambda c: cells.code(c, designs, designs_shown),
         "accepts": lambda c: [cells.code(x, designs, designs_shown) for x in cells.items(c)],

@@ -603,6 +603,7 @@ class Importer:
             batch.external_id = external
             for counter, value in counts.items():
                 setattr(batch, counter, value)
+            batch.reject_reason = v.get("reject_reason")
             self.session.add(batch)
             await self.session.flush()
             await record(
@@ -672,7 +673,12 @@ class Importer:
                 code=batch.code,
             )
         old = BatchState(batch.state)
-        same = old == state and all(getattr(batch, k) == x for k, x in counts.items())
+        reason = row.values.get("reject_reason")
+        same = (
+            old == state
+            and all(getattr(batch, k) == x for k, x in counts.items())
+            and reason in (None, batch.reject_reason)
+        )
         if same and (not external or batch.external_id == external):
             return Outcome(row.line, "unchanged", label, batch.id)
         backwards = (
@@ -701,6 +707,8 @@ class Importer:
             setattr(batch, counter, value)
         if external:
             batch.external_id = external
+        if reason is not None:
+            batch.reject_reason = reason
         await record(
             self.session,
             batch=batch,

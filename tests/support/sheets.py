@@ -36,8 +36,7 @@ def write_ods(path: Path, rows: list[list[object]]) -> Path:
     """An OpenDocument spreadsheet (LibreOffice's .ods) of one sheet, as its format requires:
     the ``mimetype`` entry first and uncompressed, a manifest, and the cells in content.xml."""
     body = "".join(
-        "<table:table-row>" + "".join(_cell(v) for v in row) + "</table:table-row>"
-        for row in rows
+        "<table:table-row>" + "".join(_cell(v) for v in row) + "</table:table-row>" for row in rows
     )
     with zipfile.ZipFile(path, "w") as z:
         z.writestr(
@@ -46,7 +45,5 @@ def write_ods(path: Path, rows: list[list[object]]) -> Path:
             compress_type=zipfile.ZIP_STORED,
         )
         z.writestr("META-INF/manifest.xml", _MANIFEST, compress_type=zipfile.ZIP_DEFLATED)
-        z.writestr(
-            "content.xml", _CONTENT.format(rows=body), compress_type=zipfile.ZIP_DEFLATED
-        )
+        z.writestr("content.xml", _CONTENT.format(rows=body), compress_type=zipfile.ZIP_DEFLATED)
     return path

@@ -107,7 +107,9 @@ async def test_needs_quantity_ambiguity_and_rerun(hub, client: httpx.AsyncClient
     reasons = {o["line"]: o["problems"] for o in r["outcomes"] if o["action"] == "rejected"}
     assert reasons[2][0]["column"] == "quantité"
     assert reasons[2][0]["reason"].startswith("1.000 est ambigu\u00a0: 1 ou 1000\u00a0?")
-    assert reasons[4][0]["reason"] == "Aucun établissement ne s’appelle 'Hôpital Inconnu' dans le hub."
+    assert (
+        reasons[4][0]["reason"] == "Aucun établissement ne s’appelle 'Hôpital Inconnu' dans le hub."
+    )
     assert reasons[5][0] == {"column": "date limite", "reason": "31/02/2026 n’est pas une date"}
     needs = (await client.get("/api/v1/needs", headers=h)).json()["items"]
     assert [(n["design"], n["quantity"], n["priority"]) for n in needs] == [
