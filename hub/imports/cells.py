@@ -2,10 +2,11 @@
 points, dates in ISO, French or Excel form, codes in French or English words.
 
 Nothing is guessed. A cell that reads two valid ways for its column is refused: ``1.000`` or
-``1,000`` in a quantity is one thousand to a French reader and one to an English one. A reading
-that is impossible for the column does not count: ``5.724`` as a longitude can only be five
-point seven, since 5,724 degrees is no longitude. Spaces between groups of three digits
-(``1 000``, as French writes it) are one thousand to everybody.
+``1,000`` in a quantity is one thousand to a French reader and one to an English one (and
+``1.500`` is 1,500 or a mistyped 1.5). A reading outside the column's range does not count:
+``5.724`` as a longitude can only be five point seven, since 5,724 degrees is no longitude.
+Spaces between groups of three digits (``1 000``, as French writes it) are one thousand to
+everybody.
 """
 
 import re
@@ -99,7 +100,9 @@ def number(cell: Cell, *, low: float, high: float, whole: bool) -> Decimal:
         raise CellError(_("{value} is not a number"), {"value": str(cell)})
     if not readings:
         raise CellError(_("{value} is not a number"), {"value": raw})
-    fitting = {r for r in readings if low <= r <= high and (not whole or r == r.to_integral())}
+    # Every reading within the column's range counts, even a fraction in a column of whole
+    # numbers: "1.500" may be a mistyped 1.5 as much as 1,500, so it is refused, not guessed.
+    fitting = {r for r in readings if low <= r <= high}
     if len(fitting) > 1:
         low_value, high_value = sorted(fitting)
         raise CellError(
@@ -115,7 +118,10 @@ def number(cell: Cell, *, low: float, high: float, whole: bool) -> Decimal:
             },
         )
     if fitting:
-        return fitting.pop()
+        value = fitting.pop()
+        if whole and value != value.to_integral():
+            raise CellError(_("{value} is not a whole number"), {"value": raw})
+        return value
     if whole and all(r != r.to_integral() for r in readings):
         raise CellError(_("{value} is not a whole number"), {"value": raw})
     raise CellError(

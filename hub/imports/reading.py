@@ -138,7 +138,14 @@ def _decode(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data, cp_isolation=LEGACY_ENCODINGS).best()
+    matches = list(from_bytes(data, cp_isolation=LEGACY_ENCODINGS))
+    best = min(matches, key=lambda m: m.chaos) if matches else None
+    # On a few lines of French the detector's coherence scores barely differ ("Hôpital" read as
+    # DOS "H¶pital" can score higher): Windows-1252, what Excel on Windows saves, wins unless
+    # it reads as noticeably more chaotic (mess detection) than the best reading.
+    windows = next((m for m in matches if m.encoding == "cp1252"), None)
+    if windows is not None and best is not None and windows.chaos <= best.chaos + 0.05:
+        best = windows
     if best is None:
         raise Invalid(
             _(
