@@ -36,7 +36,9 @@ function showReport(report) {
   const accepted = report.outcomes.filter((o) => o.action !== "rejected");
   let verdict;
   if (report.applied) verdict = _("Imported: the changes are saved.");
-  else if (report.dry_run) verdict = _("Nothing is changed yet: check the rows, then confirm.");
+  else if (report.dry_run && report.created + report.updated === 0) {
+    verdict = _("The hub already has every accepted row: nothing to change.");
+  } else if (report.dry_run) verdict = _("Nothing is changed yet: check the rows, then confirm.");
   else verdict = _("Nothing was changed.");
   const parts = [
     h("p", { class: "big" }, ngettext("{n} row read", "{n} rows read", report.rows)),
