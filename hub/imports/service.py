@@ -147,6 +147,8 @@ class Importer:
         self.today = today
         self.seen: dict[tuple[Any, ...], int] = {}
         self._sites: dict[SiteType, dict[str, list[Site]]] = {}
+        # Needs without a key, by hospital: (design, needed_by) -> need id.
+        self._needs: dict[int, dict[tuple[str, date], int]] = {}
         self.apply: Callable[[Row], Awaitable[Outcome]] = {
             "hospitals": self._site,
             "labs": self._site,
@@ -155,6 +157,18 @@ class Importer:
         }[plan.kind]
 
     # --- shared ---------------------------------------------------------------------------
+
+    def remember(self) -> Any:
+        """What the importer knows, to forget what a rolled-back chunk taught it."""
+        return (
+            dict(self.seen),
+            {t: {k: list(v) for k, v in index.items()} for t, index in self._sites.items()},
+            {k: dict(v) for k, v in self._needs.items()},
+        )
+
+    def restore(self, memory: Any) -> None:
+        """Go back to what :meth:`remember` returned."""
+        self.seen, self._sites, self._needs = memory
 
     def _validated(self, schema: type[BaseModel], data: dict[str, Any]) -> Any:
         """``data`` as ``schema``, or the row's problems by column (in the catalogue's words)."""
@@ -391,27 +405,32 @@ class Importer:
         if external:
             existing = await self.session.scalar(select(Need).where(Need.external_id == external))
         if existing is None:
-            existing = await self.session.scalar(
-                select(Need)
-                .where(
-                    Need.hospital_id == hospital.id,
-                    Need.design == need_in.design,
-                    Need.needed_by == need_in.needed_by,
-                    Need.external_id.is_(None),
-                )
-                .order_by(Need.id)
-                .limit(1)
-            )
+            found = (await self._hospital_needs(hospital.id)).get(natural[1:])
+            existing = await self.session.get(Need, found) if found else None
         cancel = v.get("status") == NeedStatus.CANCELLED
         if existing is None:
             need, _created = await create_need(
                 self.session, user=self.user, data=need_in, today=self.today
             )
             need.external_id = external
+            if external is None:
+                self._needs[hospital.id][natural[1:]] = need.id
             if cancel:
                 await cancel_need(self.session, user=self.user, need_id=need.id)
             return Outcome(row.line, "created", label, need.id)
         return await self._update_need(row, existing, need_in, external, cancel, label)
+
+    async def _hospital_needs(self, hospital_id: int) -> dict[tuple[str, date], int]:
+        """A hospital's needs without a key, by design and date (read once per import)."""
+        if hospital_id not in self._needs:
+            rows = await self.session.execute(
+                select(Need.design, Need.needed_by, Need.id)
+                .where(Need.hospital_id == hospital_id, Need.external_id.is_(None))
+                .order_by(Need.id.desc())
+            )
+            # Oldest last, so that it wins: the first need posted for the day is the one.
+            self._needs[hospital_id] = {(d, by): i for d, by, i in rows.all()}
+        return self._needs[hospital_id]
 
     async def _update_need(
         self, row: Row, need: Need, data: NeedIn, external: str | None, cancel: bool, label: str
@@ -727,23 +746,16 @@ def describe(problem: Problem, lang: Lang) -> str:
     return render(problem.message, problem.params, lang)
 
 
-async def apply_rows(
-    session: AsyncSession,
-    *,
-    user: User,
-    table: Table,
-    plan: Layout,
-    verify: bool,
-    today: date,
-) -> list[Outcome]:
-    """Read and apply every row of ``table`` in ``session``, each in its own savepoint."""
-    importer = Importer(session, user=user, plan=plan, verify=verify, today=today)
-    outcomes = []
-    for row in read_rows(table, plan):
-        if row.problems:
-            problems = [Problem(c, m, p) for c, m, p in row.problems]
-            outcomes.append(Outcome(row.line, "rejected", problems=problems))
-            continue
+#: Rows applied together in one savepoint; a chunk with a rejected row is applied again row by
+#: row. Savepoints cost two round trips to the database each: per chunk, not per row.
+CHUNK = 200
+
+
+async def _one_by_one(
+    session: AsyncSession, importer: Importer, rows: list[Row], outcomes: list[Outcome]
+) -> None:
+    """Apply rows each in its own savepoint: a rejected row undoes only its own changes."""
+    for row in rows:
         try:
             async with session.begin_nested():
                 outcomes.append(await importer.apply(row))
@@ -753,6 +765,49 @@ async def apply_rows(
             outcomes.append(
                 Outcome(row.line, "rejected", problems=[Problem(None, exc.msg, exc.params)])
             )
+
+
+async def apply_rows(
+    session: AsyncSession,
+    *,
+    user: User,
+    table: Table,
+    plan: Layout,
+    verify: bool,
+    today: date,
+) -> list[Outcome]:
+    """Read and apply every row of ``table`` in ``session``; a rejected row changes nothing.
+
+    Rows that read well are applied in chunks of :data:`CHUNK`, each in a savepoint; when a
+    row of a chunk is rejected, the chunk is rolled back and applied again row by row.
+    """
+    importer = Importer(session, user=user, plan=plan, verify=verify, today=today)
+    outcomes: list[Outcome] = []
+    pending: list[Row] = []
+
+    async def flush() -> None:
+        if not pending:
+            return
+        memory = importer.remember()
+        try:
+            async with session.begin_nested():
+                done = [await importer.apply(row) for row in pending]
+            outcomes.extend(done)
+        except (_Rejected, HubError):
+            importer.restore(memory)
+            await _one_by_one(session, importer, pending, outcomes)
+        pending.clear()
+
+    for row in read_rows(table, plan):
+        if row.problems:
+            await flush()
+            problems = [Problem(c, m, p) for c, m, p in row.problems]
+            outcomes.append(Outcome(row.line, "rejected", problems=problems))
+            continue
+        pending.append(row)
+        if len(pending) >= CHUNK:
+            await flush()
+    await flush()
     return outcomes
 
 
