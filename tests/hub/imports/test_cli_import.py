@@ -257,3 +257,12 @@ def test_export_formats_from_the_command_line(db: Path, tmp_path: Path) -> None:
     sheet = openpyxl.load_workbook(out).active
     assert sheet["C2"].value == '=HYPERLINK("http://x","Voir")'
     assert sheet["C2"].data_type == "s"  # text, never a formula
+
+
+def test_unknown_kind_or_format_is_refused(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text("name,address,lat,lon\nA,B,45.1,5.7\n")
+    r = hub_cli(db, "import", "unicorns", str(path))
+    assert r.returncode == 2 and "not 'unicorns'" in r.stderr
+    assert hub_cli(db, "export", "needs", "--format", "pdf").returncode == 2
+    assert hub_cli(db, "export", "needs", "--dialect", "excel-de").returncode == 2
