@@ -142,7 +142,8 @@ async def main() -> None:
             ref_times.append(ref_s)
             hub_times.append(hub_s)
             print(
-                f"run {k + 1}: hub {hub_s:.2f} s, reference {ref_s:.2f} s, ratio {hub_s / ref_s:.2f}"
+                f"run {k + 1}: hub {hub_s:.2f} s, reference {ref_s:.2f} s, "
+                f"ratio {hub_s / ref_s:.2f}"
             )
     hub_s, ref_s = statistics.median(hub_times), statistics.median(ref_times)
     print(f"file: {len(data):,} bytes, {args.rows:,} needs (UTF-8 with BOM, ';', French columns)")
