@@ -276,7 +276,7 @@ class Importer:
                 await verify_site(self.session, user=self.user, site_id=site.id, type=type_)
             return Outcome(row.line, "created", site.name, site.id)
         self._covers(existing.region, existing.departement)
-        changed = self._update_site(existing, site_in, external, region, departement)
+        changed = self._update_site(existing, site_in, set(v), external, region, departement)
         if changed:
             await events.append(
                 self.session,
@@ -297,25 +297,30 @@ class Importer:
         self,
         site: Site,
         data: Any,
+        given: set[str],
         external: str | None,
         region: str | None,
         departement: str | None,
     ) -> set[str]:
-        """Copy what the row says onto a site; return the names of the fields that changed."""
+        """Copy what the row says onto a site; return the names of the fields that changed.
+
+        Only what the row gives: a file without hours, kind or contact keeps the hub's.
+        """
         wanted: dict[str, Any] = {
             "name": data.name.strip(),
-            "kind": data.kind,
             "address": data.address.strip(),
             "lat": data.lat,
             "lon": data.lon,
             "region": region,
             "departement": departement,
-            "opens_min": hhmm_to_minutes(data.opens),
-            "closes_min": hhmm_to_minutes(data.closes),
         }
-        # A blank contact in the file keeps the one the hub has (exports may leave it out).
+        if "kind" in given:
+            wanted["kind"] = data.kind
+        if "opens" in given or "closes" in given:
+            wanted["opens_min"] = hhmm_to_minutes(data.opens)
+            wanted["closes_min"] = hhmm_to_minutes(data.closes)
         for key in ("contact_name", "contact_phone"):
-            if getattr(data, key) is not None:
+            if key in given:
                 wanted[key] = getattr(data, key)
         if isinstance(data, LabIn) and "equipment" in self.plan.index:
             wanted["equipment"] = list(data.equipment)

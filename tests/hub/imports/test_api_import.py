@@ -207,3 +207,23 @@ async def test_post_needs_refuses_a_quantity_written_as_text(
     assert claim.status_code == 422
     ok = await client.post("/api/v1/needs", json={**body, "quantity": 10}, headers=staff.headers)
     assert ok.status_code == 201 and ok.json()["quantity"] == 10
+
+
+async def test_a_file_without_some_columns_keeps_what_the_hub_has(
+    hub, client: httpx.AsyncClient
+) -> None:
+    coordinator = await hub.account("coordinator", area="region:84")
+    h = coordinator.headers
+    full = (
+        b"external_id,name,kind,address,lat,lon,opens,closes,contact_phone\n"
+        b"C-1,Clinique du Parc,clinic,Grenoble,45.19,5.72,07:00,20h30,04 76 00 00 01\n"
+    )
+    assert (await _upload(client, h, "hospitals", full)).json()["created"] == 1
+    short = (
+        b"external_id,name,address,lat,lon\nC-1,Clinique du Parc (Grenoble),Grenoble,45.19,5.72\n"
+    )
+    assert (await _upload(client, h, "hospitals", short)).json()["updated"] == 1
+    site = (await client.get("/api/v1/hospitals", headers=h)).json()["items"][0]
+    assert site["name"] == "Clinique du Parc (Grenoble)"
+    assert (site["kind"], site["opens"], site["closes"]) == ("clinic", "07:00", "20:30")
+    assert site["contact_phone"] == "04 76 00 00 01"
