@@ -791,6 +791,7 @@ async def apply_rows(
     pending: list[Row] = []
 
     async def flush() -> None:
+        """Apply the pending rows: together if they all pass, else one by one."""
         if not pending:
             return
         memory = importer.remember()
