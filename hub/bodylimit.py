@@ -9,11 +9,21 @@ from hub.i18n import Lang, _, language
 
 
 class BodyLimitMiddleware:
-    """Answer 422 to bodies larger than ``max_bytes``, whether declared or streamed."""
+    """Answer 422 to bodies larger than ``max_bytes``, whether declared or streamed.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``larger`` raises the limit for paths starting with a prefix (spreadsheet uploads).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
+
+    def _limit(self, path: str) -> int:
+        for prefix, limit in self.larger.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Read the whole body (up to the limit) first, then replay it to the app."""
@@ -23,8 +33,9 @@ class BodyLimitMiddleware:
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
         lang = language(headers.get(b"accept-language", b"").decode("latin-1"))
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send, lang)
+        limit = self._limit(scope.get("path", ""))
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, lang, limit)
             return
         # Buffering is cheap at this size, and lets us answer before any handler starts.
         chunks: list[bytes] = []
@@ -35,8 +46,8 @@ class BodyLimitMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(send, lang)
+            if size > limit:
+                await self._refuse(send, lang, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -53,10 +64,10 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send, lang: Lang) -> None:
+    async def _refuse(self, send: Send, lang: Lang, limit: int) -> None:
         error = Invalid(
             _("The request body is larger than {limit} bytes."),
-            limit=self.max_bytes,
+            limit=limit,
         )
         body = json.dumps({"type": error.type, "detail": error.message(lang)}).encode()
         await send(

@@ -1,7 +1,7 @@
 """The ``hub`` command: serve, users, db, import, export."""
 
 import asyncio
-import csv
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -10,7 +10,6 @@ from typing import Annotated, Any, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import track
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +18,7 @@ from hub.auth.models import User
 from hub.config import get_settings
 from hub.db import Database
 from hub.errors import HubError
-from hub.rules.states import SiteType
+from hub.i18n import C_, Lang, _
 
 app = typer.Typer(help="The hub: coordination of distributed emergency production.")
 users_app = typer.Typer(help="Manage accounts.")
@@ -259,89 +258,95 @@ def users_password(email: str) -> None:
     console.print(f"New password set for [bold]{user.email}[/bold]; its sessions are signed out.")
 
 
+def _cli_lang(lang: str | None) -> Lang:
+    """The command's language: ``--lang``, else the shell's (``LANG``), else English."""
+    chosen = lang or os.environ.get("LC_ALL") or os.environ.get("LANG") or "en"
+    return "fr" if chosen.lower().startswith("fr") else "en"
+
+
 @app.command("import")
 def import_(
-    kind: Annotated[str, typer.Argument(help="needs, labs or hospitals")],
+    kind: Annotated[str, typer.Argument(help="hospitals, labs, needs or batches")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     verify: Annotated[bool, typer.Option(help="Mark imported sites verified.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="Check and show what would happen; change nothing.")
+    ] = False,
+    all_or_nothing: Annotated[
+        bool, typer.Option(help="Apply nothing if any row is rejected.")
+    ] = False,
+    lang: Annotated[str | None, typer.Option(help="fr or en (default: the shell's LANG)")] = None,
 ) -> None:
-    """Import needs, labs or hospitals from a CSV file, reporting the rows it rejects."""
-    if kind not in ("needs", "labs", "hospitals"):
-        err.print("[red]KIND is needs, labs or hospitals.[/red]")
-        raise typer.Exit(2)
-    with file.open(newline="", encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
-    importer = _import_need if kind == "needs" else _site_importer(kind)
-
-    async def go(db: Database) -> list[tuple[int, str]]:
-        rejected: list[tuple[int, str]] = []
-        for line, row in track(
-            list(enumerate(rows, start=2)), description=f"Importing {kind}", console=console
-        ):
-            try:
-                async with db.transaction() as session:
-                    await importer(session, await system_user(session), row, verify)
-            except ValidationError as exc:
-                problems = "; ".join(
-                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-                )
-                rejected.append((line, problems))
-            except HubError as exc:
-                rejected.append((line, exc.detail))
-        return rejected
-
-    rejected = run(go)
-    console.print(f"Imported {len(rows) - len(rejected)} of {len(rows)} {kind}.")
-    if rejected:
-        table = Table("line", "why it was rejected", title="Rejected rows")
-        for line, why in rejected:
-            table.add_row(str(line), why)
-        console.print(table)
-        raise typer.Exit(1)
-
-
-def _blank_to_none(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k.strip(): (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in row.items()
-    }
-
-
-def _site_importer(kind: str) -> Callable[..., Awaitable[None]]:
-    from hub.sites.schemas import HospitalIn, LabIn
-    from hub.sites.service import add_member, create_site, verify_site
-
-    type_ = SiteType.LAB if kind == "labs" else SiteType.HOSPITAL
-    schema = LabIn if kind == "labs" else HospitalIn
-
-    async def import_site(
-        session: AsyncSession, actor: User, row: dict[str, Any], verify: bool
-    ) -> None:
-        data = _blank_to_none(row)
-        owner = data.pop("owner_email", None)
-        equipment = data.pop("equipment", None)
-        data = {k: v for k, v in data.items() if v is not None}
-        if type_ == SiteType.LAB:
-            data["equipment"] = equipment.split(";") if equipment else []
-        site = await create_site(session, user=actor, type=type_, data=schema.model_validate(data))
-        if owner:
-            await add_member(session, user=actor, site=site, email=owner)
-        if verify:
-            await verify_site(session, user=actor, site_id=site.id, type=type_)
-
-    return import_site
-
-
-async def _import_need(
-    session: AsyncSession, actor: User, row: dict[str, Any], _verify: bool
-) -> None:
-    from hub.needs.schemas import NeedIn
-    from hub.needs.service import create_need
+    """Import a CSV, XLSX, XLS or ODS file; every rejected row is listed with its line, column and
+    reason. Importing the same file again updates what it imported, never duplicates it."""
+    from hub.i18n import render
+    from hub.imports.reading import MAX_BYTES, too_large
+    from hub.imports.service import check_kind, describe, import_file
     from hub.timeutil import today
 
-    data = {k: v for k, v in _blank_to_none(row).items() if v is not None}
-    if "accepts" in data:
-        data["accepts"] = data["accepts"].split(";")
-    await create_need(session, user=actor, data=NeedIn.model_validate(data), today=today())
+    words = _cli_lang(lang)
+    try:
+        checked = check_kind(kind)
+        if file.stat().st_size > MAX_BYTES:
+            raise too_large(file.stat().st_size)
+        data = file.read_bytes()
+    except HubError as exc:
+        err.print(f"[red]{exc.message(words)}[/red]")
+        raise typer.Exit(2) from exc
+
+    async def go(db: Database) -> Any:
+        async with db.transaction() as session:
+            actor = await system_user(session)
+        return await import_file(
+            db,
+            user=actor,
+            kind=checked,
+            data=data,
+            dry_run=dry_run,
+            all_or_nothing=all_or_nothing,
+            verify=verify,
+            today=today(),
+        )
+
+    try:
+        with console.status(
+            render(_("Reading and checking {file}..."), {"file": file.name}, words)
+        ):
+            report = run(go)
+    except HubError as exc:
+        err.print(f"[red]{exc.message(words)}[/red]")
+        raise typer.Exit(2) from exc
+    counts = {a: report.count(a) for a in ("created", "updated", "unchanged", "rejected")}
+    console.print(
+        render(
+            _(
+                "{file}: {rows} rows; {created} created, {updated} updated, {unchanged} unchanged, "
+                "{rejected} rejected."
+            ),
+            {"file": file.name, "rows": len(report.outcomes), **counts},
+            words,
+        )
+    )
+    if report.applied:
+        console.print(render(_("The changes are saved."), {}, words))
+    elif report.dry_run:
+        console.print(render(_("Dry run: nothing was changed."), {}, words))
+    else:
+        console.print(
+            render(_("A row was rejected, so nothing was changed (all or nothing)."), {}, words)
+        )
+    if counts["rejected"]:
+        table = Table(
+            render(C_("column", "line"), {}, words),
+            render(C_("column", "column"), {}, words),
+            render(C_("column", "reason"), {}, words),
+            title=render(_("Rejected rows"), {}, words),
+        )
+        for outcome in report.outcomes:
+            for problem in outcome.problems:
+                table.add_row(str(outcome.line), problem.column or "", describe(problem, words))
+        console.print(table)
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -387,28 +392,54 @@ def match(
 
 @app.command("export")
 def export(
-    kind: Annotated[str, typer.Argument(help="needs, labs or batches")],
-    format: Annotated[str, typer.Option("--format", help="csv or geojson")] = "csv",
+    kind: Annotated[str, typer.Argument(help="hospitals, labs, needs, batches or 3w")],
+    format: Annotated[str, typer.Option("--format", help="csv, xlsx or geojson")] = "csv",
+    dialect: Annotated[
+        str, typer.Option(help="CSV: plain (RFC 4180), excel (BOM, ',') or excel-fr (BOM, ';')")
+    ] = "plain",
+    hxl: Annotated[bool, typer.Option(help="Add an HXL hashtag row under the headings.")] = False,
     area: Annotated[str | None, typer.Option(help="FR, region:CODE or departement:CODE")] = None,
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout")] = None,
+    lang: Annotated[str | None, typer.Option(help="fr or en: headings (default: LANG)")] = None,
 ) -> None:
-    """Export needs, labs or batches as CSV or GeoJSON."""
+    """Export hospitals, labs, needs, batches or "who does what where" (3w)."""
     from hub.area_filter import parse_area_param
-    from hub.exports.service import export_rows, render
+    from hub.exports.service import export_sheet
+    from hub.exports.writers import DIALECTS, render_sheet
 
-    if kind not in ("needs", "labs", "batches") or format not in ("csv", "geojson"):
-        err.print("[red]KIND is needs, labs or batches; --format is csv or geojson.[/red]")
+    if (
+        kind not in ("hospitals", "labs", "needs", "batches", "3w")
+        or format not in ("csv", "xlsx", "geojson")
+        or dialect not in DIALECTS
+    ):
+        err.print(
+            "[red]KIND is hospitals, labs, needs, batches or 3w; --format is csv, xlsx or "
+            "geojson; --dialect is plain, excel or excel-fr.[/red]"
+        )
         raise typer.Exit(2)
+    words = _cli_lang(lang)
 
-    async def go(db: Database) -> str:
-        async for session in db.read():
-            rows = await export_rows(session, kind, parse_area_param(area))  # type: ignore[arg-type]
-            return render(rows, format)  # type: ignore[arg-type]
-        return ""
+    async def go(db: Database) -> bytes:
+        async with db.transaction() as session:
+            actor = await system_user(session)
+        async with db.read_sessions() as session:
+            sheet = await export_sheet(
+                session,
+                kind,  # type: ignore[arg-type]
+                parse_area_param(area),
+                viewer=actor,
+                lang=words,
+            )
+            return render_sheet(sheet, format, lang=words, dialect=dialect, hxl=hxl)  # type: ignore[arg-type]
 
-    text = run(go)
+    try:
+        body = run(go)
+    except HubError as exc:
+        err.print(f"[red]{exc.message(words)}[/red]")
+        raise typer.Exit(1) from exc
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
     else:
-        output.write_text(text, encoding="utf-8")
+        output.write_bytes(body)
         err.print(f"Wrote {output}")

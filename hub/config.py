@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     )
     token_ttl_hours: int = 24 * 30
     max_body_bytes: int = 1_000_000
+    # Spreadsheets uploaded to /api/v1/imports/ (issue 16: 20 MB, 100,000 rows at most).
+    import_max_bytes: int = 20_000_000
     sqlite_busy_timeout_ms: int = 30_000
     # Rate limits, counted in the database (or in Redis with limits_url) so that every process
     # shares them. Per client address: each of sign-in, sign-up, reset request and reset use.

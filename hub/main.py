@@ -26,6 +26,7 @@ from hub.events.endpoints import router as events_router
 from hub.exports.endpoints import router as exports_router
 from hub.i18n import Lang, _, language, render
 from hub.i18n.validation import validation_message
+from hub.imports.endpoints import router as imports_router
 from hub.limits.limiter import Limiter, make_storage
 from hub.matching_runs.endpoints import router as matching_router
 from hub.needs.endpoints import router as needs_router
@@ -138,6 +139,7 @@ def api_router() -> APIRouter:
         stats_router,
         events_router,
         exports_router,
+        imports_router,
         routes_router,
         matching_router,
     ):
@@ -170,7 +172,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     app.state.limiter = Limiter(make_storage(settings, app.state.db), settings)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        larger={"/api/v1/imports/": settings.import_max_bytes},
+    )
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
     app.include_router(api_router())

@@ -7,8 +7,11 @@ from pydantic import Field
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False, examples=[45.1885])]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, examples=[5.7245])]
 # A million units is far beyond any 2020 request; larger numbers are typos or attacks.
-Quantity = Annotated[int, Field(gt=0, le=1_000_000)]
-Count = Annotated[int, Field(ge=0, le=1_000_000)]
+# Strict: a JSON number only. In lax mode pydantic reads the string "10.000" as 10, while a
+# French reader wrote ten thousand; a count is never guessed from text (hub/imports reads
+# spreadsheet cells itself and refuses what is ambiguous).
+Quantity = Annotated[int, Field(gt=0, le=1_000_000, strict=True)]
+Count = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 Phone = Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[0-9+() .\-]+$")]
 DesignSlug = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9-]+$")]

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, utcnow
@@ -24,6 +24,7 @@ class Batch(Base):
             "accepted >= 0 AND rejected >= 0 AND accepted + rejected <= delivered",
             name="receipt_within_delivered",
         ),
+        Index("uq_batches_external_id", "external_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -45,3 +46,5 @@ class Batch(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The batch's key in the spreadsheet it was imported from (hub/imports).
+    external_id: Mapped[str | None] = mapped_column(String(100), default=None)

@@ -18,7 +18,9 @@ class RouteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     start_lat: Latitude
     start_lon: Longitude
-    capacity_units: int = Field(gt=0, le=100_000, description="Units the vehicle can carry.")
+    capacity_units: int = Field(
+        gt=0, le=100_000, strict=True, description="Units the vehicle can carry."
+    )
     available_minutes: int = Field(gt=0, le=MAX_MINUTES, description="Time until back at start.")
     area: str | None = Field(
         None, description="FR, region:CODE or departement:CODE; default: batches within reach."

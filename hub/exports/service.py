@@ -1,49 +1,87 @@
-"""Needs, labs and batches as CSV or GeoJSON, for coordinators and the command line."""
+"""What coordinators export: hospitals, labs, needs, batches and "who does what where" (3W).
 
-import csv
-import io
-import json
-from collections.abc import Sequence
-from typing import Any, Literal
+Each reader returns a :class:`Sheet`: the columns of ``hub.exports.columns`` and one dict per
+row, values typed (numbers, dates, lists), for the writers of ``hub.exports.writers``. Every
+row's contact fields come from :func:`_contact`, the one place that decides who gets them.
+"""
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from designs import load_catalogue
+from hub.access import covers
 from hub.area_filter import area_condition
+from hub.auth.models import User
 from hub.batches.models import Batch
-from hub.geo.areas import Area
+from hub.exports.columns import SHEETS, Column, Kind
+from hub.geo.areas import Area, departement_names, region_names
+from hub.i18n import Lang, _, render
 from hub.needs.models import Need
-from hub.rules.states import SiteType
+from hub.offers.models import Offer
+from hub.rules.states import COMMITTED, SiteType
 from hub.sites.models import Site
+from hub.validation import minutes_to_hhmm
 
-What = Literal["needs", "labs", "batches"]
-Format = Literal["csv", "geojson"]
+#: The 3W "sector" of every lab of the hub (the health cluster, in OCHA's words).
+SECTOR = _("Health: emergency production of medical supplies")
 
 
-async def _labs(session: AsyncSession, area: Area | None) -> list[dict[str, Any]]:
-    labs = await session.scalars(
+@dataclass(frozen=True)
+class Sheet:
+    """Rows of one kind, with their columns; each row maps column keys to typed values."""
+
+    kind: Kind
+    columns: tuple[Column, ...]
+    rows: list[dict[str, Any]]
+
+
+def _contact(site: Site, viewer: User | None) -> tuple[str | None, str | None]:
+    """A site's (contact name, phone) for this viewer, or (None, None).
+
+    The one access decision of every export row: today coordinators of the site's area (and
+    admins, and the command line's account) get them; nobody else may export.
+    """
+    if viewer is not None and covers(viewer, site.region, site.departement):
+        return site.contact_name, site.contact_phone
+    return None, None
+
+
+def _site_row(site: Site, viewer: User | None) -> dict[str, Any]:
+    name, phone = _contact(site, viewer)
+    row: dict[str, Any] = {
+        "id": site.id,
+        "external_id": site.external_id,
+        "name": site.name,
+        "kind": site.kind,
+        "status": site.status,
+        "address": site.address,
+        "region": site.region,
+        "departement": site.departement,
+        "contact_name": name,
+        "contact_phone": phone,
+        "opens": minutes_to_hhmm(site.opens_min),
+        "closes": minutes_to_hhmm(site.closes_min),
+        "lat": site.lat,
+        "lon": site.lon,
+    }
+    if site.type == SiteType.LAB:
+        row["equipment"] = list(site.equipment or [])
+    return row
+
+
+async def _sites(
+    session: AsyncSession, type: SiteType, area: Area | None, viewer: User | None
+) -> list[dict[str, Any]]:
+    sites = await session.scalars(
         select(Site)
-        .where(Site.type == SiteType.LAB, area_condition(area, Site.region, Site.departement))
+        .where(Site.type == type, area_condition(area, Site.region, Site.departement))
         .order_by(Site.id)
     )
-    return [
-        {
-            "id": s.id,
-            "name": s.name,
-            "kind": s.kind,
-            "status": s.status,
-            "address": s.address,
-            "region": s.region,
-            "departement": s.departement,
-            "contact_name": s.contact_name,
-            "contact_phone": s.contact_phone,
-            "equipment": ";".join(s.equipment or []),
-            "lat": s.lat,
-            "lon": s.lon,
-        }
-        for s in labs.all()
-    ]
+    return [_site_row(s, viewer) for s in sites.all()]
 
 
 async def _needs(session: AsyncSession, area: Area | None) -> list[dict[str, Any]]:
@@ -56,11 +94,14 @@ async def _needs(session: AsyncSession, area: Area | None) -> list[dict[str, Any
     return [
         {
             "id": n.id,
+            "external_id": n.external_id,
             "hospital_id": s.id,
+            "hospital_external_id": s.external_id,
             "hospital": s.name,
             "design": n.design,
+            "accepts": [d for d in n.accepts or [] if d != n.design],
             "quantity": n.quantity,
-            "needed_by": n.needed_by.isoformat(),
+            "needed_by": n.needed_by,
             "priority": n.priority,
             "status": n.status,
             "region": n.region,
@@ -74,10 +115,12 @@ async def _needs(session: AsyncSession, area: Area | None) -> list[dict[str, Any
 
 async def _batches(session: AsyncSession, area: Area | None) -> list[dict[str, Any]]:
     lab = aliased(Site)
+    hospital = aliased(Site)
     rows = await session.execute(
-        select(Batch, Need, lab)
+        select(Batch, Need, lab, hospital)
         .join(Need, Need.id == Batch.need_id)
         .join(lab, lab.id == Batch.lab_id)
+        .join(hospital, hospital.id == Need.hospital_id)
         .where(area_condition(area, Need.region, Need.departement))
         .order_by(Batch.id)
     )
@@ -85,9 +128,13 @@ async def _batches(session: AsyncSession, area: Area | None) -> list[dict[str, A
         {
             "id": b.id,
             "code": b.code,
+            "external_id": b.external_id,
             "need_id": b.need_id,
-            "hospital_id": n.hospital_id,
+            "need_external_id": n.external_id,
+            "hospital": h.name,
+            "needed_by": n.needed_by,
             "lab_id": b.lab_id,
+            "lab_external_id": lb.external_id,
             "lab": lb.name,
             "design": b.design,
             "state": b.state,
@@ -97,47 +144,96 @@ async def _batches(session: AsyncSession, area: Area | None) -> list[dict[str, A
             "delivered": b.delivered,
             "accepted": b.accepted,
             "rejected": b.rejected,
-            "due": b.due.isoformat(),
+            "reject_reason": b.reject_reason,
+            "due": b.due,
             "region": n.region,
             "departement": n.departement,
             "lat": lb.lat,
             "lon": lb.lon,
         }
-        for b, n, lb in rows.all()
+        for b, n, lb, h in rows.all()
     ]
 
 
-READERS = {"labs": _labs, "needs": _needs, "batches": _batches}
-
-
-async def export_rows(session: AsyncSession, what: What, area: Area | None) -> list[dict[str, Any]]:
-    """Return flat rows (each with ``lat`` and ``lon``) for one kind of record."""
-    return await READERS[what](session, area)
-
-
-def to_csv(rows: Sequence[dict[str, Any]]) -> str:
-    """Render rows as CSV with a header line."""
-    out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return out.getvalue()
-
-
-def to_geojson(rows: Sequence[dict[str, Any]]) -> str:
-    """Render rows as a GeoJSON FeatureCollection of points."""
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
-            "properties": {k: v for k, v in row.items() if k not in ("lat", "lon")},
+async def _three_w(session: AsyncSession, area: Area | None, lang: Lang) -> list[dict[str, Any]]:
+    """One row per lab and design it offers or works on: its capacity and its output so far."""
+    labs = {
+        s.id: s
+        for s in (
+            await session.scalars(
+                select(Site).where(
+                    Site.type == SiteType.LAB, area_condition(area, Site.region, Site.departement)
+                )
+            )
+        ).all()
+    }
+    pairs: dict[tuple[int, str], dict[str, Any]] = {}
+    offers = await session.scalars(select(Offer).where(Offer.lab_id.in_(list(labs))))
+    for o in offers.all():
+        pairs[(o.lab_id, o.design)] = {
+            "units_per_day": o.units_per_day,
+            "start": o.available_from,
+            "end": o.available_until,
         }
-        for row in rows
-    ]
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    output = await session.execute(
+        select(
+            Batch.lab_id,
+            Batch.design,
+            func.sum(Batch.quantity),
+            func.sum(Batch.made),
+            func.sum(Batch.delivered),
+        )
+        .where(Batch.lab_id.in_(list(labs)), Batch.state.in_(COMMITTED))
+        .group_by(Batch.lab_id, Batch.design)
+    )
+    for lab_id, design, committed, made, delivered in output.all():
+        pairs.setdefault((lab_id, design), {}).update(
+            committed=int(committed or 0), made=int(made or 0), delivered=int(delivered or 0)
+        )
+    catalogue = load_catalogue()
+    regions, departements = region_names(), departement_names()
+    sector = render(SECTOR, {}, lang)
+    rows = []
+    for (lab_id, design), figures in sorted(pairs.items()):
+        site = labs[lab_id]
+        entry = catalogue.get(design)
+        rows.append(
+            {
+                "org": site.name,
+                "org_type": site.kind,
+                "org_id": site.id,
+                "sector": sector,
+                "activity": (entry.name_fr if lang == "fr" else entry.name) if entry else design,
+                "design": design,
+                "adm1_name": regions.get(site.region or ""),
+                "adm1_code": site.region,
+                "adm2_name": departements.get(site.departement or ""),
+                "adm2_code": site.departement,
+                "units_per_day": figures.get("units_per_day"),
+                "start": figures.get("start"),
+                "end": figures.get("end"),
+                "committed": figures.get("committed", 0),
+                "made": figures.get("made", 0),
+                "delivered": figures.get("delivered", 0),
+                "lat": site.lat,
+                "lon": site.lon,
+            }
+        )
+    return rows
 
 
-def render(rows: Sequence[dict[str, Any]], fmt: Format) -> str:
-    """Render rows in the chosen format."""
-    return to_csv(rows) if fmt == "csv" else to_geojson(rows)
+async def export_sheet(
+    session: AsyncSession, kind: Kind, area: Area | None, *, viewer: User | None, lang: Lang
+) -> Sheet:
+    """Read one kind of record of an area as a :class:`Sheet` (rows in id order)."""
+    if kind == "hospitals":
+        rows = await _sites(session, SiteType.HOSPITAL, area, viewer)
+    elif kind == "labs":
+        rows = await _sites(session, SiteType.LAB, area, viewer)
+    elif kind == "needs":
+        rows = await _needs(session, area)
+    elif kind == "batches":
+        rows = await _batches(session, area)
+    else:
+        rows = await _three_w(session, area, lang)
+    return Sheet(kind, SHEETS[kind], rows)

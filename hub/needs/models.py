@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, utcnow
@@ -14,6 +14,7 @@ class Need(Base):
     """A quantity of one design a hospital needs by a date."""
 
     __tablename__ = "needs"
+    __table_args__ = (Index("uq_needs_external_id", "external_id", unique=True),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     hospital_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
@@ -29,6 +30,8 @@ class Need(Base):
     departement: Mapped[str | None] = mapped_column(String(3), index=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The need's key in the spreadsheet it was imported from (hub/imports).
+    external_id: Mapped[str | None] = mapped_column(String(100), default=None)
 
 
 class IdempotencyKey(Base):

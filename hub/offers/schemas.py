@@ -17,7 +17,7 @@ class OfferIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     design: DesignSlug
-    units_per_day: int = Field(ge=0, le=MAX_UNITS_PER_DAY)
+    units_per_day: int = Field(ge=0, le=MAX_UNITS_PER_DAY, strict=True)
     available_from: date
     available_until: date | None = None
     stock: Count = 0

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, utcnow
@@ -14,6 +14,7 @@ class Site(Base):
     """A place with coordinates: a hospital (demand) or a lab (production)."""
 
     __tablename__ = "sites"
+    __table_args__ = (Index("uq_sites_type_external_id", "type", "external_id", unique=True),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     type: Mapped[str] = mapped_column(String(10), index=True)  # hospital | lab
@@ -34,6 +35,9 @@ class Site(Base):
     verified_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The site's key in the spreadsheet or registry it was imported from (an id of the
+    # coordinator's own, or a FINESS or SIRET number): a re-import updates, never duplicates.
+    external_id: Mapped[str | None] = mapped_column(String(100), default=None)
 
 
 class Membership(Base):

@@ -97,7 +97,7 @@ def test_import_labs_reports_rejected_rows_then_export(db: Path, tmp_path: Path)
         writer.writerows(rows)
     r = hub_cli(db, "import", "labs", str(source))
     assert r.returncode == 1  # some rows were rejected
-    assert "Imported 2 of 4 labs" in r.stdout
+    assert "4 rows; 2 created, 0 updated, 0 unchanged, 2 rejected" in r.stdout
     assert "3" in r.stdout and "5" in r.stdout  # the rejected line numbers
     out = hub_cli(db, "export", "labs", "--format", "geojson")
     assert out.returncode == 0, out.stderr
@@ -130,7 +130,7 @@ def test_import_hospitals_and_needs(db: Path, tmp_path: Path) -> None:
     )
     r = hub_cli(db, "import", "needs", str(needs))
     assert r.returncode == 1
-    assert "Imported 2 of 4 needs" in r.stdout
+    assert "4 rows; 2 created, 0 updated, 0 unchanged, 2 rejected" in r.stdout
     assert "unicorn" in r.stdout
     exported = list(csv.DictReader(hub_cli(db, "export", "needs").stdout.splitlines()))
     assert [(n["design"], n["quantity"], n["departement"]) for n in exported] == [

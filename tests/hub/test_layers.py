@@ -23,6 +23,7 @@ DOMAINS = (
     "driver_routes",
     "matching_runs",
     "exports",
+    "imports",
     "stats",
 )
 #: Modules of a domain that are not its services.

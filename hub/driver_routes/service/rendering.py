@@ -13,6 +13,7 @@ from hub.driver_routes.models import Route, RouteStop
 from hub.driver_routes.schemas import RouteOut, StopOut
 from hub.driver_routes.service.stops import CLOSED_BY_RECEIPT
 from hub.i18n import C_, Lang, _, render
+from hub.printable import printable
 from hub.rules.states import RouteStatus
 from hub.sites.models import Site
 from hub.timeutil import PARIS
@@ -103,6 +104,8 @@ def _stop_out(
 
 def gpx_of(route: RouteOut, lang: Lang) -> str:
     """The route as GPX 1.1, named in ``lang``: a waypoint per stop, a route from start and back."""
+    # Every text goes through printable(): a control character stored in a name or an address
+    # (pasted from another program) would make the file invalid XML.
     name = render(_("Route {id}"), {"id": route.id}, lang)
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "the hub"
@@ -111,7 +114,7 @@ def gpx_of(route: RouteOut, lang: Lang) -> str:
     start = render(C_("route point", "Start"), {}, lang)
     path.points.append(gpxpy.gpx.GPXRoutePoint(route.start_lat, route.start_lon, name=start))
     for s in route.stops:
-        name, text = _stop_words(s, lang)
+        name, text = stop_words(s, lang)
         gpx.waypoints.append(
             gpxpy.gpx.GPXWaypoint(
                 s.lat, s.lon, name=name, description=text, time=s.eta, symbol="Flag"
@@ -126,7 +129,7 @@ def gpx_of(route: RouteOut, lang: Lang) -> str:
     return gpx.to_xml(version="1.1")
 
 
-def _stop_words(stop: StopOut, lang: Lang) -> tuple[str, str]:
+def stop_words(stop: StopOut, lang: Lang) -> tuple[str, str]:
     """A stop's GPX name ("2. Delivery: CHU") and description, in ``lang``."""
     pickup = _("{seq}. Pickup: {site}")
     delivery = _("{seq}. Delivery: {site}")
@@ -148,4 +151,4 @@ def _stop_words(stop: StopOut, lang: Lang) -> tuple[str, str]:
         text = render(
             _("{details}; contact: {contact}"), {"details": text, "contact": contact}, lang
         )
-    return name, text
+    return printable(name, newlines=False), printable(text)

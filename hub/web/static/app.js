@@ -4,6 +4,7 @@ import {
   $, ApiError, LANG, _, api, day, getJson, h, isoDay, ngettext, number, pgettext, token,
   whenSignedOut,
 } from "./hub.js";
+import { clearSheets, initSheets } from "./app-sheets.js";
 
 // The words for the codes the API sends, from the catalogue (hub/i18n/words.py has the same).
 const KINDS = {
@@ -57,6 +58,7 @@ const COUNTERS = {
 };
 
 const state = { me: null, designs: [], hospitals: [], labs: [] };
+let sheetsReady = false; // the coordinators' spreadsheet section (app-sheets.js) is wired
 
 function uuid4() {
   // crypto.randomUUID needs a secure context; getRandomValues works everywhere.
@@ -146,6 +148,7 @@ async function start() {
     if (me.role === "maker") { $("maker").hidden = false; await loadLabs(); }
     else if (me.role === "coordinator" || me.role === "admin") {
       $("coord").hidden = false;
+      if (!sheetsReady) { initSheets({ act, notify }); sheetsReady = true; }
       await Promise.all([loadPending(), loadClaimed()]);
     }
     else { $("staff").hidden = false; await loadHospitals(); }
@@ -177,6 +180,7 @@ whenSignedOut(() => {
   for (const id of ["hospitals", "needs", "labs", "offers", "nearby", "batches", "pending", "claimed"]) {
     $(id).replaceChildren();
   }
+  clearSheets();
   notify("");
   showSignedOut();
 });

@@ -167,11 +167,14 @@ export async function api(method, path, body, extraHeaders) {
   const headers = { Accept: "application/json", "Accept-Language": LANG, ...(extraHeaders || {}) };
   const bearer = token.get();
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  // A file (a Blob) is sent as it is, as the raw body: spreadsheet imports.
+  const raw = body instanceof Blob;
+  if (body !== undefined && !raw) headers["Content-Type"] = "application/json";
+  if (raw) headers["Content-Type"] = body.type || "application/octet-stream";
   let r;
   try {
     r = await fetch(path.startsWith("/api/") ? path : `/api/v1${path}`, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      method, headers, body: body === undefined || raw ? body : JSON.stringify(body),
     });
   } catch (_err) {
     // On a phone this is mostly no signal: say so rather than "Failed to fetch".
@@ -195,6 +198,17 @@ export async function api(method, path, body, extraHeaders) {
 }
 
 export const getJson = async (path) => (await api("GET", path)).json();
+
+// Fetch a file with the token (a plain link would carry none) and save it as ``filename``.
+export async function download(path, filename) {
+  const response = await api("GET", path);
+  const url = URL.createObjectURL(await response.blob());
+  const a = h("a", { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
 
 // --- The header every page shares ---------------------------------------------------------------
 

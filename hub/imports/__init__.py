@@ -1,0 +1,1 @@
+"""imports domain: spreadsheets of hospitals, labs, needs and batches into the hub."""
