@@ -181,6 +181,11 @@ HOME_KINDS = frozenset({"home"})
 COARSE_DEGREES = 0.01
 
 
+def coarse(degrees: float) -> float:
+    """A coordinate rounded to ``COARSE_DEGREES`` (about a kilometre), for a home's place."""
+    return round(round(degrees / COARSE_DEGREES) * COARSE_DEGREES, 6)
+
+
 async def _staffs_a_client(session: AsyncSession, user: User, lab: Site) -> bool:
     """Whether the user staffs a hospital the lab holds committed work for."""
     mine = select(Membership.site_id).where(Membership.user_id == user.id)
@@ -192,6 +197,16 @@ async def _staffs_a_client(session: AsyncSession, user: User, lab: Site) -> bool
     return (await session.scalar(query.limit(1))) is not None
 
 
+def area_view(viewer: User | None, site: Site) -> SiteView:
+    """The part of :func:`site_view` that needs no query: what the site's area grants.
+
+    Coordinators of the site's area and admins see everything; anyone else sees the exact
+    place of any site but a home, and no contact. Exports (coordinators only) decide with it.
+    """
+    covered = viewer is not None and covers(viewer, site.region, site.departement)
+    return SiteView(contact=covered, exact_place=covered or site.kind not in HOME_KINDS)
+
+
 async def site_view(session: AsyncSession, viewer: User | None, site: Site) -> SiteView:
     """The one rule for a site's contact and place, on every channel (SPEC section 2).
 
@@ -200,8 +215,11 @@ async def site_view(session: AsyncSession, viewer: User | None, site: Site) -> S
     everyone, except for a maker at home, whose place only those same people and the staff of
     the hospitals it makes for see; everyone else gets it to about a kilometre.
     """
+    by_area = area_view(viewer, site)
+    if by_area.contact:
+        return by_area
     contact = await can_see_contact(session, viewer, site)
-    exact = site.kind not in HOME_KINDS or contact
+    exact = by_area.exact_place or contact
     if not exact and viewer is not None:
         exact = await _staffs_a_client(session, viewer, site)
     return SiteView(contact=contact, exact_place=exact)

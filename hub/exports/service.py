@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from designs import load_catalogue
-from hub.access import covers
+from hub.access import area_view, coarse
 from hub.area_filter import area_condition
 from hub.auth.models import User
 from hub.batches.models import Batch
@@ -40,33 +40,39 @@ class Sheet:
 
 
 def _contact(site: Site, viewer: User | None) -> tuple[str | None, str | None]:
-    """A site's (contact name, phone) for this viewer, or (None, None).
-
-    The one access decision of every export row: today coordinators of the site's area (and
-    admins, and the command line's account) get them; nobody else may export.
-    """
-    if viewer is not None and covers(viewer, site.region, site.departement):
+    """A site's (contact name, phone) for this viewer, or (None, None), by the hub's one rule
+    (``hub.access.area_view``: only coordinators export, and they get their area's)."""
+    if area_view(viewer, site).contact:
         return site.contact_name, site.contact_phone
     return None, None
 
 
+def _place(site: Site, viewer: User | None) -> tuple[float, float]:
+    """A site's (lat, lon) for this viewer: a home outside the viewer's area, to a kilometre."""
+    if area_view(viewer, site).exact_place:
+        return site.lat, site.lon
+    return coarse(site.lat), coarse(site.lon)
+
+
 def _site_row(site: Site, viewer: User | None) -> dict[str, Any]:
     name, phone = _contact(site, viewer)
+    lat, lon = _place(site, viewer)
+    exact = area_view(viewer, site).exact_place
     row: dict[str, Any] = {
         "id": site.id,
         "external_id": site.external_id,
         "name": site.name,
         "kind": site.kind,
         "status": site.status,
-        "address": site.address,
+        "address": site.address if exact else None,
         "region": site.region,
         "departement": site.departement,
         "contact_name": name,
         "contact_phone": phone,
         "opens": minutes_to_hhmm(site.opens_min),
         "closes": minutes_to_hhmm(site.closes_min),
-        "lat": site.lat,
-        "lon": site.lon,
+        "lat": lat,
+        "lon": lon,
     }
     if site.type == SiteType.LAB:
         row["equipment"] = list(site.equipment or [])
@@ -84,7 +90,9 @@ async def _sites(
     return [_site_row(s, viewer) for s in sites.all()]
 
 
-async def _needs(session: AsyncSession, area: Area | None) -> list[dict[str, Any]]:
+async def _needs(
+    session: AsyncSession, area: Area | None, viewer: User | None
+) -> list[dict[str, Any]]:
     rows = await session.execute(
         select(Need, Site)
         .join(Site, Site.id == Need.hospital_id)
@@ -106,14 +114,16 @@ async def _needs(session: AsyncSession, area: Area | None) -> list[dict[str, Any
             "status": n.status,
             "region": n.region,
             "departement": n.departement,
-            "lat": s.lat,
-            "lon": s.lon,
+            "lat": _place(s, viewer)[0],
+            "lon": _place(s, viewer)[1],
         }
         for n, s in rows.all()
     ]
 
 
-async def _batches(session: AsyncSession, area: Area | None) -> list[dict[str, Any]]:
+async def _batches(
+    session: AsyncSession, area: Area | None, viewer: User | None
+) -> list[dict[str, Any]]:
     lab = aliased(Site)
     hospital = aliased(Site)
     rows = await session.execute(
@@ -148,14 +158,16 @@ async def _batches(session: AsyncSession, area: Area | None) -> list[dict[str, A
             "due": b.due,
             "region": n.region,
             "departement": n.departement,
-            "lat": lb.lat,
-            "lon": lb.lon,
+            "lat": _place(lb, viewer)[0],
+            "lon": _place(lb, viewer)[1],
         }
         for b, n, lb, h in rows.all()
     ]
 
 
-async def _three_w(session: AsyncSession, area: Area | None, lang: Lang) -> list[dict[str, Any]]:
+async def _three_w(
+    session: AsyncSession, area: Area | None, lang: Lang, viewer: User | None
+) -> list[dict[str, Any]]:
     """One row per lab and design it offers or works on: its capacity and its output so far."""
     labs = {
         s.id: s
@@ -215,8 +227,8 @@ async def _three_w(session: AsyncSession, area: Area | None, lang: Lang) -> list
                 "committed": figures.get("committed", 0),
                 "made": figures.get("made", 0),
                 "delivered": figures.get("delivered", 0),
-                "lat": site.lat,
-                "lon": site.lon,
+                "lat": _place(site, viewer)[0],
+                "lon": _place(site, viewer)[1],
             }
         )
     return rows
@@ -231,9 +243,9 @@ async def export_sheet(
     elif kind == "labs":
         rows = await _sites(session, SiteType.LAB, area, viewer)
     elif kind == "needs":
-        rows = await _needs(session, area)
+        rows = await _needs(session, area, viewer)
     elif kind == "batches":
-        rows = await _batches(session, area)
+        rows = await _batches(session, area, viewer)
     else:
-        rows = await _three_w(session, area, lang)
+        rows = await _three_w(session, area, lang, viewer)
     return Sheet(kind, SHEETS[kind], rows)

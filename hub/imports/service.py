@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.access import covers, is_member, require_role
 from hub.auth.models import User
+from hub.batches.cascades import cancel_need
 from hub.batches.models import Batch
 from hub.batches.records import contribution, new_batch, record
-from hub.batches.cascades import cancel_need
 from hub.db import Database
 from hub.errors import Conflict, Forbidden, HubError, Invalid
 from hub.events import service as events

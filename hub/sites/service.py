@@ -4,8 +4,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.access import (
-    COARSE_DEGREES,
     SiteView,
+    coarse,
     covers,
     is_member,
     require_coordinator_of,
@@ -203,11 +203,6 @@ async def answer_invitation(
             payload={"user_id": user.id, "invitation_id": invitation.id},
         )
     return site
-
-
-def coarse(degrees: float) -> float:
-    """A coordinate rounded to ``COARSE_DEGREES`` (about a kilometre)."""
-    return round(round(degrees / COARSE_DEGREES) * COARSE_DEGREES, 6)
 
 
 def site_out(site: Site, view: SiteView) -> SiteOut:
