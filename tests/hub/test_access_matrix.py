@@ -144,6 +144,7 @@ class Op:
     refused: dict[str, int] = field(default_factory=dict)
     read: bool = False
     joins: bool = False
+    raw: bytes | None = None
 
 
 def _id(key: str, *, field_: str = "id") -> Callable[[dict[str, Any]], Any]:
@@ -267,6 +268,12 @@ OPS = [
     Op("GET", "/api/v1/events", lambda w: "/api/v1/events?limit=1000", SIGNED, read=True),
     Op("GET", "/api/v1/exports/{what}.{fmt}", lambda w: "/api/v1/exports/labs.csv",
        ("coord", "coord_there", "admin"), read=True),
+    Op("POST", "/api/v1/imports/{kind}", lambda w: "/api/v1/imports/labs?dry_run=true",
+       ("coord", "coord_there", "admin"),
+       body=lambda w: None, raw=b"name;kind;address;lat;lon\nAtelier;fablab;x;45,1;5,7\n"),
+    Op("GET", "/api/v1/labs/{lab_id}/pickups.ics",
+       lambda w: f"/api/v1/labs/{w['L']['id']}/pickups.ics", ("maker", "coord", "admin"),
+       read=True),
     # Drivers' routes.
     Op("GET", "/api/v1/routes", lambda w: "/api/v1/routes", SIGNED, read=True),
     Op("POST", "/api/v1/routes", lambda w: "/api/v1/routes", ("other_driver", "driver", "admin"),
@@ -282,6 +289,8 @@ OPS = [
        lambda w: f"/api/v1/routes/{w['R']['id']}/release", ("driver", "admin")),
     Op("GET", "/api/v1/routes/{route_id}/gpx", lambda w: f"/api/v1/routes/{w['R']['id']}/gpx",
        ("driver", "admin"), read=True),
+    Op("GET", "/api/v1/routes/{route_id}/calendar.ics",
+       lambda w: f"/api/v1/routes/{w['R']['id']}/calendar.ics", ("driver", "admin"), read=True),
     # Matching.
     Op("POST", "/api/v1/matching/runs", lambda w: "/api/v1/matching/runs",
        ("coord", "coord_there", "admin"), body=lambda w: {}),
@@ -337,6 +346,8 @@ async def _try(client: httpx.AsyncClient, w: dict[str, Any], op: Op) -> None:
 
     async def call(role: str) -> httpx.Response:
         headers = w[role].headers if w[role] is not None else {}
+        if op.raw is not None:
+            return await client.request(op.method, url, content=op.raw, headers=headers)
         return await client.request(op.method, url, json=body, headers=headers)
 
     before = await _snapshot(client, w)

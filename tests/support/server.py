@@ -147,7 +147,8 @@ async def serve_in_process(app: Any) -> AsyncIterator[str]:
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 10
+    # Generous: on a loaded two-core machine the lifespan's start can take several seconds.
+    deadline = time.monotonic() + 30
     while not server.started and not task.done() and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
     if not server.started:
