@@ -6,6 +6,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.area_filter import area_condition
+from hub.events.kinds import check_kind
 from hub.events.models import Event
 from hub.geo.areas import Area
 from hub.rules.totals import Totals
@@ -27,7 +28,11 @@ async def append(
     payload: dict[str, Any] | None = None,
     totals_delta: Totals | None = None,
 ) -> Event:
-    """Append an event in the caller's transaction and return it."""
+    """Append an event in the caller's transaction and return it.
+
+    Raises :class:`hub.events.kinds.UnknownEventKind` for a kind without words.
+    """
+    check_kind(kind)
     bind = session.get_bind()
     postgres = bind.dialect.name == "postgresql"
     if postgres:

@@ -22,18 +22,27 @@ const CONNECTION = {
   open: _("Live"), connecting: _("Connecting…"), reconnecting: _("Reconnecting…"),
   closed: _("Offline"),
 };
-// The words of the event feed, by event kind.
+// The words of the event feed, by event kind: the same kinds and English text as
+// hub/events/kinds.py (a test keeps them equal).
 const KINDS = {
-  "need.created": _("New need"), "need.cancelled": _("Need cancelled"),
+  "need.created": _("New need"), "need.updated": _("Need updated"),
+  "need.cancelled": _("Need cancelled"),
   "batch.claimed": _("Batch claimed"), "batch.proposed": _("Batch proposed"),
   "batch.accepted": _("Proposal accepted"), "batch.declined": _("Proposal declined"),
   "batch.progress": _("Progress"), "batch.ready": _("Batch ready"),
   "batch.picked_up": _("Batch picked up"), "batch.delivered": _("Batch delivered"),
   "batch.received": _("Receipt confirmed"), "batch.cancelled": _("Batch cancelled"),
   "batch.adjusted": _("Batch adjusted"), "batch.corrected": _("Batch corrected"),
-  "hospital.created": _("New hospital"), "lab.created": _("New lab"),
-  "hospital.verified": _("Hospital verified"), "lab.verified": _("Lab verified"),
-  "lab.offers_replaced": _("Capacity updated"),
+  "batch.imported": _("Batch imported"),
+  "hospital.created": _("New hospital"), "hospital.verified": _("Hospital verified"),
+  "hospital.updated": _("Hospital updated"), "hospital.suspended": _("Hospital suspended"),
+  "hospital.member_joined": _("New member of a hospital"),
+  "lab.created": _("New lab"), "lab.verified": _("Lab verified"),
+  "lab.updated": _("Lab updated"), "lab.suspended": _("Lab suspended"),
+  "lab.member_joined": _("New member of a lab"),
+  "lab.offers_replaced": _("Capacity updated"), "matching.run": _("Matcher run"),
+  "route.planned": _("Route planned"), "route.released": _("Route given back"),
+  "route.stops_closed": _("Route stops closed by a receipt"),
 };
 const COUNTER_WORDS = {
   made: pgettext("counter", "made"), delivered: pgettext("counter", "delivered"),
