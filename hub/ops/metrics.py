@@ -38,7 +38,7 @@ from hub.ops.context import EVENT_KINDS
 
 # No ``*_created`` series: a timestamp per series that doubles the text and that Prometheus
 # does not need (it sees counters reset).
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 REQUESTS = Counter(
     "hub_requests",

@@ -31,7 +31,7 @@ def route_template(scope: Scope) -> str:
     if pattern is not None and not pattern.match(path):
         for i in range(1, len(path)):
             if path[i] == "/" and pattern.match(path[i:]):
-                return path[:i] + str(template)
+                return str(path[:i]) + str(template)
     return str(template)
 
 
