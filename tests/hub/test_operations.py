@@ -5,7 +5,11 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -200,3 +204,29 @@ async def test_an_insane_request_id_is_replaced(client: httpx.AsyncClient) -> No
         assert len(r.headers["x-request-id"]) == 32
     assert request_id_from("line\nforged") != "line\nforged"
     assert request_id_from(None) != request_id_from(None)
+
+
+MULTIPROC_READER = """
+from types import SimpleNamespace
+from hub.db import Database
+from hub.ops.metrics import render
+db = Database("sqlite+aiosqlite:///unused.sqlite")
+print(render(SimpleNamespace(state=SimpleNamespace(live=None, db=db)))[0].decode())
+"""
+
+
+def test_several_worker_processes_share_counters(tmp_path: Path) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR, any worker's /metrics sums every worker's counters."""
+    env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+    count = "from hub.ops.metrics import REQUESTS; REQUESTS.labels('GET', '/x', '200').inc(3)"
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", count], env=env, check=True, cwd=tmp_path)
+    out = subprocess.run(
+        [sys.executable, "-c", MULTIPROC_READER],
+        env=env,
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert value(samples(out), "hub_requests_total", method="GET", route="/x", status="200") == 6
