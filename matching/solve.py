@@ -262,17 +262,26 @@ def _run(
     # from an upper bound on the pairs, so that they start while this process finds the
     # pairs within the radius, and drop them if the true count turns out small.
     workers = worker_count(*pair_bound(needs, offers)) if parallel else 1
-    pool = start_pool(workers) if workers > 1 else None
+    pool: WorkerPool | None = None
+    if workers > 1:
+        try:
+            pool = start_pool(workers)
+        except OSError:
+            # No interpreter to start (an embedded Python, a process limit): solve here.
+            workers = 1
+    finished = False
     try:
         problems = design_problems(needs, offers, max_distance_km, lead_days, horizon_days)
         pairs = sum(len(p.pair_need) for p in problems)
         if pairs < PARALLEL_MIN_PAIRS or len(problems) <= 1:
             workers = 1
         flows = solve_all(problems, solver, workers, pool)
+        finished = True
     finally:
         if pool is not None:
-            # Unused workers may still be starting: do not wait for them.
-            pool.shutdown(wait=workers > 1)
+            # Unused workers may still be starting, and after an error (an interrupt) nobody
+            # wants their answers: do not wait for them then.
+            pool.shutdown(wait=finished and workers > 1)
     return assemble(needs, offers, problems, flows)
 
 

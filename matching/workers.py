@@ -126,7 +126,13 @@ class WorkerPool:
     """Worker subprocesses started now, each importing the solvers meanwhile."""
 
     def __init__(self, workers: int) -> None:
-        self.workers = [Worker() for _ in range(workers)]
+        self.workers: list[Worker] = []
+        try:
+            for _ in range(workers):
+                self.workers.append(Worker())
+        except BaseException:
+            self.shutdown(wait=False)  # none left behind when one cannot start
+            raise
         #: Tasks a dead worker left: the caller solved them itself.
         self.recovered = 0
 

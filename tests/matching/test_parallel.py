@@ -251,3 +251,15 @@ def test_a_solver_error_is_raised_as_itself() -> None:
             pool.map(_reciprocal, [1, 0])
     finally:
         pool.shutdown()
+
+
+def test_no_interpreter_to_start_solves_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers that cannot be started (an embedded Python): the answer comes from this process."""
+    monkeypatch.setattr(matching.solve, "PARALLEL_MIN_PAIRS", 0)
+    monkeypatch.setattr(matching.solve, "worker_count", lambda pairs, designs: 2)
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    needs, offers = instance()
+    result = match(needs, offers, 150.0, 1, 14)
+    reference = match_unpruned(needs, offers, 150.0, 1, 14)
+    assert result.unit_km == pytest.approx(reference.unit_km, abs=1e-6)
+    assert result.unmet == reference.unmet
