@@ -77,8 +77,17 @@ def serve() -> None:
         try:
             answer: tuple[bool, object] = (True, function(argument))
         except Exception as exc:  # the caller re-raises it
-            answer = (False, exc)
+            answer = (False, exc if _round_trips(exc) else RuntimeError(f"{exc!r} in a worker"))
         write_frame(answers, answer)
+
+
+def _round_trips(exc: BaseException) -> bool:
+    """Whether ``exc`` survives pickling (one whose ``__init__`` differs from its args fails)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return False
+    return True
 
 
 class Worker:
