@@ -154,16 +154,19 @@ print(json.dumps({
 """
 
 
-def test_match_from_a_script_without_a_main_guard(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_match_from_a_script_without_a_main_guard(tmp_path: Path, how: str) -> None:
     """SPEC section 3's usage, at a script's top level, on an instance that uses workers.
 
     With ``multiprocessing`` workers, each re-ran this script, which started workers while
-    bootstrapping: ``BrokenProcessPool``.
+    bootstrapping: ``BrokenProcessPool``. From standard input (a main module without a file,
+    as in a notebook or ``python -``), the same answer.
     """
     script = tmp_path / "plain_script.py"
     script.write_text(UNGUARDED_SCRIPT, encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, str(script)],
+        [sys.executable, str(script) if how == "file" else "-"],
+        input=None if how == "file" else UNGUARDED_SCRIPT,
         cwd=tmp_path,
         capture_output=True,
         text=True,
