@@ -1,4 +1,4 @@
-"""The ``hub`` command: serve, users, db, import, export."""
+"""The ``hub`` command: serve, users, db, import, export, backup, restore."""
 
 import asyncio
 import os
@@ -19,6 +19,7 @@ from hub.config import get_settings
 from hub.db import Database
 from hub.errors import HubError
 from hub.i18n import C_, Lang, _
+from hub.ops.logs import logging_config
 
 app = typer.Typer(help="The hub: coordination of distributed emergency production.")
 users_app = typer.Typer(help="Manage accounts.")
@@ -82,7 +83,15 @@ def serve(
         # HUB_TRUSTED_PROXIES (hub.limits.clients); uvicorn's own handling would trust it from
         # 127.0.0.1 (its default) or from anywhere ("*").
         proxy_headers=False,
-        log_level="info",
+        # One JSON object per line (HUB_LOG_FORMAT), each request logged once by the hub
+        # with its request id (hub.ops.middleware), so not by uvicorn as well.
+        log_config=logging_config(settings.log_level, settings.log_format),
+        access_log=False,
+        # SIGTERM (or SIGINT): uvicorn stops accepting, closes each websocket with 1012
+        # ("service restart": the dashboard reconnects, to another process if there is
+        # one), lets in-flight requests finish within this grace, then runs the lifespan's
+        # shutdown (live stream, pools) and exits.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 
@@ -146,6 +155,39 @@ def demo(
             mover.cancel()
 
     asyncio.run(main())
+
+
+@app.command("backup")
+def backup_(
+    file: Annotated[Path, typer.Argument(help="Where to write the backup (replaced whole).")],
+) -> None:
+    """Back up the database while the hub serves (SQLite online backup, or pg_dump -Fc)."""
+    from hub.ops.backup import BackupError, backup
+
+    try:
+        backup(get_settings().database_url, file)
+    except BackupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"Backed up to [bold]{file}[/bold] ({file.stat().st_size:,} bytes).")
+
+
+@app.command("restore")
+def restore_(
+    file: Annotated[Path, typer.Argument(help="A file `hub backup` wrote.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Replace the whole database with a backup (stop the hub first)."""
+    from hub.ops.backup import BackupError, restore
+
+    if not yes and not typer.confirm("Replace every row of the database with the backup?"):
+        raise typer.Exit(1)
+    try:
+        restore(get_settings().database_url, file)
+    except BackupError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"Restored from [bold]{file}[/bold]; `hub serve` migrates it if it is older.")
 
 
 @db_app.command("upgrade")

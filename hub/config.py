@@ -65,12 +65,53 @@ class Settings(BaseSettings):
     live_replay_limit: int = 5_000
     live_heartbeat_seconds: float = 20.0
     demo_speed: float = 1.0
+    # Operations (README "Operations").
+    log_level: str = Field(default="info", description="debug, info, warning or error.")
+    log_format: str = Field(
+        default="json", description="json (one object per line) or text, for `hub serve`."
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description="A secret that lets a scraper read /metrics from anywhere "
+        "(Authorization: Bearer TOKEN).",
+    )
+    metrics_allow: str = Field(
+        default="127.0.0.1,::1",
+        description="Networks that read /metrics without the token, comma-separated; empty: "
+        "only with the token. A request that came through an undeclared proxy never counts.",
+    )
+    shutdown_grace_seconds: int = Field(
+        default=30,
+        gt=0,
+        description="On SIGTERM, how long in-flight requests have to finish before they are "
+        "cancelled.",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod
     def _valid_proxies(cls, value: str) -> str:
         parse_trusted(value)  # raises ValueError naming HUB_TRUSTED_PROXIES
         return value
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _valid_metrics_allow(cls, value: str) -> str:
+        try:
+            parse_trusted(value)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace("HUB_TRUSTED_PROXIES", "HUB_METRICS_ALLOW")) from exc
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _valid_log_format(cls, value: str) -> str:
+        if value not in ("json", "text"):
+            raise ValueError("HUB_LOG_FORMAT must be json or text")
+        return value
+
+    def metrics_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """The networks that read /metrics without the token."""
+        return parse_trusted(self.metrics_allow)
 
     def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
         """The trusted proxies as networks (a lone address is a /32 or /128)."""

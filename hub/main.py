@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -31,6 +30,8 @@ from hub.limits.limiter import Limiter, make_storage
 from hub.matching_runs.endpoints import router as matching_router
 from hub.needs.endpoints import router as needs_router
 from hub.offers.endpoints import router as offers_router
+from hub.ops.endpoints import router as operations_router
+from hub.ops.middleware import RequestMiddleware
 from hub.sites.endpoints import hospitals, invitations, labs
 from hub.stats.endpoints import router as stats_router
 from hub.web.endpoints import include_pages
@@ -178,25 +179,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         larger={"/api/v1/imports/": settings.import_max_bytes},
     )
     app.add_middleware(SecurityHeaders)
+    # Outermost (added last): every request gets its id, its metrics and its log line.
+    app.add_middleware(RequestMiddleware)
     install_error_handlers(app)
     app.include_router(api_router())
     include_pages(app)
     include_dashboards(app)
-
-    @app.get("/healthz", tags=["operations"])
-    async def healthz() -> dict[str, str]:
-        """The process is alive."""
-        return {"status": "ok"}
-
-    @app.get("/readyz", tags=["operations"])
-    async def readyz() -> JSONResponse:
-        """The database answers."""
-        try:
-            async with app.state.db.read_sessions() as session:
-                await session.execute(text("SELECT 1"))
-        except Exception:
-            log.exception("readiness check failed")
-            return JSONResponse({"status": "database unavailable"}, status_code=503)
-        return JSONResponse({"status": "ready"})
+    app.include_router(operations_router)
 
     return app

@@ -9,11 +9,9 @@ trade weighted units served for distance.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Final
 
 import numpy as np
@@ -23,6 +21,7 @@ from matching.candidates import solve_pruned, solve_unpruned
 from matching.flow import Engine
 from matching.problem import DesignProblem, build_problem
 from matching.types import Assignment, MatchResult, Need, Offer
+from matching.workers import WorkerPool
 
 IntArray = NDArray[np.int64]
 
@@ -209,31 +208,21 @@ def worker_count(pairs: int, designs: int) -> int:
     return max(1, min(available_cores(), designs))
 
 
-def load_solvers() -> None:
-    """Nothing: a worker unpickling this function imports this module and the solvers."""
+def start_pool(workers: int) -> WorkerPool:
+    """Worker processes that start now, importing the solvers meanwhile.
 
-
-def start_pool(workers: int) -> ProcessPoolExecutor:
-    """A ``spawn`` pool whose workers start now, importing the solvers meanwhile.
-
-    Workers are started with ``spawn``: forking a process that runs threads (the hub calls
-    ``match`` through ``asyncio.to_thread``) can deadlock, and spawn behaves the same whatever
-    the platform's default start method is. An executor starts at most one worker per
-    submitted task, hence one trivial task per worker; the initializer makes each worker
-    import numpy, SciPy and pylmcf then, rather than when its first design arrives.
+    They are plain subprocesses that import ``matching`` only (see ``matching.workers`` for
+    why not ``multiprocessing``): ``match`` then works from a script without a main guard, a
+    notebook or a thread alike, and a worker that dies leaves its design to this process.
     """
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=load_solvers)
-    for _ in range(workers):
-        pool.submit(int)
-    return pool
+    return WorkerPool(workers)
 
 
 def solve_all(
     problems: Sequence[DesignProblem],
     solver: Callable[[DesignProblem], IntArray],
     workers: int,
-    pool: ProcessPoolExecutor | None = None,
+    pool: WorkerPool | None = None,
 ) -> list[IntArray]:
     """Solve each design, in a pool of ``workers`` processes when it is more than one.
 
@@ -245,16 +234,16 @@ def solve_all(
     if workers <= 1 or len(problems) <= 1:
         return [solver(prob) for prob in problems]
     order = sorted(range(len(problems)), key=lambda k: -len(problems[k].pair_need))
-    flows: list[IntArray] = [np.zeros(0, dtype=np.int64)] * len(problems)
     own = pool is None
     executor = start_pool(workers) if pool is None else pool
     try:
-        futures = {k: executor.submit(solver, problems[k]) for k in order}
-        for k, future in futures.items():
-            flows[k] = future.result()
+        solved = executor.map(solver, [problems[k] for k in order])
     finally:
         if own:
             executor.shutdown()
+    flows: list[IntArray] = [np.zeros(0, dtype=np.int64)] * len(problems)
+    for k, flow in zip(order, solved, strict=True):
+        flows[k] = flow
     return flows
 
 
@@ -273,17 +262,26 @@ def _run(
     # from an upper bound on the pairs, so that they start while this process finds the
     # pairs within the radius, and drop them if the true count turns out small.
     workers = worker_count(*pair_bound(needs, offers)) if parallel else 1
-    pool = start_pool(workers) if workers > 1 else None
+    pool: WorkerPool | None = None
+    if workers > 1:
+        try:
+            pool = start_pool(workers)
+        except OSError:
+            # No interpreter to start (an embedded Python, a process limit): solve here.
+            workers = 1
+    finished = False
     try:
         problems = design_problems(needs, offers, max_distance_km, lead_days, horizon_days)
         pairs = sum(len(p.pair_need) for p in problems)
         if pairs < PARALLEL_MIN_PAIRS or len(problems) <= 1:
             workers = 1
         flows = solve_all(problems, solver, workers, pool)
+        finished = True
     finally:
         if pool is not None:
-            # Unused workers may still be starting: do not wait for them.
-            pool.shutdown(wait=workers > 1, cancel_futures=True)
+            # Unused workers may still be starting, and after an error (an interrupt) nobody
+            # wants their answers: do not wait for them then.
+            pool.shutdown(wait=finished and workers > 1)
     return assemble(needs, offers, problems, flows)
 
 
@@ -308,8 +306,10 @@ def match(
     radius, solved exactly by LEMON's network simplex (see ``matching.flow``), or, with
     ``prune=True``, over a pruned candidate set that pricing with node potentials grows until
     it provably contains the optimum (see ``matching.candidates``). On large inputs
-    the designs are solved in parallel, one worker process per available core (started with
-    ``spawn``, so calling ``match`` from a thread is safe); small inputs stay in this process.
+    the designs are solved in parallel, one worker process per available core; small inputs
+    stay in this process. The workers never import the caller's main module, so ``match``
+    works alike from a script without an ``if __name__ == "__main__":`` guard, a notebook or
+    a thread; a worker that dies leaves its design to this process (``matching.workers``).
 
     Parameters
     ----------

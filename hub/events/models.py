@@ -24,3 +24,6 @@ class Event(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     region: Mapped[str | None] = mapped_column(String(3), index=True)
     departement: Mapped[str | None] = mapped_column(String(3), index=True)
+    # The X-Request-ID of the request that wrote it (None from the command line and the demo):
+    # finds an event's log lines, and a log line's events.
+    request_id: Mapped[str | None] = mapped_column(String(128), default=None)

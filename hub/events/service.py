@@ -9,6 +9,7 @@ from hub.area_filter import area_condition
 from hub.events.kinds import check_kind
 from hub.events.models import Event
 from hub.geo.areas import Area
+from hub.ops.context import current_request_id, note_event
 from hub.rules.totals import Totals
 
 # Any constant works: it names the one advisory lock that orders event appends.
@@ -51,6 +52,7 @@ async def append(
         payload=body,
         region=region,
         departement=departement,
+        request_id=current_request_id(),
     )
     session.add(event)
     await session.flush()
@@ -60,6 +62,7 @@ async def append(
             text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(event.id)}
         )
     session.info["events_appended"] = True
+    note_event(session, kind)  # counted in the metrics if the transaction commits
     return event
 
 

@@ -31,6 +31,7 @@ from hub.needs.models import Need
 from hub.needs.service import allocated_many
 from hub.offers.capacity import day_number, pending_work, promised_work, to_matcher
 from hub.offers.models import Offer
+from hub.ops.metrics import MATCHER, timed
 from hub.rules.states import CLOSED_NEEDS, INACTIVE, BatchState, NeedStatus, Role, SiteStatus
 from hub.sites.models import Site
 
@@ -110,14 +111,15 @@ async def run_matching(db: Database, *, user: User, params: RunIn, today: date) 
         async with db.read_sessions() as session:
             inputs = await load_inputs(session, area=area, today=today, lead_days=params.lead_days)
         try:
-            result = await asyncio.to_thread(
-                matching.match,
-                inputs.needs,
-                inputs.offers,
-                max_distance_km=params.max_distance_km,
-                lead_days=params.lead_days,
-                horizon_days=params.horizon_days,
-            )
+            with timed(MATCHER):
+                result = await asyncio.to_thread(
+                    matching.match,
+                    inputs.needs,
+                    inputs.offers,
+                    max_distance_km=params.max_distance_km,
+                    lead_days=params.lead_days,
+                    horizon_days=params.horizon_days,
+                )
         except matching.TooLarge as exc:
             # Inputs are validated on the way in (a million units per need at most), so only
             # a huge area can get here; anything else the matcher refuses is a bug, a 500.

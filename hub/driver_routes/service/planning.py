@@ -31,6 +31,7 @@ from hub.errors import Conflict, HubError
 from hub.geodesy import haversine_km
 from hub.i18n import N_, Phrase, _
 from hub.needs.models import Need
+from hub.ops.metrics import ROUTE_PLANNER, timed
 from hub.rules.states import BatchState, Role, RouteStatus
 from hub.sites.models import Site
 from hub.timeutil import PARIS
@@ -203,14 +204,15 @@ async def _solve(
 ) -> Plan:
     """Run :func:`plan` in a worker thread; 503 when road distances are unavailable."""
     try:
-        return await asyncio.to_thread(
-            plan,
-            found,
-            data=data,
-            start_min=start_minute(started),
-            provider=provider,
-            seconds=seconds,
-        )
+        with timed(ROUTE_PLANNER):
+            return await asyncio.to_thread(
+                plan,
+                found,
+                data=data,
+                start_min=start_minute(started),
+                provider=provider,
+                seconds=seconds,
+            )
     except RoutingServiceError as exc:
         raise RoutingUnavailable(
             _("Road distances are unavailable: {error}"), error=str(exc)
