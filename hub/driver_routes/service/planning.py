@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,14 +26,15 @@ from hub.batches.models import Batch
 from hub.driver_routes.models import Route, RouteStop
 from hub.driver_routes.schemas import RouteIn
 from hub.driver_routes.service.common import route_event
-from hub.driver_routes.service.words import joined, left_out_phrase, local_midnight
+from hub.driver_routes.service.words import joined, left_out_phrase
 from hub.errors import Conflict, HubError
+from hub.geo.territory import where
 from hub.geodesy import haversine_km
 from hub.i18n import N_, Phrase, _
 from hub.needs.models import Need
 from hub.rules.states import BatchState, Role, RouteStatus
 from hub.sites.models import Site
-from hub.timeutil import PARIS
+from hub.timeutil import DayClock, now_utc
 from matching.routes import (
     Driver,
     MatrixProvider,
@@ -69,8 +70,17 @@ class RoutingUnavailable(HubError):
 
 
 def now() -> datetime:
-    """Return the current time in Paris (tests replace this to plan at a fixed hour)."""
-    return datetime.now(PARIS)
+    """Return the current instant (tests replace this to plan at a fixed hour)."""
+    return now_utc()
+
+
+def route_clock(data: RouteIn, started: datetime) -> DayClock:
+    """The planner's clock for a route: elapsed minutes since midnight where the driver starts.
+
+    Each site's hours are wall times on its own clock, placed on this one; ETAs are this
+    clock's midnight plus elapsed minutes, so they stay true across a daylight-saving change.
+    """
+    return DayClock.of(started, where(data.start_lon, data.start_lat).time_zone)
 
 
 @dataclass(frozen=True)
@@ -110,12 +120,21 @@ async def plan_route(
         started = now()
         if not found:
             raise _nothing_ready(data)
-        result = await _solve(found, data=data, started=started, provider=provider, seconds=seconds)
+        clock = route_clock(data, started)
+        result = await _solve(
+            found, data=data, started=started, clock=clock, provider=provider, seconds=seconds
+        )
         if not result.routes:
-            raise _no_route(found, result, data, started)
+            raise _no_route(found, result, data, clock)
         try:
             route = await _reserve(
-                session, user=user, data=data, result=result, found=found, started=started
+                session,
+                user=user,
+                data=data,
+                result=result,
+                found=found,
+                started=started,
+                clock=clock,
             )
         except IntegrityError:
             # The unique index on open stops caught a race the locks should have prevented.
@@ -187,17 +206,12 @@ def _place(site: Site) -> Place:
     return Place(site.lon, site.lat)
 
 
-def start_minute(at: datetime) -> float:
-    """Minutes since midnight, Paris time: the planner's clock, like the sites' hours."""
-    local = at.astimezone(PARIS)
-    return local.hour * 60 + local.minute + local.second / 60
-
-
 async def _solve(
     found: list[Candidate],
     *,
     data: RouteIn,
     started: datetime,
+    clock: DayClock,
     provider: MatrixProvider,
     seconds: float,
 ) -> Plan:
@@ -207,9 +221,10 @@ async def _solve(
             plan,
             found,
             data=data,
-            start_min=start_minute(started),
+            start_min=clock.minutes(started),
             provider=provider,
             seconds=seconds,
+            clock=clock,
         )
     except RoutingServiceError as exc:
         raise RoutingUnavailable(
@@ -224,10 +239,12 @@ def plan(
     start_min: float,
     provider: MatrixProvider,
     seconds: float,
+    clock: DayClock | None = None,
 ) -> Plan:
     """Plan one driver's tour over the candidates (pure and blocking: run it in a thread).
 
-    ``start_min`` is the start on the planner's clock, minutes since midnight in Paris.
+    ``start_min`` is the start on the planner's clock, minutes elapsed since local midnight
+    (``clock``); each site's hours are placed on that clock from its own.
     """
     shipments = [
         Shipment(
@@ -235,8 +252,8 @@ def plan(
             pickup=_place(c.lab),
             delivery=_place(c.hospital),
             quantity=c.quantity,
-            pickup_window=(c.lab.opens_min, c.lab.closes_min),
-            delivery_window=(c.hospital.opens_min, c.hospital.closes_min),
+            pickup_window=_window(c.lab, clock),
+            delivery_window=_window(c.hospital, clock),
             pickup_service_min=SERVICE_MIN,
             delivery_service_min=SERVICE_MIN,
         )
@@ -255,6 +272,16 @@ def plan(
     )
 
 
+def _window(site: Site, clock: DayClock | None) -> tuple[float, float]:
+    """A site's hours on the planner's clock (as wall minutes when there is no clock)."""
+    if clock is None:
+        return (float(site.opens_min), float(site.closes_min))
+    return (
+        clock.wall(site.opens_min, site.time_zone),
+        clock.wall(site.closes_min, site.time_zone),
+    )
+
+
 def _nothing_ready(data: RouteIn) -> Conflict:
     """The 409 a driver gets when no batch is waiting at all."""
     if data.area:
@@ -265,10 +292,9 @@ def _nothing_ready(data: RouteIn) -> Conflict:
     return Conflict(_("No ready batch is waiting for a driver anywhere; try again later."))
 
 
-def _no_route(found: list[Candidate], result: Plan, data: RouteIn, started: datetime) -> Conflict:
+def _no_route(found: list[Candidate], result: Plan, data: RouteIn, clock: DayClock) -> Conflict:
     """The 409 a driver gets when nothing fits, with the planner's reasons for each batch."""
     by_id = {str(c.batch_id): c for c in found}
-    midnight = local_midnight(started)
     shown = list(result.unassigned.items())[:MAX_REASONS]
     batches = [
         Phrase(
@@ -277,7 +303,7 @@ def _no_route(found: list[Candidate], result: Plan, data: RouteIn, started: date
                 "code": by_id[sid].code,
                 "lab": by_id[sid].lab.name,
                 "hospital": by_id[sid].hospital.name,
-                "reason": left_out_phrase(left, midnight),
+                "reason": left_out_phrase(left, clock.midnight, clock.time_zone),
             },
         )
         for sid, left in shown
@@ -298,10 +324,12 @@ async def _reserve(
     result: Plan,
     found: list[Candidate],
     started: datetime,
+    clock: DayClock,
 ) -> Route | None:
     """Lock the planned batches; create the route if all are still ready and free, else None.
 
-    ``started`` is when the route was planned from: its creation time and its clock's zero.
+    ``started`` is when the route was planned from (its creation time); ``clock`` the
+    planner's clock its times are on.
     """
     planned = result.routes[0]
     by_id = {c.batch_id: c for c in found}
@@ -322,7 +350,7 @@ async def _reserve(
     )
     session.add(route)
     await session.flush()
-    _add_stops(session, route, planned, by_id, started)
+    _add_stops(session, route, planned, by_id, clock)
     await session.flush()
     await route_event(
         session, route, user, "route.planned", batch_ids=ids, distance_km=route.distance_km
@@ -358,15 +386,14 @@ def _add_stops(
     route: Route,
     planned: PlannedRoute,
     by_id: dict[int, Candidate],
-    started: datetime,
+    clock: DayClock,
 ) -> None:
     """Add the planned stops to a new route, each holding its batch open, with its ETA."""
-    start_min = start_minute(started)
     for stop in planned.stops:
         c = by_id[int(stop.shipment_id)]
         site = c.lab if stop.kind == "pickup" else c.hospital
         # The ETA is when service starts: a driver early at a lab waits for it to open.
-        service_start = max(stop.arrival_min, float(site.opens_min))
+        service_start = max(stop.arrival_min, clock.wall(site.opens_min, site.time_zone))
         session.add(
             RouteStop(
                 route_id=route.id,
@@ -376,6 +403,7 @@ def _add_stops(
                 open_batch_id=c.batch_id,
                 site_id=site.id,
                 quantity=stop.quantity,
-                eta=started + timedelta(minutes=service_start - start_min),
+                # Midnight plus elapsed minutes, in UTC: true across a clock change.
+                eta=clock.at(service_start),
             )
         )
