@@ -2,7 +2,6 @@
 and are shown on each site's own clock."""
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -102,5 +101,3 @@ def test_day_clock_counts_elapsed_minutes() -> None:
     # Another site's clock on the same planner clock: Guadeloupe's 08:00 is 13:00 in Paris.
     guadeloupe = clock.wall(8 * 60, "America/Guadeloupe")
     assert clock.local(guadeloupe).hour == 14  # 12:00 UTC, CEST
-
-
