@@ -37,6 +37,7 @@ from hub.sites.models import Site
 from hub.timeutil import DayClock, now_utc
 from matching.routes import (
     Driver,
+    Ferry,
     MatrixProvider,
     Place,
     Plan,
@@ -74,6 +75,11 @@ def now() -> datetime:
     return now_utc()
 
 
+def start_place(data: RouteIn) -> Place:
+    """The driver's start, on its landmass."""
+    return Place(data.start_lon, data.start_lat, where(data.start_lon, data.start_lat).land)
+
+
 def route_clock(data: RouteIn, started: datetime) -> DayClock:
     """The planner's clock for a route: elapsed minutes since midnight where the driver starts.
 
@@ -103,6 +109,7 @@ async def plan_route(
     provider: MatrixProvider,
     speed_kmh: float,
     seconds: float = SOLVE_SECONDS,
+    ferry: Ferry | None = None,
 ) -> Route:
     """Plan a route for a driver over unreserved ready batches and reserve them.
 
@@ -110,7 +117,7 @@ async def plan_route(
     its first statement takes the database write lock, which must not be held while solving.
     Raises 403 for a non-driver, 422 for a bad area, 409 when nothing fits (with the
     planner's reasons) or when other drivers keep taking the batches, 503 when road distances
-    are unavailable.
+    are unavailable. No leg crosses the sea unless ``ferry`` (HUB_ALLOW_SEA_CROSSINGS) prices it.
     """
     require_role(user, Role.DRIVER)
     parse_area_param(data.area)  # 422 before any work
@@ -122,7 +129,13 @@ async def plan_route(
             raise _nothing_ready(data)
         clock = route_clock(data, started)
         result = await _solve(
-            found, data=data, started=started, clock=clock, provider=provider, seconds=seconds
+            found,
+            data=data,
+            started=started,
+            clock=clock,
+            provider=provider,
+            seconds=seconds,
+            ferry=ferry,
         )
         if not result.routes:
             raise _no_route(found, result, data, clock)
@@ -203,7 +216,7 @@ def _crow_km(a: Place, b: Place) -> float:
 
 
 def _place(site: Site) -> Place:
-    return Place(site.lon, site.lat)
+    return Place(site.lon, site.lat, site.land)
 
 
 async def _solve(
@@ -214,6 +227,7 @@ async def _solve(
     clock: DayClock,
     provider: MatrixProvider,
     seconds: float,
+    ferry: Ferry | None = None,
 ) -> Plan:
     """Run :func:`plan` in a worker thread; 503 when road distances are unavailable."""
     try:
@@ -225,6 +239,7 @@ async def _solve(
             provider=provider,
             seconds=seconds,
             clock=clock,
+            ferry=ferry,
         )
     except RoutingServiceError as exc:
         raise RoutingUnavailable(
@@ -240,6 +255,7 @@ def plan(
     provider: MatrixProvider,
     seconds: float,
     clock: DayClock | None = None,
+    ferry: Ferry | None = None,
 ) -> Plan:
     """Plan one driver's tour over the candidates (pure and blocking: run it in a thread).
 
@@ -261,14 +277,19 @@ def plan(
     ]
     driver = Driver(
         id="driver",
-        start=Place(data.start_lon, data.start_lat),
+        start=start_place(data),
         capacity=data.capacity_units,
         available_minutes=data.available_minutes,
         shift_start_min=start_min,
     )
     # Whole batches only: a batch split over several trips could not be reserved as one.
     return solve_routes(
-        shipments, [driver], matrix_provider=provider, seconds=seconds, split_loads=False
+        shipments,
+        [driver],
+        matrix_provider=provider,
+        seconds=seconds,
+        split_loads=False,
+        ferry=ferry,
     )
 
 

@@ -39,6 +39,14 @@ REASONS: dict[ReasonCode, Message] = {
     ReasonCode.TOO_LONG: _(
         "the round trip takes {trip_minutes} min, more than the {available_minutes} min available"
     ),
+    ReasonCode.LAB_ACROSS_SEA: _(
+        "the lab is across the sea from your start: no road leads there, and crossings are "
+        "not allowed"
+    ),
+    ReasonCode.HOSPITAL_ACROSS_SEA: _(
+        "the hospital is across the sea from the lab or from your start: no road leads there, "
+        "and crossings are not allowed"
+    ),
     ReasonCode.NO_ROOM: _(
         "no driver could fit it alongside the other shipments within the windows, shifts and "
         "capacities: add a driver or widen the windows"
