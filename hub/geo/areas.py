@@ -4,7 +4,8 @@ Boundaries come from ``hub/geo/data/*.geojson`` (built by ``scripts/build_geodat
 loaded on first use, so importing this module stays cheap: the web service imports it for
 :class:`Area` long before any site is located.
 
-Pure: geometry only (shapely, geopandas, numpy), no database and no web imports.
+Pure: geometry only (shapely, geopandas, numpy; time zones by hub.geo.zones), no database and
+no web imports.
 """
 
 from __future__ import annotations
