@@ -31,7 +31,7 @@ from hub.needs.models import Need
 from hub.offers.models import Offer
 from hub.rules.states import COMMITTED, BatchState, NeedStatus
 from hub.sites.models import Site
-from hub.timeutil import PARIS, today
+from hub.timeutil import PARIS, today, zone
 
 URGENT_WITHIN = timedelta(hours=48)
 STALLED_AFTER = timedelta(hours=24)
@@ -129,20 +129,31 @@ async def map_view(session: AsyncSession, area: Area, *, detailed: bool) -> MapV
 async def urgent_needs(
     session: AsyncSession, area: Area, *, detailed: bool, now: datetime
 ) -> list[UrgentNeed]:
-    """Needs due within 48 h with units no lab has taken, worst first."""
-    horizon = (now + URGENT_WITHIN).date()
-    rows = (
+    """Needs due within 48 h with units no lab has taken, worst first.
+
+    "Within 48 h" is on each hospital's own clock: the day it will be there 48 h from now.
+    """
+    until = now + URGENT_WITHIN
+    # The database narrows by the latest calendar day anywhere (UTC+14); each hospital's
+    # own clock decides below.
+    latest = (until.astimezone(UTC) + timedelta(hours=14)).date()
+    found = (
         await session.execute(
-            select(Need, Site.name)
+            select(Need, Site.name, Site.time_zone)
             .join(Site, Site.id == Need.hospital_id)
             .where(
                 area_condition(area, Need.region, Need.departement),
                 Need.status != NeedStatus.CANCELLED,
-                Need.needed_by <= horizon,
+                Need.needed_by <= latest,
             )
             .order_by(Need.needed_by, Need.id)
         )
     ).all()
+    rows = [
+        (need, name)
+        for need, name, clock in found
+        if need.needed_by <= until.astimezone(zone(clock)).date()
+    ]
     committed = await _committed_by_need(session, [need.id for need, _ in rows])
     urgent = [
         UrgentNeed(

@@ -413,7 +413,13 @@ def match(
                 lead_days=lead_days,
                 horizon_days=horizon_days,
             )
-            return await run_matching(db, user=actor, params=params, today=today())
+            return await run_matching(
+                db,
+                user=actor,
+                params=params,
+                today=today(),
+                sea_crossing_km=get_settings().crossing_km,
+            )
 
     try:
         run_out = run(go)

@@ -61,6 +61,36 @@ class Settings(BaseSettings):
     circuity: float = 1.3
     speed_kmh: float = 50.0
     route_seconds: float = 2.0
+    allow_sea_crossings: bool = Field(
+        default=False,
+        description="Let the matcher pair, and the route planner join, sites on different "
+        "landmasses (mainland, Corsica, each overseas territory): for coordinators who "
+        "organise ferries.",
+    )
+    sea_crossing_km: float = Field(
+        default=200.0,
+        ge=0,
+        description="With crossings allowed: the matcher's extra cost per unit that crosses, "
+        "in km.",
+    )
+    ferry_minutes: float = Field(
+        default=180.0,
+        ge=0,
+        description="With crossings allowed: the route planner's extra time per leg that "
+        "crosses the sea, in minutes.",
+    )
+    ferry_km: float = Field(
+        default=0.0,
+        ge=0,
+        description="With crossings allowed: the route planner's extra distance per leg that "
+        "crosses the sea (a ferry's cost, as km).",
+    )
+
+    @property
+    def crossing_km(self) -> float | None:
+        """The matcher's ``sea_crossing_km``: None unless crossings are allowed."""
+        return self.sea_crossing_km if self.allow_sea_crossings else None
+
     live_queue_size: int = 256
     live_replay_limit: int = 5_000
     live_heartbeat_seconds: float = 20.0

@@ -30,6 +30,8 @@ def greedy(
     max_distance_km: float = 200.0,
     lead_days: int = 1,
     horizon_days: int = 28,
+    *,
+    sea_crossing_km: float | None = None,
 ) -> MatchResult:
     """Nearest-first baseline with the same constraints and result type as ``match``.
 
@@ -38,6 +40,8 @@ def greedy(
     """
     needs, offers = list(needs), list(offers)
     check_inputs(needs, offers, max_distance_km, lead_days, horizon_days)
-    problems = design_problems(needs, offers, max_distance_km, lead_days, horizon_days)
+    problems = design_problems(
+        needs, offers, max_distance_km, lead_days, horizon_days, sea_crossing_km
+    )
     flows = [greedy_design(p, needs) for p in problems]
     return assemble(needs, offers, problems, flows)

@@ -105,8 +105,13 @@ def build_problem(
     max_distance_km: float,
     lead_days: int,
     horizon_days: int,
+    sea_crossing_km: float | None = None,
 ) -> DesignProblem:
-    """Arrays for the needs and offers of one design (all of the same design)."""
+    """Arrays for the needs and offers of one design (all of the same design).
+
+    Pairs on different lands (both given) are left out, or cost ``sea_crossing_km`` more per
+    unit when crossings are allowed.
+    """
     deadline = np.array([n.due_day - lead_days for n in needs], dtype=np.int64)
     quantity = np.array([n.quantity for n in needs], dtype=np.int64)
     servable = (deadline >= 0) & (quantity > 0)
@@ -129,6 +134,18 @@ def build_problem(
         np.array([o.lat for o in offers], dtype=np.float64),
         max_distance_km,
     )
+    cost_km = km
+    across = crossings([n.land for n in kept], [o.land for o in offers], ia, jb)
+    if across is not None:
+        if sea_crossing_km is None:
+            keep = ~across
+            ia, jb, km = ia[keep], jb[keep], km[keep]
+            cost_km = km
+        else:
+            cost_km = km + across * float(sea_crossing_km)
+            # Pairs stay sorted by need then cost: nearest first means cheapest first.
+            order = np.lexsort((jb, cost_km, ia))
+            ia, jb, km, cost_km = ia[order], jb[order], km[order], cost_km[order]
     return DesignProblem(
         need_index=np.asarray(need_index, dtype=np.int64)[servable],
         offer_index=np.asarray(offer_index, dtype=np.int64),
@@ -140,5 +157,27 @@ def build_problem(
         pair_need=ia,
         pair_offer=jb,
         pair_km=km,
-        pair_cost=np.rint(km * METRES_PER_KM).astype(np.int64),
+        pair_cost=np.rint(cost_km * METRES_PER_KM).astype(np.int64),
     )
+
+
+def crossings(
+    need_lands: Sequence[str | None],
+    offer_lands: Sequence[str | None],
+    ia: IntArray,
+    jb: IntArray,
+) -> NDArray[np.bool_] | None:
+    """Which pairs join two different lands (both given); None when no land is given at all."""
+    if all(land is None for land in need_lands) and all(land is None for land in offer_lands):
+        return None
+    codes: dict[str, int] = {}
+    a = np.array(
+        [-1 if x is None else codes.setdefault(x, len(codes)) for x in need_lands], dtype=np.int64
+    )
+    b = np.array(
+        [-1 if x is None else codes.setdefault(x, len(codes)) for x in offer_lands],
+        dtype=np.int64,
+    )
+    la, lb = a[ia], b[jb]
+    across: NDArray[np.bool_] = (la >= 0) & (lb >= 0) & (la != lb)
+    return across

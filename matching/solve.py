@@ -9,6 +9,7 @@ trade weighted units served for distance.
 
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Sequence
@@ -66,6 +67,7 @@ def design_problems(
     max_distance_km: float,
     lead_days: int,
     horizon_days: int,
+    sea_crossing_km: float | None = None,
 ) -> list[DesignProblem]:
     """One independent problem per design that has both needs and offers."""
     needs_of: dict[str, list[int]] = defaultdict(list)
@@ -83,6 +85,7 @@ def design_problems(
             max_distance_km,
             lead_days,
             int(horizon_days),
+            sea_crossing_km,
         )
         for d in sorted(needs_of)
         if d in offers_of
@@ -255,9 +258,11 @@ def _run(
     horizon_days: int,
     solver: Callable[[DesignProblem], IntArray],
     parallel: bool,
+    sea_crossing_km: float | None = None,
 ) -> MatchResult:
     needs, offers = list(needs), list(offers)
     check_inputs(needs, offers, max_distance_km, lead_days, horizon_days)
+    _check_crossing(sea_crossing_km)
     # Workers take about half a second to start (importing numpy, SciPy and pylmcf): start them
     # from an upper bound on the pairs, so that they start while this process finds the
     # pairs within the radius, and drop them if the true count turns out small.
@@ -271,7 +276,9 @@ def _run(
             workers = 1
     finished = False
     try:
-        problems = design_problems(needs, offers, max_distance_km, lead_days, horizon_days)
+        problems = design_problems(
+            needs, offers, max_distance_km, lead_days, horizon_days, sea_crossing_km
+        )
         pairs = sum(len(p.pair_need) for p in problems)
         if pairs < PARALLEL_MIN_PAIRS or len(problems) <= 1:
             workers = 1
@@ -293,6 +300,7 @@ def match(
     horizon_days: int = 28,
     *,
     prune: bool = False,
+    sea_crossing_km: float | None = None,
 ) -> MatchResult:
     """Assign offers' production to needs, exactly optimal for SPEC section 3's objective.
 
@@ -325,6 +333,10 @@ def match(
         ``True``: grow a pruned candidate set by pricing; ``False`` (the default): give the
         solver every pair within the radius at once, measured faster at every radius tried.
         Both are exact.
+    sea_crossing_km
+        ``None`` (the default): a need and an offer on different lands (``land``, both given)
+        are never paired. A number: they may be, each unit costing that many km more (a
+        ferry); ``distance_km`` and ``unit_km`` stay the great-circle figures.
 
     Returns
     -------
@@ -343,7 +355,16 @@ def match(
     if not isinstance(prune, bool):
         raise ValueError(f"prune must be True or False, got {prune!r}")
     solver = solve_pruned_flow if prune else solve_unpruned
-    return _run(needs, offers, max_distance_km, lead_days, horizon_days, solver, parallel=True)
+    return _run(
+        needs,
+        offers,
+        max_distance_km,
+        lead_days,
+        horizon_days,
+        solver,
+        parallel=True,
+        sea_crossing_km=sea_crossing_km,
+    )
 
 
 def match_unpruned(
@@ -354,6 +375,7 @@ def match_unpruned(
     horizon_days: int = 28,
     *,
     engine: Engine = "ortools",
+    sea_crossing_km: float | None = None,
 ) -> MatchResult:
     """Reference exact solver: every pair within the radius, one design after another.
 
@@ -366,4 +388,28 @@ def match_unpruned(
     if engine not in ("ortools", "lemon"):
         raise ValueError(f"engine must be 'ortools' or 'lemon', got {engine!r}")
     solver = solve_unpruned_ortools if engine == "ortools" else solve_unpruned
-    return _run(needs, offers, max_distance_km, lead_days, horizon_days, solver, parallel=False)
+    return _run(
+        needs,
+        offers,
+        max_distance_km,
+        lead_days,
+        horizon_days,
+        solver,
+        parallel=False,
+        sea_crossing_km=sea_crossing_km,
+    )
+
+
+def _check_crossing(sea_crossing_km: float | None) -> None:
+    """Raise ``ValueError`` unless the crossing cost is None or a finite number at least 0."""
+    if sea_crossing_km is None:
+        return
+    if (
+        isinstance(sea_crossing_km, bool)
+        or not isinstance(sea_crossing_km, int | float)
+        or not math.isfinite(sea_crossing_km)
+        or sea_crossing_km < 0
+    ):
+        raise ValueError(
+            f"sea_crossing_km must be None or a finite number at least 0, got {sea_crossing_km!r}"
+        )

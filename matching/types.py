@@ -59,6 +59,10 @@ class Need:
         Day (counted from day 0, the day of the run) by which the units must arrive.
     priority
         ``"critical"``, ``"high"`` or ``"normal"``.
+    land
+        The landmass of the hospital (``"mainland"``, ``"corsica"``, ...): by default only
+        offers on the same land, or without one, serve it. ``None``: the same land as
+        everything else.
     """
 
     id: Hashable
@@ -68,6 +72,7 @@ class Need:
     quantity: int
     due_day: int
     priority: str = "normal"
+    land: str | None = None
 
     def __post_init__(self) -> None:
         _check_hashable(self.id, "need id")
@@ -86,6 +91,7 @@ class Need:
                 f"{who}: unknown priority {self.priority!r}, expected one of "
                 f"{sorted(PRIORITY_WEIGHTS)}"
             )
+        _check_land(self.land, who)
         # Normalise numpy integers and the like, so that results compare and hash simply.
         object.__setattr__(self, "quantity", quantity)
         object.__setattr__(self, "due_day", due_day)
@@ -125,6 +131,8 @@ class Offer:
     promised
         ``(day, units)`` pairs: units already promised, each to be made by the end of ``day``
         (days and units at least 0). Stored sorted by day.
+    land
+        The lab's landmass; see :class:`Need`.
     """
 
     lab_id: Hashable
@@ -136,6 +144,7 @@ class Offer:
     last_day: int | None = None
     stock: int = 0
     promised: tuple[tuple[int, int], ...] = ()
+    land: str | None = None
 
     def __post_init__(self) -> None:
         _check_hashable(self.lab_id, "offer lab_id")
@@ -162,6 +171,7 @@ class Offer:
         object.__setattr__(self, "last_day", last_day)
         object.__setattr__(self, "stock", stock)
         object.__setattr__(self, "promised", _check_promised(self.promised, who))
+        _check_land(self.land, who)
 
     def made_by(self, day: int, horizon_days: int) -> int:
         """Units made by the end of ``day`` (stock included), production stopping at the horizon."""
@@ -189,6 +199,12 @@ class Offer:
             return 0
         points = [day, *(d for d, _ in self.promised if d > day)]
         return max(0, min(self.made_by(t, horizon_days) - self.promised_by(t) for t in points))
+
+
+def _check_land(land: object, who: str) -> None:
+    """Raise ``ValueError`` unless ``land`` is None or a non-empty string."""
+    if land is not None and (not isinstance(land, str) or not land):
+        raise ValueError(f"{who}: land must be None or a non-empty string, got {land!r}")
 
 
 def _check_promised(promised: object, who: str) -> tuple[tuple[int, int], ...]:

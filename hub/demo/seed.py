@@ -85,6 +85,8 @@ async def _sites(
             contact_phone=f"+33 1 00 00 {i // 100:02d} {i % 100:02d}",
             opens="07:00",
             closes="19:00",
+            # Jittered ~1 km around a commune: one next to a border may land abroad.
+            outside_france=True,
         )
         site = await create_site(session, user=admin, type=SiteType.HOSPITAL, data=data)
         site_ids[h.key] = site.id
@@ -98,6 +100,7 @@ async def _sites(
             contact_name=f"Responsable {i}",
             contact_phone=f"+33 6 00 00 {i // 100:02d} {i % 100:02d}",
             equipment=["fdm"],
+            outside_france=True,
         )
         site = await create_site(session, user=admin, type=SiteType.LAB, data=lab_data)
         site_ids[lab.key] = site.id

@@ -166,7 +166,7 @@ async def new_need(db: Database, rng: random.Random, admin: User) -> str:
         priority=rng.choice(["critical", "high", "high", "normal", "normal", "normal"]),
     )
     async with db.transaction() as session:
-        need, _ = await create_need(session, user=admin, data=data, today=today())
+        need, _ = await create_need(session, user=admin, data=data)
     return f"new need {need.id}: {need.quantity} × {need.design}"
 
 

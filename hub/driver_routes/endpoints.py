@@ -10,7 +10,7 @@ from hub.deps import CurrentUser, ReadSessionDep, SessionDep, SettingsDep, get_d
 from hub.driver_routes.schemas import RouteIn, RouteList, RouteOut, StopDoneIn
 from hub.driver_routes.service import common, planning, rendering, stops
 from hub.i18n import language
-from matching.routes import provider_from_url
+from matching.routes import Ferry, provider_from_url
 
 router = APIRouter(tags=["routes"])
 
@@ -34,6 +34,9 @@ async def plan(
         ),
         speed_kmh=settings.speed_kmh,
         seconds=settings.route_seconds,
+        ferry=Ferry(settings.ferry_minutes, settings.ferry_km)
+        if settings.allow_sea_crossings
+        else None,
     )
     return await rendering.route_out(session, route)
 

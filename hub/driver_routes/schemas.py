@@ -50,7 +50,8 @@ class StopOut(BaseModel):
     lat: float
     lon: float
     quantity: int
-    eta: datetime = Field(description="Planned start of service, Europe/Paris time.")
+    eta: datetime = Field(description="Planned start of service, on the site's own clock.")
+    time_zone: str = Field(description="The site's clock (IANA zone), to show times on.")
     opens: str
     closes: str
     done_at: datetime | None

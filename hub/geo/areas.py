@@ -4,7 +4,8 @@ Boundaries come from ``hub/geo/data/*.geojson`` (built by ``scripts/build_geodat
 loaded on first use, so importing this module stays cheap: the web service imports it for
 :class:`Area` long before any site is located.
 
-Pure: geometry only (shapely, geopandas, numpy), no database and no web imports.
+Pure: geometry only (shapely, geopandas, numpy; time zones by hub.geo.zones), no database and
+no web imports.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Simplified coastlines can put a seaside site a few hundred metres offshore; 2 km forgives
-# that without pulling in places that are really abroad (Geneva's centre is ~4 km out).
+# that. Only points at sea are snapped: a point whose time zone is another country's is abroad
+# however close to the border (hub.geo.zones).
 SNAP_KM = 2.0
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180.0
@@ -201,7 +203,12 @@ def _index() -> _Index:
 
 
 def locate(lon: float, lat: float) -> AreaCodes | None:
-    """Return the région and département of a WGS84 point, or None outside France."""
+    """Return the région and département of a WGS84 point, or None outside France.
+
+    A point in another country (by its time zone, drawn from OpenStreetMap's borders) has
+    none, even inside a simplified département polygon or a metre from the border; a point at
+    sea within ``SNAP_KM`` of the coast gets the nearest département's.
+    """
     return locate_many([lon], [lat])[0]
 
 
@@ -209,6 +216,8 @@ def locate_many(lons: Sequence[float], lats: Sequence[float]) -> list[AreaCodes 
     """Vectorised :func:`locate` for many points (CSV imports, demo data)."""
     import numpy as np
     import shapely
+
+    from hub.geo.zones import is_foreign_land, zones_at
 
     x = np.asarray(lons, dtype=float).reshape(-1)
     y = np.asarray(lats, dtype=float).reshape(-1)
@@ -230,7 +239,13 @@ def locate_many(lons: Sequence[float], lats: Sequence[float]) -> list[AreaCodes 
     for p, d in zip(point_idx[order], dep_idx[order], strict=True):
         result[int(p)] = index.codes[int(d)]
 
-    missing = np.array([i for i, codes in enumerate(result) if codes is None], dtype=int)
+    abroad = [is_foreign_land(zone) for zone in zones_at(x.tolist(), y.tolist())]
+    for i, foreign in enumerate(abroad):
+        if foreign:
+            result[i] = None
+    missing = np.array(
+        [i for i, codes in enumerate(result) if codes is None and not abroad[i]], dtype=int
+    )
     if missing.size:
         for i, codes in _snap(index, points[missing]).items():
             result[int(missing[i])] = codes

@@ -32,7 +32,7 @@ from hub.batches.records import contribution, new_batch, record
 from hub.db import Database
 from hub.errors import Conflict, Forbidden, HubError, Invalid
 from hub.events import service as events
-from hub.geo.areas import locate
+from hub.geo.territory import Whereabouts
 from hub.geodesy import haversine_km
 from hub.i18n import N_, Lang, Message, _, render
 from hub.i18n.validation import validation_message
@@ -53,7 +53,8 @@ from hub.rules.states import (
 from hub.rules.totals import need_contribution, subtract
 from hub.sites.models import Site
 from hub.sites.schemas import HospitalIn, LabIn
-from hub.sites.service import create_site, verify_site
+from hub.sites.service import check_place, create_site, verify_site
+from hub.timeutil import local_today
 from hub.validation import hhmm_to_minutes
 
 Action = Literal["created", "updated", "unchanged", "rejected"]
@@ -247,7 +248,8 @@ class Importer:
         data = {k: v[k] for k in fields if k in v and (k != "equipment" or type_ == SiteType.LAB)}
         data.setdefault("kind", "fablab" if type_ == SiteType.LAB else "hospital")
         site_in = self._validated(schema, data)
-        place = locate(site_in.lon, site_in.lat)
+        whereabouts = check_place(site_in.lon, site_in.lat, outside_france=site_in.outside_france)
+        place = whereabouts.codes
         region = place.region if place else None
         departement = place.departement if place else None
         self._covers(region, departement)
@@ -276,7 +278,7 @@ class Importer:
                 await verify_site(self.session, user=self.user, site_id=site.id, type=type_)
             return Outcome(row.line, "created", site.name, site.id)
         self._covers(existing.region, existing.departement)
-        changed = self._update_site(existing, site_in, set(v), external, region, departement)
+        changed = self._update_site(existing, site_in, set(v), external, whereabouts)
         if changed:
             await events.append(
                 self.session,
@@ -299,8 +301,7 @@ class Importer:
         data: Any,
         given: set[str],
         external: str | None,
-        region: str | None,
-        departement: str | None,
+        whereabouts: Whereabouts,
     ) -> set[str]:
         """Copy what the row says onto a site; return the names of the fields that changed.
 
@@ -311,8 +312,10 @@ class Importer:
             "address": data.address.strip(),
             "lat": data.lat,
             "lon": data.lon,
-            "region": region,
-            "departement": departement,
+            "region": whereabouts.codes.region if whereabouts.codes else None,
+            "departement": whereabouts.codes.departement if whereabouts.codes else None,
+            "time_zone": whereabouts.time_zone,
+            "land": whereabouts.land,
         }
         if "kind" in given:
             wanted["kind"] = data.kind
@@ -414,9 +417,7 @@ class Importer:
             existing = await self.session.get(Need, found) if found else None
         cancel = v.get("status") == NeedStatus.CANCELLED
         if existing is None:
-            need, _created = await create_need(
-                self.session, user=self.user, data=need_in, today=self.today
-            )
+            need, _created = await create_need(self.session, user=self.user, data=need_in)
             need.external_id = external
             if external is None:
                 self._needs[hospital.id][natural[1:]] = need.id
@@ -485,13 +486,19 @@ class Importer:
                     id=need.id,
                     held=held,
                 )
-        if "needed_by" in changed and data.needed_by < self.today:
-            raise _reject(
-                self.plan.heading("needed_by"),
-                _("needed_by ({needed_by}) is in the past; today is {today}."),
-                needed_by=data.needed_by,
-                today=self.today,
+        if "needed_by" in changed:
+            # Today on the hospital's own clock, as when the need was posted.
+            clock = await self.session.scalar(
+                select(Site.time_zone).where(Site.id == need.hospital_id)
             )
+            local = local_today(clock)
+            if data.needed_by < local:
+                raise _reject(
+                    self.plan.heading("needed_by"),
+                    _("needed_by ({needed_by}) is in the past; today is {today}."),
+                    needed_by=data.needed_by,
+                    today=local,
+                )
         for slug in data.accepts:
             check_design(slug)
         before = need_contribution(need.design, need.quantity, need.status)

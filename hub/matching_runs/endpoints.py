@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request, status
 
-from hub.deps import CurrentUser, ReadSessionDep, get_db
+from hub.deps import CurrentUser, ReadSessionDep, SettingsDep, get_db
 from hub.matching_runs import service
 from hub.matching_runs.schemas import RunIn, RunOut, RunRecord
 from hub.timeutil import today
@@ -11,9 +11,17 @@ router = APIRouter(prefix="/matching/runs", tags=["matching"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=RunOut)
-async def create_run(body: RunIn, user: CurrentUser, request: Request) -> RunOut:
+async def create_run(
+    body: RunIn, user: CurrentUser, request: Request, settings: SettingsDep
+) -> RunOut:
     """Run the matcher for an area and store its proposals as batches."""
-    return await service.run_matching(get_db(request), user=user, params=body, today=today())
+    return await service.run_matching(
+        get_db(request),
+        user=user,
+        params=body,
+        today=today(),
+        sea_crossing_km=settings.crossing_km,
+    )
 
 
 @router.get("/{run_id}", response_model=RunRecord)

@@ -77,6 +77,7 @@ async def load_inputs(session: AsyncSession, *, area: Area, today: date, lead_da
             quantity=need.quantity - int(taken),
             due_day=day_number(need.needed_by, today),
             priority=need.priority,
+            land=site.land,
         )
         for need, site, taken in rows.all()
         if need.quantity - int(taken) > 0
@@ -103,8 +104,19 @@ class CapacityChanged(Conflict):
         super().__init__(_("Labs took on work while the matcher ran; run it again."))
 
 
-async def run_matching(db: Database, *, user: User, params: RunIn, today: date) -> RunOut:
-    """Match the area's open needs to verified labs and store proposals; return the run."""
+async def run_matching(
+    db: Database,
+    *,
+    user: User,
+    params: RunIn,
+    today: date,
+    sea_crossing_km: float | None = None,
+) -> RunOut:
+    """Match the area's open needs to verified labs and store proposals; return the run.
+
+    Labs serve needs on their own landmass only, unless ``sea_crossing_km`` (the setting
+    HUB_ALLOW_SEA_CROSSINGS) prices a crossing.
+    """
     area = coordinator_area(user, params.area)
     started = time.perf_counter()
     for attempt in range(RUN_ATTEMPTS):
@@ -119,6 +131,7 @@ async def run_matching(db: Database, *, user: User, params: RunIn, today: date) 
                     max_distance_km=params.max_distance_km,
                     lead_days=params.lead_days,
                     horizon_days=params.horizon_days,
+                    sea_crossing_km=sea_crossing_km,
                 )
         except matching.TooLarge as exc:
             # Inputs are validated on the way in (a million units per need at most), so only

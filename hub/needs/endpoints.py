@@ -15,7 +15,6 @@ from hub.needs.schemas import NeedIn, NeedList, NeedOut
 from hub.needs.service import get_need
 from hub.rules.states import NeedStatus, SiteType
 from hub.sites.service import get_site
-from hub.timeutil import today
 
 router = APIRouter(prefix="/needs", tags=["needs"])
 
@@ -40,7 +39,7 @@ async def create(
 ) -> NeedOut:
     """Post a need; an ``Idempotency-Key`` header makes retries create it once."""
     need, created = await service.create_need(
-        session, user=user, data=body, today=today(), idempotency_key=idempotency_key
+        session, user=user, data=body, idempotency_key=idempotency_key
     )
     if not created:
         response.headers["Idempotent-Replayed"] = "true"

@@ -37,6 +37,7 @@ from hub.rules.states import (
 from hub.rules.totals import Totals, need_contribution, subtract
 from hub.sites.models import Site
 from hub.sites.service import get_site
+from hub.timeutil import local_today
 
 
 def check_design(slug: str) -> None:
@@ -62,10 +63,14 @@ async def create_need(
     *,
     user: User,
     data: NeedIn,
-    today: date,
+    today: date | None = None,
     idempotency_key: str | None = None,
 ) -> tuple[Need, bool]:
-    """Post a need for a hospital the user staffs; returns (need, created)."""
+    """Post a need for a hospital the user staffs; returns (need, created).
+
+    ``needed_by`` may not be before today on the hospital's own clock; ``today`` overrides
+    that day (a scenario seeded at a fixed date).
+    """
     if idempotency_key is not None:
         previous = await _replayed(session, user, idempotency_key, data)
         if previous is not None:
@@ -92,7 +97,9 @@ async def create_need(
     return need, True
 
 
-async def _check_new_need(session: AsyncSession, *, user: User, data: NeedIn, today: date) -> Site:
+async def _check_new_need(
+    session: AsyncSession, *, user: User, data: NeedIn, today: date | None
+) -> Site:
     """Return the need's hospital once the user may post for it and the need makes sense."""
     hospital = await get_site(session, data.hospital_id, SiteType.HOSPITAL)
     if user.role != Role.ADMIN and not await is_member(session, user, hospital.id):
@@ -104,6 +111,8 @@ async def _check_new_need(session: AsyncSession, *, user: User, data: NeedIn, to
     check_design(data.design)
     for slug in data.accepts:
         check_design(slug)
+    if today is None:
+        today = local_today(hospital.time_zone)
     if data.needed_by < today:
         raise Invalid(
             _("needed_by ({needed_by}) is in the past; today is {today}."),

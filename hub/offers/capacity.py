@@ -91,6 +91,7 @@ def to_matcher(
         last_day=last,
         stock=offer.stock,
         promised=tuple(promised),
+        land=lab.land,
     )
 
 

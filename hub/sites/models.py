@@ -25,6 +25,12 @@ class Site(Base):
     lon: Mapped[float] = mapped_column(Float)
     region: Mapped[str | None] = mapped_column(String(3), index=True)
     departement: Mapped[str | None] = mapped_column(String(3), index=True)
+    # The site's clock (IANA zone of its territory) and landmass (mainland, corsica, guadeloupe,
+    # ...; None abroad), derived from its place by hub.geo.territory whenever the place is set.
+    time_zone: Mapped[str] = mapped_column(
+        String(64), default="Europe/Paris", server_default="Europe/Paris"
+    )
+    land: Mapped[str | None] = mapped_column(String(40), default=None)
     contact_name: Mapped[str | None] = mapped_column(String(200), default=None)
     contact_phone: Mapped[str | None] = mapped_column(String(40), default=None)
     equipment: Mapped[list[str]] = mapped_column(JSON, default=list)

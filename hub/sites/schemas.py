@@ -33,6 +33,11 @@ class _SiteIn(BaseModel):
     contact_phone: Phone | None = None
     opens: HourMinute = "08:00"
     closes: HourMinute = "18:00"
+    outside_france: bool = Field(
+        default=False,
+        description="Set to true to confirm a place outside France; otherwise such a point "
+        "is refused as a likely typo.",
+    )
 
     @model_validator(mode="after")
     def _hours_in_order(self) -> "_SiteIn":
@@ -71,6 +76,10 @@ class SiteOut(BaseModel):
     lon: float
     region: str | None
     departement: str | None
+    time_zone: str = Field(description="The site's clock: the IANA zone of its territory.")
+    land: str | None = Field(
+        description="Its landmass (mainland, corsica, guadeloupe, ...); null abroad."
+    )
     status: SiteStatus
     equipment: list[str]
     opens: str

@@ -15,9 +15,10 @@ from hub.access import (
 from hub.area_filter import area_condition
 from hub.auth.models import User
 from hub.db import utcnow
-from hub.errors import Conflict, NotFound
+from hub.errors import Conflict, Invalid, NotFound
 from hub.events import service as events
-from hub.geo.areas import Area, locate
+from hub.geo.areas import Area
+from hub.geo.territory import Whereabouts, looks_swapped, where
 from hub.i18n import _
 from hub.rules.states import Role, SiteStatus, SiteType
 from hub.sites.models import Invitation, Membership, Site
@@ -37,7 +38,8 @@ async def create_site(
 ) -> Site:
     """Create a pending site at its location, with its area codes; the creator joins it."""
     require_role(user, *CREATORS[type])
-    codes = locate(data.lon, data.lat)
+    place = check_place(data.lon, data.lat, outside_france=data.outside_france)
+    codes = place.codes
     site = Site(
         type=type,
         kind=data.kind,
@@ -47,6 +49,8 @@ async def create_site(
         lon=data.lon,
         region=codes.region if codes else None,
         departement=codes.departement if codes else None,
+        time_zone=place.time_zone,
+        land=place.land,
         contact_name=data.contact_name,
         contact_phone=data.contact_phone,
         equipment=list(getattr(data, "equipment", [])),
@@ -68,6 +72,33 @@ async def create_site(
         payload={"kind": site.kind, "lat": site.lat, "lon": site.lon},
     )
     return site
+
+
+def check_place(lon: float, lat: float, *, outside_france: bool) -> Whereabouts:
+    """Where a site's point is; 422 if it looks swapped, or is abroad without confirmation."""
+    place = where(lon, lat)
+    if place.in_france:
+        return place
+    if looks_swapped(lon, lat):
+        raise Invalid(
+            _(
+                "Latitude {lat} and longitude {lon} are outside France, but swapped they fall "
+                "in France: they look swapped. Enter the latitude first (about 41 to 51 in "
+                "metropolitan France), then the longitude."
+            ),
+            lat=lat,
+            lon=lon,
+        )
+    if not outside_france:
+        raise Invalid(
+            _(
+                "Latitude {lat} and longitude {lon} are outside France. Check them, or confirm "
+                "the place is abroad with outside_france set to true."
+            ),
+            lat=lat,
+            lon=lon,
+        )
+    return place
 
 
 async def get_site(
@@ -221,6 +252,8 @@ def site_out(site: Site, view: SiteView) -> SiteOut:
         lon=lon,
         region=site.region,
         departement=site.departement,
+        time_zone=site.time_zone,
+        land=site.land,
         status=SiteStatus(site.status),
         equipment=list(site.equipment or []),
         opens=minutes_to_hhmm(site.opens_min),

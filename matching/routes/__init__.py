@@ -24,7 +24,16 @@ from matching.routes.matrix import (
     provider_from_env,
     provider_from_url,
 )
-from matching.routes.model import Driver, Place, Plan, PlannedRoute, PlannedStop, Shipment
+from matching.routes.model import (
+    Driver,
+    Ferry,
+    Place,
+    Plan,
+    PlannedRoute,
+    PlannedStop,
+    Shipment,
+    across_sea,
+)
 from matching.routes.planner import plan_routes
 from matching.routes.reasons import FIGURES, Reason, ReasonCode, Unassigned
 from matching.routes.solvers import solve
@@ -33,6 +42,7 @@ from matching.routes.vrpfile import format_solution, read_instance, read_solutio
 __all__ = [
     "FIGURES",
     "Driver",
+    "Ferry",
     "HaversineProvider",
     "Instance",
     "MatrixProvider",
@@ -50,6 +60,7 @@ __all__ = [
     "TravelMatrix",
     "Unassigned",
     "Vehicle",
+    "across_sea",
     "check_solution",
     "format_solution",
     "plan_routes",

@@ -19,14 +19,38 @@ ALWAYS: Window = (0.0, math.inf)
 
 @dataclass(frozen=True)
 class Place:
-    """A point in WGS 84 degrees."""
+    """A point in WGS 84 degrees, on a landmass (``land``, None: joined to every land).
+
+    No road joins two different lands (the mainland, Corsica, each overseas territory): the
+    planner plans no leg between them, unless a :class:`Ferry` is given.
+    """
 
     lon: float
     lat: float
+    land: str | None = None
 
     def __post_init__(self) -> None:
         if not (-180.0 <= self.lon <= 180.0 and -90.0 <= self.lat <= 90.0):
             raise ValueError(f"({self.lon}, {self.lat}) is not a longitude, latitude pair")
+
+
+@dataclass(frozen=True)
+class Ferry:
+    """Crossings allowed: each leg between two lands takes ``minutes`` and ``km`` more."""
+
+    minutes: float = 180.0
+    km: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.minutes) and math.isfinite(self.km)):
+            raise ValueError("a ferry's minutes and km must be finite")
+        if self.minutes < 0 or self.km < 0:
+            raise ValueError("a ferry's minutes and km must be at least 0")
+
+
+def across_sea(a: Place, b: Place) -> bool:
+    """Tell whether two places are on different lands (both given)."""
+    return a.land is not None and b.land is not None and a.land != b.land
 
 
 @dataclass(frozen=True)

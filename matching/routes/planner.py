@@ -12,7 +12,16 @@ import numpy as np
 from matching.routes.check import check_solution
 from matching.routes.instance import Instance, Request, Solution, Vehicle
 from matching.routes.matrix import HaversineProvider, MatrixProvider
-from matching.routes.model import Driver, Place, Plan, PlannedRoute, PlannedStop, Shipment
+from matching.routes.model import (
+    Driver,
+    Ferry,
+    Place,
+    Plan,
+    PlannedRoute,
+    PlannedStop,
+    Shipment,
+    across_sea,
+)
 from matching.routes.reasons import Reason, ReasonCode, Unassigned
 from matching.routes.solvers import Backend, solve
 
@@ -59,6 +68,7 @@ def plan_routes(
     split_loads: bool = True,
     backend: Backend = "pyvrp",
     seed: int = 1,
+    ferry: Ferry | None = None,
 ) -> Plan:
     """Plan tours serving as many shipments as possible, then with the least distance.
 
@@ -79,6 +89,10 @@ def plan_routes(
         ``"pyvrp"`` (default) or ``"ortools"``.
     seed
         Solver seed, for reproducible plans.
+    ferry
+        ``None`` (the default): no leg joins places on different lands (``Place.land``);
+        a shipment across the sea is left out (``LAB_ACROSS_SEA``, ``HOSPITAL_ACROSS_SEA``).
+        A :class:`Ferry`: such legs are allowed, at its extra time and distance.
 
     Returns
     -------
@@ -97,7 +111,7 @@ def plan_routes(
     if not drivers:
         return Plan(routes=(), unassigned={s.id: Unassigned((NO_DRIVER,)) for s in shipments})
     loads, unassigned = _loads(shipments, max(d.capacity for d in drivers), split_loads)
-    travel = _travel(drivers, loads, matrix_provider)
+    travel = _travel(drivers, loads, matrix_provider, ferry)
     reasons: dict[str, list[Reason]] = {}  # shipment id -> why each of its loads is left out
     fits = [_fits_alone(load, k, drivers, travel, reasons) for k, load in enumerate(loads)]
     kept = list(itertools.compress(loads, fits))
@@ -144,9 +158,15 @@ def _split(shipment: Shipment, largest: int) -> list[_Load]:
 
 
 def _travel(
-    drivers: Sequence[Driver], loads: list[_Load], provider: MatrixProvider | None
+    drivers: Sequence[Driver],
+    loads: list[_Load],
+    provider: MatrixProvider | None,
+    ferry: Ferry | None = None,
 ) -> _Travel:
-    """Ask the provider (haversine by default) once per distinct place; spread over the nodes."""
+    """Ask the provider (haversine by default) once per distinct place; spread over the nodes.
+
+    Legs between two lands are unreachable, or cost the ferry's time and distance more.
+    """
     if provider is None:
         provider = HaversineProvider()
     places: list[Place] = []
@@ -157,12 +177,35 @@ def _travel(
     unique = list(dict.fromkeys(places))
     index = {p: i for i, p in enumerate(unique)}
     travel = provider.matrix(unique)
+    # The provider sees points only; a road service may even route around a coast.
+    distance, duration = travel.distance_km, travel.duration_min
+    across = _across_matrix(unique)
+    if across is not None:
+        if ferry is None:
+            distance = np.where(across, math.inf, distance)
+            duration = np.where(across, math.inf, duration)
+        else:
+            distance = distance + across * ferry.km
+            duration = duration + across * ferry.minutes
     at = np.array([index[p] for p in places])
     return _Travel(
         places=places,
-        distance=travel.distance_km[np.ix_(at, at)],
-        duration=travel.duration_min[np.ix_(at, at)],
+        distance=distance[np.ix_(at, at)],
+        duration=duration[np.ix_(at, at)],
     )
+
+
+def _across_matrix(places: Sequence[Place]) -> np.ndarray | None:
+    """Which pairs of places are on different lands; None when no place has a land."""
+    if all(p.land is None for p in places):
+        return None
+    codes: dict[str, int] = {}
+    land = np.array(
+        [-1 if p.land is None else codes.setdefault(p.land, len(codes)) for p in places]
+    )
+    given = land >= 0
+    result: np.ndarray = given[:, None] & given[None, :] & (land[:, None] != land[None, :])
+    return result
 
 
 def _load_nodes(drivers: Sequence[Driver], k: int) -> tuple[int, int]:
@@ -180,14 +223,14 @@ def _fits_alone(
 ) -> bool:
     """Tell whether some driver could carry the ``k``-th load alone; else record why not."""
     p, d = _load_nodes(drivers, k)
-    why = _solo_reason(load, drivers, travel.duration, p, d)
+    why = _solo_reason(load, drivers, travel, p, d)
     if why is not None:
         reasons.setdefault(load.shipment.id, []).append(why)
     return why is None
 
 
 def _solo_reason(
-    load: _Load, drivers: Sequence[Driver], duration: np.ndarray, p: int, d: int
+    load: _Load, drivers: Sequence[Driver], travel: _Travel, p: int, d: int
 ) -> Reason | None:
     """Why no driver could carry this load even alone, or ``None`` if one can.
 
@@ -196,7 +239,7 @@ def _solo_reason(
     """
     best: _Verdict | None = None
     for k, drv in enumerate(drivers):
-        verdict = _alone(load, drv, duration, p, d, 2 * k, 2 * k + 1)
+        verdict = _alone(load, drv, travel, p, d, 2 * k, 2 * k + 1)
         if verdict is None:
             return None
         # Furthest stage wins; within a stage, the smallest overshoot.
@@ -210,16 +253,19 @@ def _solo_reason(
 
 
 def _alone(
-    load: _Load, drv: Driver, duration: np.ndarray, p: int, d: int, start: int, end: int
+    load: _Load, drv: Driver, travel: _Travel, p: int, d: int, start: int, end: int
 ) -> _Verdict | None:
     """How far one driver gets with this load alone, or ``None`` if they can carry it."""
     s = load.shipment
+    duration, places = travel.duration, travel.places
     if load.quantity > drv.capacity:
         too_big = Reason(ReasonCode.TOO_BIG, units=load.quantity, capacity=drv.capacity)
         return (0, load.quantity - drv.capacity, too_big)
     t0 = drv.shift_start_min
     arrive_p = t0 + duration[start, p]
     if not math.isfinite(arrive_p):
+        if across_sea(places[start], places[p]):
+            return (1, math.inf, Reason(ReasonCode.LAB_ACROSS_SEA))
         return (1, math.inf, Reason(ReasonCode.LAB_UNREACHABLE))
     if arrive_p > s.pickup_window[1]:
         closed = Reason(
@@ -229,6 +275,8 @@ def _alone(
     leave_p = max(arrive_p, s.pickup_window[0]) + s.pickup_service_min
     arrive_d = leave_p + duration[p, d]
     if not math.isfinite(arrive_d):
+        if across_sea(places[p], places[d]):
+            return (2, math.inf, Reason(ReasonCode.HOSPITAL_ACROSS_SEA))
         return (2, math.inf, Reason(ReasonCode.HOSPITAL_UNREACHABLE))
     if arrive_d > s.delivery_window[1]:
         closed = Reason(
@@ -236,6 +284,8 @@ def _alone(
         )
         return (2, arrive_d - s.delivery_window[1], closed)
     leave_d = max(arrive_d, s.delivery_window[0]) + s.delivery_service_min
+    if not math.isfinite(duration[d, end]) and across_sea(places[d], places[end]):
+        return (3, math.inf, Reason(ReasonCode.HOSPITAL_ACROSS_SEA))
     took = leave_d + duration[d, end] - t0
     if took <= drv.available_minutes + 1e-6:
         return None

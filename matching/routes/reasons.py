@@ -36,6 +36,12 @@ class ReasonCode(Enum):
     #: A driver could carry it alone, but no driver could fit it alongside the other shipments
     #: within the windows, shifts and capacities.
     NO_ROOM = "no_room"
+    #: The pickup (the lab) is on another land than every driver's start: no road crosses
+    #: the sea (and no ferry was allowed).
+    LAB_ACROSS_SEA = "lab_across_sea"
+    #: The delivery (the hospital) is on another land than the pickup, or than the driver's
+    #: end.
+    HOSPITAL_ACROSS_SEA = "hospital_across_sea"
 
 
 #: The figures each code carries (the other figures of its :class:`Reason` are ``None``).
@@ -48,6 +54,8 @@ FIGURES: Mapping[ReasonCode, tuple[str, ...]] = {
     ReasonCode.HOSPITAL_CLOSED: ("closes_at", "earliest_at"),
     ReasonCode.TOO_LONG: ("trip_minutes", "available_minutes"),
     ReasonCode.NO_ROOM: (),
+    ReasonCode.LAB_ACROSS_SEA: (),
+    ReasonCode.HOSPITAL_ACROSS_SEA: (),
 }
 
 

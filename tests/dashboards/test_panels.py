@@ -101,3 +101,22 @@ async def test_the_page_and_its_assets_are_served_without_a_cdn(client) -> None:
         r = await client.get(f"/static/{asset}")
         assert r.status_code == 200
         assert "https://" not in r.text
+
+
+async def test_urgent_means_within_48_h_on_the_hospitals_own_clock(hub, client, app) -> None:
+    """At 21:00 UTC on 30 November it is 01:00 on 1 December in La Réunion: 48 h later is
+    3 December there. A need due on 3 December in Saint-Denis is urgent; one in Paris is not
+    (48 h later is 2 December, 22:00 there)."""
+    staff = await hub.account("hospital_staff")
+    reunion = await hub.site(staff, "hospitals", lat=-20.8823, lon=55.4504, name="CHU Réunion")
+    paris = await hub.site(staff, "hospitals", lat=48.8566, lon=2.3522, name="AP-HP")
+    due = (date.today() + timedelta(days=3)).isoformat()
+    far = await hub.need(staff, reunion["id"], quantity=5, needed_by=due)
+    near = await hub.need(staff, paris["id"], quantity=5, needed_by=due)
+    day = date.fromisoformat(due) - timedelta(days=3)
+    now = datetime(day.year, day.month, day.day, 21, 0, tzinfo=UTC)
+    async with app.state.db.read_sessions() as session:
+        urgent = await service.urgent_needs(session, Area("FR"), detailed=True, now=now)
+    ids = {n.need_id for n in urgent}
+    assert far["id"] in ids
+    assert near["id"] not in ids

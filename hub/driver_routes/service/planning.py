@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,17 +26,19 @@ from hub.batches.models import Batch
 from hub.driver_routes.models import Route, RouteStop
 from hub.driver_routes.schemas import RouteIn
 from hub.driver_routes.service.common import route_event
-from hub.driver_routes.service.words import joined, left_out_phrase, local_midnight
+from hub.driver_routes.service.words import joined, left_out_phrase
 from hub.errors import Conflict, HubError
+from hub.geo.territory import where
 from hub.geodesy import haversine_km
 from hub.i18n import N_, Phrase, _
 from hub.needs.models import Need
 from hub.ops.metrics import ROUTE_PLANNER, timed
 from hub.rules.states import BatchState, Role, RouteStatus
 from hub.sites.models import Site
-from hub.timeutil import PARIS
+from hub.timeutil import DayClock, now_utc
 from matching.routes import (
     Driver,
+    Ferry,
     MatrixProvider,
     Place,
     Plan,
@@ -70,8 +72,22 @@ class RoutingUnavailable(HubError):
 
 
 def now() -> datetime:
-    """Return the current time in Paris (tests replace this to plan at a fixed hour)."""
-    return datetime.now(PARIS)
+    """Return the current instant (tests replace this to plan at a fixed hour)."""
+    return now_utc()
+
+
+def start_place(data: RouteIn) -> Place:
+    """The driver's start, on its landmass."""
+    return Place(data.start_lon, data.start_lat, where(data.start_lon, data.start_lat).land)
+
+
+def route_clock(data: RouteIn, started: datetime) -> DayClock:
+    """The planner's clock for a route: elapsed minutes since midnight where the driver starts.
+
+    Each site's hours are wall times on its own clock, placed on this one; ETAs are this
+    clock's midnight plus elapsed minutes, so they stay true across a daylight-saving change.
+    """
+    return DayClock.of(started, where(data.start_lon, data.start_lat).time_zone)
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,7 @@ async def plan_route(
     provider: MatrixProvider,
     speed_kmh: float,
     seconds: float = SOLVE_SECONDS,
+    ferry: Ferry | None = None,
 ) -> Route:
     """Plan a route for a driver over unreserved ready batches and reserve them.
 
@@ -101,7 +118,7 @@ async def plan_route(
     its first statement takes the database write lock, which must not be held while solving.
     Raises 403 for a non-driver, 422 for a bad area, 409 when nothing fits (with the
     planner's reasons) or when other drivers keep taking the batches, 503 when road distances
-    are unavailable.
+    are unavailable. No leg crosses the sea unless ``ferry`` (HUB_ALLOW_SEA_CROSSINGS) prices it.
     """
     require_role(user, Role.DRIVER)
     parse_area_param(data.area)  # 422 before any work
@@ -111,12 +128,27 @@ async def plan_route(
         started = now()
         if not found:
             raise _nothing_ready(data)
-        result = await _solve(found, data=data, started=started, provider=provider, seconds=seconds)
+        clock = route_clock(data, started)
+        result = await _solve(
+            found,
+            data=data,
+            started=started,
+            clock=clock,
+            provider=provider,
+            seconds=seconds,
+            ferry=ferry,
+        )
         if not result.routes:
-            raise _no_route(found, result, data, started)
+            raise _no_route(found, result, data, clock)
         try:
             route = await _reserve(
-                session, user=user, data=data, result=result, found=found, started=started
+                session,
+                user=user,
+                data=data,
+                result=result,
+                found=found,
+                started=started,
+                clock=clock,
             )
         except IntegrityError:
             # The unique index on open stops caught a race the locks should have prevented.
@@ -185,13 +217,7 @@ def _crow_km(a: Place, b: Place) -> float:
 
 
 def _place(site: Site) -> Place:
-    return Place(site.lon, site.lat)
-
-
-def start_minute(at: datetime) -> float:
-    """Minutes since midnight, Paris time: the planner's clock, like the sites' hours."""
-    local = at.astimezone(PARIS)
-    return local.hour * 60 + local.minute + local.second / 60
+    return Place(site.lon, site.lat, site.land)
 
 
 async def _solve(
@@ -199,8 +225,10 @@ async def _solve(
     *,
     data: RouteIn,
     started: datetime,
+    clock: DayClock,
     provider: MatrixProvider,
     seconds: float,
+    ferry: Ferry | None = None,
 ) -> Plan:
     """Run :func:`plan` in a worker thread; 503 when road distances are unavailable."""
     try:
@@ -209,9 +237,11 @@ async def _solve(
                 plan,
                 found,
                 data=data,
-                start_min=start_minute(started),
+                start_min=clock.minutes(started),
                 provider=provider,
                 seconds=seconds,
+                clock=clock,
+                ferry=ferry,
             )
     except RoutingServiceError as exc:
         raise RoutingUnavailable(
@@ -226,10 +256,13 @@ def plan(
     start_min: float,
     provider: MatrixProvider,
     seconds: float,
+    clock: DayClock | None = None,
+    ferry: Ferry | None = None,
 ) -> Plan:
     """Plan one driver's tour over the candidates (pure and blocking: run it in a thread).
 
-    ``start_min`` is the start on the planner's clock, minutes since midnight in Paris.
+    ``start_min`` is the start on the planner's clock, minutes elapsed since local midnight
+    (``clock``); each site's hours are placed on that clock from its own.
     """
     shipments = [
         Shipment(
@@ -237,8 +270,8 @@ def plan(
             pickup=_place(c.lab),
             delivery=_place(c.hospital),
             quantity=c.quantity,
-            pickup_window=(c.lab.opens_min, c.lab.closes_min),
-            delivery_window=(c.hospital.opens_min, c.hospital.closes_min),
+            pickup_window=_window(c.lab, clock),
+            delivery_window=_window(c.hospital, clock),
             pickup_service_min=SERVICE_MIN,
             delivery_service_min=SERVICE_MIN,
         )
@@ -246,14 +279,29 @@ def plan(
     ]
     driver = Driver(
         id="driver",
-        start=Place(data.start_lon, data.start_lat),
+        start=start_place(data),
         capacity=data.capacity_units,
         available_minutes=data.available_minutes,
         shift_start_min=start_min,
     )
     # Whole batches only: a batch split over several trips could not be reserved as one.
     return solve_routes(
-        shipments, [driver], matrix_provider=provider, seconds=seconds, split_loads=False
+        shipments,
+        [driver],
+        matrix_provider=provider,
+        seconds=seconds,
+        split_loads=False,
+        ferry=ferry,
+    )
+
+
+def _window(site: Site, clock: DayClock | None) -> tuple[float, float]:
+    """A site's hours on the planner's clock (as wall minutes when there is no clock)."""
+    if clock is None:
+        return (float(site.opens_min), float(site.closes_min))
+    return (
+        clock.wall(site.opens_min, site.time_zone),
+        clock.wall(site.closes_min, site.time_zone),
     )
 
 
@@ -267,10 +315,9 @@ def _nothing_ready(data: RouteIn) -> Conflict:
     return Conflict(_("No ready batch is waiting for a driver anywhere; try again later."))
 
 
-def _no_route(found: list[Candidate], result: Plan, data: RouteIn, started: datetime) -> Conflict:
+def _no_route(found: list[Candidate], result: Plan, data: RouteIn, clock: DayClock) -> Conflict:
     """The 409 a driver gets when nothing fits, with the planner's reasons for each batch."""
     by_id = {str(c.batch_id): c for c in found}
-    midnight = local_midnight(started)
     shown = list(result.unassigned.items())[:MAX_REASONS]
     batches = [
         Phrase(
@@ -279,7 +326,7 @@ def _no_route(found: list[Candidate], result: Plan, data: RouteIn, started: date
                 "code": by_id[sid].code,
                 "lab": by_id[sid].lab.name,
                 "hospital": by_id[sid].hospital.name,
-                "reason": left_out_phrase(left, midnight),
+                "reason": left_out_phrase(left, clock.midnight, clock.time_zone),
             },
         )
         for sid, left in shown
@@ -300,10 +347,12 @@ async def _reserve(
     result: Plan,
     found: list[Candidate],
     started: datetime,
+    clock: DayClock,
 ) -> Route | None:
     """Lock the planned batches; create the route if all are still ready and free, else None.
 
-    ``started`` is when the route was planned from: its creation time and its clock's zero.
+    ``started`` is when the route was planned from (its creation time); ``clock`` the
+    planner's clock its times are on.
     """
     planned = result.routes[0]
     by_id = {c.batch_id: c for c in found}
@@ -324,7 +373,7 @@ async def _reserve(
     )
     session.add(route)
     await session.flush()
-    _add_stops(session, route, planned, by_id, started)
+    _add_stops(session, route, planned, by_id, clock)
     await session.flush()
     await route_event(
         session, route, user, "route.planned", batch_ids=ids, distance_km=route.distance_km
@@ -360,15 +409,14 @@ def _add_stops(
     route: Route,
     planned: PlannedRoute,
     by_id: dict[int, Candidate],
-    started: datetime,
+    clock: DayClock,
 ) -> None:
     """Add the planned stops to a new route, each holding its batch open, with its ETA."""
-    start_min = start_minute(started)
     for stop in planned.stops:
         c = by_id[int(stop.shipment_id)]
         site = c.lab if stop.kind == "pickup" else c.hospital
         # The ETA is when service starts: a driver early at a lab waits for it to open.
-        service_start = max(stop.arrival_min, float(site.opens_min))
+        service_start = max(stop.arrival_min, clock.wall(site.opens_min, site.time_zone))
         session.add(
             RouteStop(
                 route_id=route.id,
@@ -378,6 +426,7 @@ def _add_stops(
                 open_batch_id=c.batch_id,
                 site_id=site.id,
                 quantity=stop.quantity,
-                eta=started + timedelta(minutes=service_start - start_min),
+                # Midnight plus elapsed minutes, in UTC: true across a clock change.
+                eta=clock.at(service_start),
             )
         )

@@ -16,7 +16,7 @@ from hub.i18n import C_, Lang, _, render
 from hub.printable import printable
 from hub.rules.states import RouteStatus
 from hub.sites.models import Site
-from hub.timeutil import PARIS
+from hub.timeutil import zone
 from hub.validation import minutes_to_hhmm
 
 
@@ -88,7 +88,8 @@ def _stop_out(
         lat=site.lat,
         lon=site.lon,
         quantity=stop.quantity,
-        eta=stop.eta.astimezone(PARIS),
+        eta=stop.eta.astimezone(zone(site.time_zone)),
+        time_zone=site.time_zone,
         opens=minutes_to_hhmm(site.opens_min),
         closes=minutes_to_hhmm(site.closes_min),
         done_at=stop.done_at,

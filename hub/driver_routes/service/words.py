@@ -2,7 +2,8 @@
 
 ``matching.routes`` keeps no prose: for each batch it leaves out it gives reason codes and
 figures (:class:`matching.routes.Unassigned`). Here each code becomes one catalogue message
-with its figures; the planner's clock minutes become local times (Europe/Paris) by Babel.
+with its figures; the planner's clock minutes (elapsed since local midnight) become local
+times on the route's clock by Babel.
 
 The 409 a driver gets when nothing fits nests messages with values of their own (a reason
 within a batch within a list): they travel as ``hub.i18n.Phrase`` values and are worded when
@@ -12,10 +13,10 @@ the error is shown, in the reader's language.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from hub.i18n import N_, LocalTime, Message, Phrase, _
-from hub.timeutil import PARIS
+from hub.timeutil import zone
 from matching.routes import Reason, ReasonCode, Unassigned
 
 #: One message per reason code; its fields are the code's figures (``matching.routes.FIGURES``).
@@ -38,6 +39,14 @@ REASONS: dict[ReasonCode, Message] = {
     ReasonCode.TOO_LONG: _(
         "the round trip takes {trip_minutes} min, more than the {available_minutes} min available"
     ),
+    ReasonCode.LAB_ACROSS_SEA: _(
+        "the lab is across the sea from your start: no road leads there, and crossings are "
+        "not allowed"
+    ),
+    ReasonCode.HOSPITAL_ACROSS_SEA: _(
+        "the hospital is across the sea from the lab or from your start: no road leads there, "
+        "and crossings are not allowed"
+    ),
     ReasonCode.NO_ROOM: _(
         "no driver could fit it alongside the other shipments within the windows, shifts and "
         "capacities: add a driver or widen the windows"
@@ -47,20 +56,23 @@ REASONS: dict[ReasonCode, Message] = {
 CLOCK_FIGURES = frozenset({"closes_at", "earliest_at"})
 
 
-def reason_phrase(reason: Reason, midnight: datetime) -> Phrase:
-    """One reason in words; ``midnight`` is the local midnight the planner's clock counts from."""
+def reason_phrase(reason: Reason, midnight: datetime, time_zone: str | None = None) -> Phrase:
+    """One reason in words; ``midnight`` is the local midnight the planner's clock counts
+    from (elapsed minutes), ``time_zone`` the clock its times are shown on (default Paris)."""
     params: dict[str, object] = {}
     for name, value in reason.figures().items():
         if name in CLOCK_FIGURES:
-            params[name] = LocalTime(midnight + timedelta(minutes=value), PARIS)
+            # Elapsed time: added in UTC, so that a night with a clock change counts true.
+            at = midnight.astimezone(UTC) + timedelta(minutes=value)
+            params[name] = LocalTime(at, zone(time_zone))
         else:
             params[name] = round(value)  # whole units and minutes
     return Phrase(REASONS[reason.code], params)
 
 
-def left_out_phrase(left: Unassigned, midnight: datetime) -> Phrase:
+def left_out_phrase(left: Unassigned, midnight: datetime, time_zone: str | None = None) -> Phrase:
     """Why a batch was left out: its reasons, and for a split batch how many loads."""
-    why = joined(reason_phrase(r, midnight) for r in left.reasons)
+    why = joined(reason_phrase(r, midnight, time_zone) for r in left.reasons)
     if left.loads == 1:
         return why
     loads = N_("{out} of {loads} loads: {reasons}", "{out} of {loads} loads: {reasons}", "out")
@@ -78,6 +90,7 @@ def joined(phrases: Iterable[Phrase], more: int = 0) -> Phrase:
     return whole
 
 
-def local_midnight(at: datetime) -> datetime:
-    """The Europe/Paris midnight that starts the day of ``at`` (the planner's clock's zero)."""
-    return at.astimezone(PARIS).replace(hour=0, minute=0, second=0, microsecond=0)
+def local_midnight(at: datetime, time_zone: str | None = None) -> datetime:
+    """The local midnight that starts the day of ``at`` on ``time_zone``'s clock (default
+    Paris): the planner's clock's zero."""
+    return at.astimezone(zone(time_zone)).replace(hour=0, minute=0, second=0, microsecond=0)

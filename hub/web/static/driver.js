@@ -76,7 +76,7 @@ function stopCard(route, stop) {
     h("p", { class: "big" }, units(stop.quantity)),
     // Word joiners keep "08:00–18:00" on one line on a narrow screen.
     h("p", {}, _("Arrival {time} · open {hours}",
-      { time: clock(stop.eta), hours: `${stop.opens}\u2060–\u2060${stop.closes}` })),
+      { time: clock(stop.eta, stop.time_zone), hours: `${stop.opens}\u2060–\u2060${stop.closes}` })),
     h("p", { class: "muted" }, _("Batch {code} · {design}",
       { code: stop.batch_code, design: designs[stop.design] || stop.design })),
     stop.contact_phone ? h("p", {}, `${stop.contact_name || ""} `,

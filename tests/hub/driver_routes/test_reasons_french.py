@@ -32,6 +32,8 @@ FABLAB = Place(2.3790, 48.8590)
 PITIE = Place(2.3650, 48.8380)
 CRETEIL = Place(2.4530, 48.7900)
 LYON = Place(4.8357, 45.7640)
+AJACCIO = Place(8.7386, 41.9192, "corsica")
+BASTIA = Place(9.4503, 42.6970, "corsica")
 # The planner's clock counts minutes from this midnight (a day when Paris changes clocks).
 MIDNIGHT = datetime(2026, 3, 29, tzinfo=PARIS)
 
@@ -98,6 +100,13 @@ SCENARIOS = {
         [Shipment("s", FABLAB, CRETEIL, 120, delivery_window=(0, 10))], [_driver()]
     ),
     "no driver": lambda: _left_out([Shipment("s", FABLAB, PITIE, 5)], []),
+    "lab across the sea": lambda: _left_out(
+        [Shipment("s", AJACCIO, BASTIA, 5)], [_driver(start=Place(2.379, 48.859, "mainland"))]
+    ),
+    "hospital across the sea": lambda: _left_out(
+        [Shipment("s", Place(2.379, 48.859, "mainland"), AJACCIO, 5)],
+        [_driver(start=Place(2.379, 48.859, "mainland"))],
+    ),
 }
 
 

@@ -65,7 +65,7 @@ def test_locate_rejects_invalid_coordinates() -> None:
 
 
 def test_commune_points_fall_in_their_own_departement() -> None:
-    """The real accuracy check of the simplified boundaries: every commune of France."""
+    """Every commune's point maps to its own (INSEE) département: all of them, none missed."""
     rows = read_communes()
     found = locate_many([float(r["lon"]) for r in rows], [float(r["lat"]) for r in rows])
     right = sum(
@@ -78,7 +78,7 @@ def test_commune_points_fall_in_their_own_departement() -> None:
         for r, codes in zip(rows, found, strict=True)
         if codes is None or codes.departement != r["departement"]
     ]
-    assert share >= 0.995, f"{share:.3%} right; first misses: {wrong[:10]}"
+    assert not wrong, f"{share:.3%} right; misses: {wrong[:10]}"
 
 
 def test_locate_many_agrees_with_locate() -> None:

@@ -21,8 +21,10 @@ async def test_site_gets_region_and_departement(
 
 async def test_site_outside_france_works_without_codes(hub) -> None:
     maker = await hub.account("maker")
-    site = await hub.site(maker, "labs", lat=50.8466, lon=4.3528)  # Brussels
+    # Brussels: a place abroad is confirmed explicitly (issue 14), then has no French codes.
+    site = await hub.site(maker, "labs", lat=50.8466, lon=4.3528, outside_france=True)
     assert site["region"] is None and site["departement"] is None
+    assert (site["time_zone"], site["land"]) == ("Europe/Brussels", None)
 
 
 async def test_verification_is_for_coordinators_of_the_area(hub, client: httpx.AsyncClient) -> None:
