@@ -31,6 +31,7 @@ from hub.limits.limiter import Limiter, make_storage
 from hub.matching_runs.endpoints import router as matching_router
 from hub.needs.endpoints import router as needs_router
 from hub.offers.endpoints import router as offers_router
+from hub.openapi import install_openapi
 from hub.sites.endpoints import hospitals, invitations, labs
 from hub.stats.endpoints import router as stats_router
 from hub.web.endpoints import include_pages
@@ -91,6 +92,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's "error parsing the body": the door (hub.bodylimit) refuses unreadable
+            # JSON first, and the hub answers bad input with 422 only, whatever slips by.
+            return await hub_error(request, Invalid(_("The request body could not be read.")))
         kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         message = HTTP_MESSAGES.get(exc.status_code)
         detail = render(message, {}, _lang(request)) if message else exc.detail
@@ -179,6 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(api_router())
     include_pages(app)
     include_dashboards(app)

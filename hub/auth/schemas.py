@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from hub.rules.states import Role
+from hub.validation import Name, Secret
 
 #: Roles anyone may take; coordinators and admins are created on the command line.
 SignupRole = Literal[Role.HOSPITAL_STAFF, Role.MAKER, Role.DRIVER]
@@ -16,8 +17,8 @@ class SignupIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     email: EmailStr
-    password: str = Field(min_length=8, max_length=200)
-    name: str = Field(min_length=1, max_length=200)
+    password: Secret = Field(min_length=8)
+    name: Name
     role: SignupRole
 
 
@@ -26,7 +27,7 @@ class TokenIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     email: EmailStr
-    password: str = Field(max_length=200)
+    password: Secret
 
 
 class UserOut(BaseModel):
@@ -59,8 +60,8 @@ class PasswordChangeIn(BaseModel):
     """The current password, and the new one (checked against the password policy)."""
 
     model_config = ConfigDict(extra="forbid")
-    current_password: str = Field(max_length=200)
-    new_password: str = Field(max_length=200)
+    current_password: Secret
+    new_password: Secret
 
 
 class ResetRequestIn(BaseModel):
@@ -80,8 +81,8 @@ class ResetIn(BaseModel):
     """The token of a one-time reset link, and the new password."""
 
     model_config = ConfigDict(extra="forbid")
-    token: str = Field(min_length=1, max_length=200)
-    password: str = Field(max_length=200)
+    token: Secret = Field(min_length=1)
+    password: Secret
 
 
 class SessionOut(BaseModel):

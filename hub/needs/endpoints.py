@@ -30,6 +30,7 @@ async def _limit_needs(request: Request, user: CurrentUser) -> None:
     status_code=status.HTTP_201_CREATED,
     response_model=NeedOut,
     dependencies=[Depends(_limit_needs)],
+    responses={429: {"description": "Too many needs posted; Retry-After says when to retry."}},
 )
 async def create(
     body: NeedIn,
