@@ -25,10 +25,12 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from hub.area_filter import area_pattern
 from hub.deps import current_user, optional_user
 from hub.errors import ErrorOut, FieldErrorOut
 from hub.validation import TEXT_PATTERN
 
+INT64_MAX = 2**63 - 1
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 DESCRIPTIONS = {
     401: "No valid token: sign in (again).",
@@ -66,7 +68,9 @@ def error_codes(route: Any) -> set[int]:
         codes.add(401)
     if route.dependant.path_params or route.dependant.body_params:
         codes.add(404)
-    if route.methods - {"GET", "HEAD"}:
+    if route.methods - {"GET", "HEAD"} or route.dependant.path_params:
+        # A record named in the path may be in a state that refuses the request (a label
+        # for a cancelled batch).
         codes.add(409)
     declared = {int(code) for code in route.responses if str(code).isdigit()}
     codes |= {code for code in declared if code >= 400}
@@ -99,9 +103,49 @@ def _strings(schema: Any) -> Iterator[dict[str, Any]]:
             yield from _strings(value)
 
 
-def _constrain(string: dict[str, Any]) -> None:
-    if not ({"pattern", "format", "enum", "const"} & string.keys()):
-        string["pattern"] = TEXT_PATTERN
+def _constrain(string: dict[str, Any], name: str | None = None) -> None:
+    if {"pattern", "format", "enum", "const"} & string.keys():
+        return
+    # ``area`` is one thing everywhere in the API: FR, region:CODE or departement:CODE, read
+    # by hub.area_filter.parse_area_param.
+    string["pattern"] = area_pattern() if name == "area" else TEXT_PATTERN
+
+
+def _integers(schema: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(schema, dict):
+        if schema.get("type") == "integer":
+            yield schema
+        for value in schema.values():
+            yield from _integers(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _integers(value)
+
+
+def _bound(integer: dict[str, Any]) -> None:
+    # The databases store 64-bit integers; a larger id or count is refused with 422.
+    if "maximum" not in integer and "exclusiveMaximum" not in integer:
+        integer["maximum"] = INT64_MAX
+    if "minimum" not in integer and "exclusiveMinimum" not in integer:
+        integer["minimum"] = -INT64_MAX - 1
+
+
+def _strings_named(
+    schema: Any, name: str | None = None
+) -> Iterator[tuple[dict[str, Any], str | None]]:
+    """Every string schema inside ``schema`` with the name of the property it is."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "string":
+            yield schema, name
+        for key, value in schema.items():
+            if key == "properties" and isinstance(value, dict):
+                for prop, sub in value.items():
+                    yield from _strings_named(sub, prop)
+            else:
+                yield from _strings_named(value, name)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _strings_named(value, name)
 
 
 def _request_refs(document: dict[str, Any]) -> set[str]:
@@ -172,12 +216,18 @@ def document_errors(document: dict[str, Any], routes: list[Any]) -> dict[str, An
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") in ("path", "query"):
                     for string in _strings(parameter.get("schema")):
-                        _constrain(string)
-            for string in _strings(operation.get("requestBody")):
-                _constrain(string)
-    for name in _request_refs(document):
-        for string in _strings(schemas.get(name)):
-            _constrain(string)
+                        _constrain(string, parameter["name"])
+                    for integer in _integers(parameter.get("schema")):
+                        _bound(integer)
+            for string, prop in _strings_named(operation.get("requestBody")):
+                _constrain(string, prop)
+            for integer in _integers(operation.get("requestBody")):
+                _bound(integer)
+    for ref in _request_refs(document):
+        for string, prop in _strings_named(schemas.get(ref)):
+            _constrain(string, prop)
+        for integer in _integers(schemas.get(ref)):
+            _bound(integer)
     return document
 
 

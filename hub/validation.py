@@ -13,7 +13,8 @@ line break), surrounding spaces trimmed and a refusal of text made only of space
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+import email_validator
+from pydantic import AfterValidator, BeforeValidator, EmailStr, Field
 
 from hub.i18n import _
 from hub.i18n.validation import MessageError
@@ -85,6 +86,20 @@ LongText = Annotated[
     Field(max_length=500, json_schema_extra={"pattern": TEXT_PATTERN}),
     AfterValidator(_multiline),
 ]
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+# email-validator refuses addresses at special-use domain names (RFC 6761: ``test``,
+# ``localhost``, ...) that JSON Schema's ``format: email`` allows; the pattern says so, from
+# the very list it uses, so that the document cannot drift from what is refused.
+_SPECIAL_USE = "|".join(_any_case(name) for name in email_validator.SPECIAL_USE_DOMAIN_NAMES)
+EMAIL_PATTERN = f"^(?!.*@(?:.*\\.)?(?:{_SPECIAL_USE})\\.?$)"
+#: An e-mail address (email-validator's syntax, no DNS lookup), at most 254 characters.
+Email = Annotated[EmailStr, Field(max_length=254, json_schema_extra={"pattern": EMAIL_PATTERN})]
+
 #: A secret (password, token): one line, kept exactly as typed (spaces count).
 Secret = Annotated[
     str,
@@ -98,8 +113,27 @@ Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False, example
 # Strict: a JSON number only. In lax mode pydantic reads the string "10.000" as 10, while a
 # French reader wrote ten thousand; a count is never guessed from text (hub/imports reads
 # spreadsheet cells itself and refuses what is ambiguous).
-Quantity = Annotated[int, Field(gt=0, le=1_000_000, strict=True)]
-Count = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
+
+
+def _not_text(value: object) -> object:
+    # A count is a JSON number: never a string ("10.000": ten thousand for a French reader,
+    # ten for pydantic) nor a boolean. A number with a zero fraction (``3.0``) is a whole
+    # number, as JSON Schema's ``integer`` says; ``3.5`` is refused by pydantic.
+    if isinstance(value, str | bool):
+        raise MessageError(_("must be a whole number"))
+    return value
+
+
+#: A whole number written as a JSON number (``3`` or ``3.0``, never ``"3"`` nor ``true``).
+Whole = Annotated[int, BeforeValidator(_not_text)]
+# (Constraints before the validator: after it, pydantic would not document them.)
+Quantity = Annotated[int, Field(gt=0, le=1_000_000), BeforeValidator(_not_text)]
+Count = Annotated[int, Field(ge=0, le=1_000_000), BeforeValidator(_not_text)]
+#: ``lat,lon`` in decimal degrees, for ``GET /needs?near=`` (the range is in the pattern).
+NEAR_PATTERN = (
+    r"^-?(?:90(?:\.0+)?|[1-8]?[0-9](?:\.[0-9]+)?),"
+    r"-?(?:180(?:\.0+)?|(?:1[0-7][0-9]|[1-9]?[0-9])(?:\.[0-9]+)?)$"
+)
 Phone = Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[0-9+() .\-]+$")]
 DesignSlug = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[a-z0-9-]+$")]
 HourMinute = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["08:00"])]

@@ -3,10 +3,10 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hub.rules.states import Role
-from hub.validation import Name, Secret
+from hub.validation import Email, Name, Secret
 
 #: Roles anyone may take; coordinators and admins are created on the command line.
 SignupRole = Literal[Role.HOSPITAL_STAFF, Role.MAKER, Role.DRIVER]
@@ -16,7 +16,7 @@ class SignupIn(BaseModel):
     """A new account. Coordinators and admins are created on the command line."""
 
     model_config = ConfigDict(extra="forbid")
-    email: EmailStr
+    email: Email
     password: Secret = Field(min_length=8)
     name: Name
     role: SignupRole
@@ -26,7 +26,7 @@ class TokenIn(BaseModel):
     """Credentials exchanged for a token."""
 
     model_config = ConfigDict(extra="forbid")
-    email: EmailStr
+    email: Email
     password: Secret
 
 
@@ -68,7 +68,7 @@ class ResetRequestIn(BaseModel):
     """The address of the account whose password is forgotten."""
 
     model_config = ConfigDict(extra="forbid")
-    email: EmailStr
+    email: Email
 
 
 class ResetRequested(BaseModel):

@@ -16,6 +16,7 @@ from hub.needs.service import get_need
 from hub.rules.states import NeedStatus, SiteType
 from hub.sites.service import get_site
 from hub.timeutil import today
+from hub.validation import NEAR_PATTERN
 
 router = APIRouter(prefix="/needs", tags=["needs"])
 
@@ -77,7 +78,7 @@ async def list_(
     design: str | None = None,
     area: str | None = None,
     hospital_id: int | None = None,
-    near: str | None = Query(None, description="lat,lon"),
+    near: str | None = Query(None, description="lat,lon", pattern=NEAR_PATTERN),
     radius_km: Annotated[float | None, Query(gt=0, le=2000)] = None,
     open_only: Annotated[
         bool, Query(alias="open", description="Only needs with units left to claim.")
