@@ -9,12 +9,15 @@ each route really depends on:
 - 401 for a route that reads a token (``optional_user`` answers 401 to a bad one), 401 and
   403 for a route that requires one (roles, areas, membership), with the bearer scheme;
 - 404 for a route with an id in its path or a body that names other records;
-- 409 for a route that changes something;
+- 409 for a route that changes something or names a record in its path;
 - 429 where a route says so itself (rate limits), with ``Retry-After``;
 
 each with the one error shape, :class:`hub.errors.ErrorOut`. Every string the API reads gets
 the rule of ``hub.validation`` (no control characters) as its ``pattern``, unless its own
-type says more (a stricter pattern, a format, a list of values).
+type says more (a stricter pattern, a format, a list of values); a string named ``area`` gets
+the forms ``hub.area_filter`` reads. Every integer it reads is bounded to 64 bits, as the
+databases store them (beyond, the answer is 422). ``tests/hub/test_schemathesis.py`` holds the
+hub to this document.
 """
 
 from collections.abc import Callable, Iterator
