@@ -1,5 +1,7 @@
 """Turn an ``area`` query parameter into a SQL condition."""
 
+import re
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, true
@@ -7,7 +9,7 @@ from sqlalchemy import ColumnElement, true
 from hub.access import require_role
 from hub.auth.models import User
 from hub.errors import Forbidden, Invalid
-from hub.geo.areas import Area, parse_area
+from hub.geo.areas import Area, departement_names, parse_area, region_names
 from hub.i18n import _
 from hub.rules.states import Role
 
@@ -20,6 +22,24 @@ def parse_area_param(text: str | None) -> Area | None:
         return parse_area(text)
     except ValueError as exc:
         raise unknown_area(text) from exc
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+@cache
+def area_pattern() -> str:
+    """What :func:`parse_area_param` accepts, as a JSON Schema ``pattern`` (the empty string,
+    ``FR``, or a known région or département code, in any case, spaces around)."""
+    # Whitespace as str.strip() takes it, but for the controls the door refuses.
+    space = r"[^\S\x0b\x0c\x1c-\x1f\x85]*"
+    regions = "|".join(map(_any_case, sorted(region_names())))
+    departements = "|".join(map(_any_case, sorted(departement_names())))
+    return (
+        rf"^(?:{space}(?:{_any_case('FR')}|{_any_case('region')}{space}:{space}(?:{regions})"
+        rf"|{_any_case('departement')}{space}:{space}(?:{departements})){space})?$"
+    )
 
 
 def unknown_area(text: str) -> Invalid:

@@ -11,7 +11,34 @@ roles (``hub.rules.states`` enums) as words of the catalogue, ``codes([...])`` a
 
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from hub.i18n import Lang, Message, render
+
+
+class FieldErrorOut(BaseModel):
+    """One refused field of a request: where (``lat``, ``accepts.2``, ``body``) and why."""
+
+    field: str = Field(examples=["quantity"])
+    message: str = Field(examples=["must be greater than 0"])
+
+
+class ErrorOut(BaseModel):
+    """Every error the hub sends: a kind a program tests, a sentence a person can act on.
+
+    The sentence is in French or English, after ``Accept-Language``. A 422 for input that does
+    not fit the schema also lists every refused field in ``errors``.
+    """
+
+    type: str = Field(
+        description="unauthenticated, forbidden, not_found, conflict, invalid, "
+        "too_many_requests, method_not_allowed, internal or error",
+        examples=["invalid"],
+    )
+    detail: str = Field(examples=["quantity: must be greater than 0"])
+    errors: list[FieldErrorOut] | None = Field(
+        None, description="422 only, when fields of the request were refused."
+    )
 
 
 class HubError(Exception):

@@ -30,6 +30,7 @@ from hub.limits.limiter import Limiter, make_storage
 from hub.matching_runs.endpoints import router as matching_router
 from hub.needs.endpoints import router as needs_router
 from hub.offers.endpoints import router as offers_router
+from hub.openapi import install_openapi
 from hub.ops.endpoints import router as operations_router
 from hub.ops.middleware import RequestMiddleware
 from hub.sites.endpoints import hospitals, invitations, labs
@@ -92,6 +93,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's "error parsing the body": the door (hub.bodylimit) refuses unreadable
+            # JSON first, and the hub answers bad input with 422 only, whatever slips by.
+            return await hub_error(request, Invalid(_("The request body could not be read.")))
         kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         message = HTTP_MESSAGES.get(exc.status_code)
         detail = render(message, {}, _lang(request)) if message else exc.detail
@@ -182,6 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost (added last): every request gets its id, its metrics and its log line.
     app.add_middleware(RequestMiddleware)
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(api_router())
     include_pages(app)
     include_dashboards(app)

@@ -3,9 +3,10 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hub.rules.states import Role
+from hub.validation import Email, Name, Secret
 
 #: Roles anyone may take; coordinators and admins are created on the command line.
 SignupRole = Literal[Role.HOSPITAL_STAFF, Role.MAKER, Role.DRIVER]
@@ -15,9 +16,9 @@ class SignupIn(BaseModel):
     """A new account. Coordinators and admins are created on the command line."""
 
     model_config = ConfigDict(extra="forbid")
-    email: EmailStr
-    password: str = Field(min_length=8, max_length=200)
-    name: str = Field(min_length=1, max_length=200)
+    email: Email
+    password: Secret = Field(min_length=8)
+    name: Name
     role: SignupRole
 
 
@@ -25,8 +26,8 @@ class TokenIn(BaseModel):
     """Credentials exchanged for a token."""
 
     model_config = ConfigDict(extra="forbid")
-    email: EmailStr
-    password: str = Field(max_length=200)
+    email: Email
+    password: Secret
 
 
 class UserOut(BaseModel):
@@ -59,15 +60,15 @@ class PasswordChangeIn(BaseModel):
     """The current password, and the new one (checked against the password policy)."""
 
     model_config = ConfigDict(extra="forbid")
-    current_password: str = Field(max_length=200)
-    new_password: str = Field(max_length=200)
+    current_password: Secret
+    new_password: Secret
 
 
 class ResetRequestIn(BaseModel):
     """The address of the account whose password is forgotten."""
 
     model_config = ConfigDict(extra="forbid")
-    email: EmailStr
+    email: Email
 
 
 class ResetRequested(BaseModel):
@@ -80,8 +81,8 @@ class ResetIn(BaseModel):
     """The token of a one-time reset link, and the new password."""
 
     model_config = ConfigDict(extra="forbid")
-    token: str = Field(min_length=1, max_length=200)
-    password: str = Field(max_length=200)
+    token: Secret = Field(min_length=1)
+    password: Secret
 
 
 class SessionOut(BaseModel):

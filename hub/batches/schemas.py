@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from hub.i18n import _
 from hub.i18n.validation import MessageError
 from hub.rules.states import BatchState
-from hub.validation import Count, DesignSlug, Quantity, ShortText
+from hub.validation import Count, DesignSlug, LongText, Quantity, ShortText
 
 
 class ClaimIn(BaseModel):
@@ -34,7 +34,7 @@ class ReceiptIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     accepted: Count
     rejected: Count = 0
-    reason: str | None = Field(None, max_length=500)
+    reason: LongText | None = None
 
     @model_validator(mode="after")
     def _reason_for_rejects(self) -> "ReceiptIn":

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.rules.states import RouteStatus
-from hub.validation import Count, Latitude, Longitude
+from hub.validation import Count, Latitude, Longitude, Whole
 
 # A day's driving at most: a longer "shift" is a typo, and it would make every batch reachable.
 MAX_MINUTES = 16 * 60
@@ -18,9 +18,7 @@ class RouteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     start_lat: Latitude
     start_lon: Longitude
-    capacity_units: int = Field(
-        gt=0, le=100_000, strict=True, description="Units the vehicle can carry."
-    )
+    capacity_units: Whole = Field(gt=0, le=100_000, description="Units the vehicle can carry.")
     available_minutes: int = Field(gt=0, le=MAX_MINUTES, description="Time until back at start.")
     area: str | None = Field(
         None, description="FR, region:CODE or departement:CODE; default: batches within reach."

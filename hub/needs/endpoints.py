@@ -15,6 +15,7 @@ from hub.needs.schemas import NeedIn, NeedList, NeedOut
 from hub.needs.service import get_need
 from hub.rules.states import NeedStatus, SiteType
 from hub.sites.service import get_site
+from hub.validation import NEAR_PATTERN
 
 router = APIRouter(prefix="/needs", tags=["needs"])
 
@@ -29,6 +30,7 @@ async def _limit_needs(request: Request, user: CurrentUser) -> None:
     status_code=status.HTTP_201_CREATED,
     response_model=NeedOut,
     dependencies=[Depends(_limit_needs)],
+    responses={429: {"description": "Too many needs posted; Retry-After says when to retry."}},
 )
 async def create(
     body: NeedIn,
@@ -75,7 +77,7 @@ async def list_(
     design: str | None = None,
     area: str | None = None,
     hospital_id: int | None = None,
-    near: str | None = Query(None, description="lat,lon"),
+    near: str | None = Query(None, description="lat,lon", pattern=NEAR_PATTERN),
     radius_km: Annotated[float | None, Query(gt=0, le=2000)] = None,
     open_only: Annotated[
         bool, Query(alias="open", description="Only needs with units left to claim.")

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.i18n import _
 from hub.i18n.validation import MessageError
-from hub.validation import Count, DesignSlug
+from hub.validation import Count, DesignSlug, Whole
 
 # A print farm of a few hundred printers makes a few thousand visors a day at most.
 MAX_UNITS_PER_DAY = 100_000
@@ -17,7 +17,7 @@ class OfferIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     design: DesignSlug
-    units_per_day: int = Field(ge=0, le=MAX_UNITS_PER_DAY, strict=True)
+    units_per_day: Whole = Field(ge=0, le=MAX_UNITS_PER_DAY)
     available_from: date
     available_until: date | None = None
     stock: Count = 0

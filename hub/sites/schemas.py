@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from hub.i18n import _
 from hub.i18n.validation import MessageError
 from hub.rules.states import SiteStatus, SiteType
-from hub.validation import HourMinute, Latitude, Longitude, Phone, ShortText
+from hub.validation import Address, HourMinute, Latitude, Longitude, Phone, ShortText
 
 HospitalKind = Literal["hospital", "clinic", "nursing_home", "pharmacy", "gp"]
 # The six workshop archetypes of the seed study, plus a maker at home.
@@ -26,7 +26,7 @@ LabKind = Literal[
 class _SiteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: ShortText
-    address: str = Field(min_length=1, max_length=400)
+    address: Address
     lat: Latitude
     lon: Longitude
     contact_name: ShortText | None = None
