@@ -243,10 +243,33 @@ class Clients:
 # ---------------------------------------------------------------- writers
 
 
+def coordinator(http: httpx.Client, database_url: str) -> dict[str, str]:
+    """Create a national admin with the CLI (sites must be verified); return its auth header."""
+    email = f"admin{time.time_ns()}@example.org"
+    password = "correct horse battery"
+    subprocess.run(
+        [HUB, "users", "create", email, "--role", "admin"],
+        input=f"{password}\n{password}\n",
+        text=True,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "HUB_DATABASE_URL": database_url},
+    )
+    r = http.post("/api/v1/auth/token", json={"email": email, "password": password})
+    r.raise_for_status()
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def verify(http: httpx.Client, admin: dict[str, str], kind: str, site_id: int) -> None:
+    """Verify a hospital or lab (``kind``: hospitals or labs)."""
+    http.post(f"/api/v1/{kind}/{site_id}/verify", headers=admin).raise_for_status()
+
+
 class HubWriter:
     """Writes ``made`` counts to one batch through the hub's API."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, database_url: str) -> None:
+        self.database_url = database_url
         self.http = httpx.Client(base_url=f"http://{base}", timeout=30)
         self.batch_id = 0
         self.maker: dict[str, str] = {}
@@ -278,6 +301,21 @@ class HubWriter:
         lab = self.http.post(
             "/api/v1/labs", json={**site, "name": "Fablab", "kind": "fablab"}, headers=self.maker
         ).json()
+        admin = coordinator(self.http, self.database_url)
+        verify(self.http, admin, "hospitals", hospital["id"])
+        verify(self.http, admin, "labs", lab["id"])
+        self.http.put(
+            f"/api/v1/labs/{lab['id']}/offers",
+            json=[
+                {
+                    "design": DESIGN,
+                    "units_per_day": 0,
+                    "available_from": date.today().isoformat(),
+                    "stock": 1_000_000,
+                }
+            ],
+            headers=self.maker,
+        ).raise_for_status()
         need = self.http.post(
             "/api/v1/needs",
             json={
@@ -404,6 +442,7 @@ class HubProcess:
 
     def __init__(self, database_url: str, **env: str) -> None:
         self.port = free_port()
+        self.database_url = database_url
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
         environment = {
             **os.environ,
@@ -514,11 +553,11 @@ def main() -> int:
     time.sleep(1.0)
     bare_writer = BareWriter(bare_port)
     hub = HubProcess(f"sqlite+aiosqlite:///{workdir / 'hub.sqlite'}")
-    hub_writer = HubWriter(hub.base)
+    hub_writer = HubWriter(hub.base, hub.database_url)
     hub_writer.setup()
     # A second, identical hub for the stalled-client run, measured alongside the first.
     stalled_hub = HubProcess(f"sqlite+aiosqlite:///{workdir / 'stalled.sqlite'}")
-    stalled_writer = HubWriter(stalled_hub.base)
+    stalled_writer = HubWriter(stalled_hub.base, stalled_hub.database_url)
     stalled_writer.setup()
 
     results: dict[str, Result] = {}
@@ -566,7 +605,7 @@ def main() -> int:
         a = HubProcess(args.postgres_url)
         b = HubProcess(args.postgres_url)
         try:
-            writer = HubWriter(a.base)
+            writer = HubWriter(a.base, a.database_url)
             writer.setup()
             n = args.cross_clients
             print(f"{n} clients across processes", flush=True)
