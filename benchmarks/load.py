@@ -483,6 +483,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--shapes", default="closed,rate", help="closed, rate or both")
+    parser.add_argument("--batches", type=int, default=64, help="batches progressed")
     parser.add_argument("--only", choices=["sqlite", "postgres"], default=None)
     parser.add_argument(
         "--postgres-url",
@@ -492,6 +493,8 @@ def main() -> int:
         help="a database dedicated to the benchmark: it is emptied first ('' to skip)",
     )
     args = parser.parse_args()
+    global BATCHES  # one setting, read by the setup and the checks alike
+    BATCHES = args.batches
     workdir = Path(tempfile.mkdtemp(prefix="load-"))
     setups = []
     if args.only in (None, "sqlite"):
