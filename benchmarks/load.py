@@ -71,6 +71,13 @@ class Target:
     free: asyncio.Queue[int] | None = None
     made: dict[int, int] = field(default_factory=dict)
     acked: Counter[str] = field(default_factory=Counter)
+    pids: list[int] = field(default_factory=list)
+
+    def cpu_seconds(self) -> float:
+        """Return the CPU time its server processes have used so far."""
+        import psutil
+
+        return sum(sum(psutil.Process(pid).cpu_times()[:2]) for pid in self.pids)
 
     def batches(self, ids: list[int]) -> None:
         """Remember the batches that progress reports go to (each used by one request)."""
@@ -241,6 +248,7 @@ class Run:
     seconds: float
     latencies: dict[str, list[float]]
     errors: Counter[str]
+    cpu_ms: float = 0.0
 
     @property
     def count(self) -> int:
@@ -429,7 +437,9 @@ def run_setup(setup: Setup, args: argparse.Namespace) -> tuple[list[Run], list[s
         hub = hub_setup(f"http://{hubs[0].base}", setup.hub_url)
         hub.bases = [f"http://{h.base}" for h in hubs]
         hub.name = f"hub, {setup.name}"
+        hub.pids = [h.proc.pid for h in hubs]
         bare = Target(f"bare, {setup.name}", [b.base for b in bares])
+        bare.pids = [b.proc.pid for b in bares]
         bare.batches(list(range(1, BATCHES + 1)))
         for target in (bare, hub):
             target.free = asyncio.Queue()
@@ -448,7 +458,10 @@ def run_setup(setup: Setup, args: argparse.Namespace) -> tuple[list[Run], list[s
             for r in range(args.repeats):
                 for shape in shapes:
                     for target in (bare, hub):
+                        cpu = target.cpu_seconds()
                         run = await shape(target, r)
+                        # Server CPU per answered request: steadier than rates on a shared machine.
+                        run.cpu_ms = 1000 * (target.cpu_seconds() - cpu) / max(1, run.count)
                         runs.append(run)
                         report_run(run)
 
@@ -469,7 +482,8 @@ def report_run(run: Run) -> None:
     print(
         f"  {run.target:<28} {run.shape:<12} {run.throughput:7.1f} req/s  "
         f"p50 {run.pct(0.5):7.1f}  p99 {run.pct(0.99):7.1f} ms  "
-        f"(writes p99 {run.pct(0.99, 'progress'):.0f}, reads p99 {run.pct(0.99, 'stats'):.0f})"
+        f"(writes p99 {run.pct(0.99, 'progress'):.0f}, reads p99 {run.pct(0.99, 'stats'):.0f}; "
+        f"server CPU {run.cpu_ms:.1f} ms/req)"
         f"  errors {errors}{' ' + str(dict(run.errors)) if errors else ''}",
         flush=True,
     )
@@ -527,9 +541,9 @@ def summary(runs: list[Run], broken: list[str]) -> int:
     print()
     print(
         "| setup | load | hub req/s | bare req/s | hub/bare | hub p50 ms | hub p99 ms "
-        "| bare p99 ms | errors |"
+        "| bare p99 ms | CPU ms/req hub / bare | errors |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     keys = sorted({(r.target.split(", ", 1)[1], r.shape) for r in runs}, key=str)
     errors = 0
     for setup, shape in keys:
@@ -545,7 +559,9 @@ def summary(runs: list[Run], broken: list[str]) -> int:
             f"| {setup} | {shape} | {h_tp:.0f} | {b_tp:.0f} | {h_tp / b_tp:.2f} "
             f"| {statistics.median(r.pct(0.5) for r in hub):.0f} "
             f"| {statistics.median(r.pct(0.99) for r in hub):.0f} "
-            f"| {statistics.median(r.pct(0.99) for r in bare):.0f} | {err} |"
+            f"| {statistics.median(r.pct(0.99) for r in bare):.0f} "
+            f"| {statistics.median(r.cpu_ms for r in hub):.1f} / "
+            f"{statistics.median(r.cpu_ms for r in bare):.1f} | {err} |"
         )
     print()
     print(f"errors: {errors}; broken invariants: {len(broken)}")

@@ -7,10 +7,10 @@ turns, so ids commit in order and the newest visible id is a safe place to stand
 On PostgreSQL, ids come from a sequence and writers run side by side, so ids commit out of
 order. Rather than a cluster-wide lock held until commit (which made two hub processes slower
 than one, issue 13), readers stop at a *safe horizon*: an id below which nothing is still in
-flight. It is the "transactional outbox read below the oldest running transaction" technique
-(PostgreSQL's ``pg_current_snapshot()``/``pg_snapshot_xmin()``, as used by outbox readers;
-see Oskar Dudycz, "How to get all messages through Postgres logical replication / Ordering in
-Postgres outbox: why transaction id matters", event-driven.io, 2024), kept in id order:
+flight. It is the polling outbox's "read only below the oldest transaction still running"
+technique (Oskar Dudycz, "How Postgres sequences issues can impact your messaging
+guarantees", https://event-driven.io/en/ordering_in_postgres_outbox/, 2022, which orders by
+transaction id), adapted to keep the delivery in event-id order, which clients resume by:
 
 1. an append makes sure its transaction has an id *before* it draws its event id
    (``pg_current_xact_id()``, then the insert);
@@ -25,7 +25,7 @@ Postgres outbox: why transaction id matters", event-driven.io, 2024), kept in id
    (Looking at this database's transactions rather than a snapshot's ``xmin``, which is
    cluster-wide: a long transaction in another database must not hold the stream back.)
 
-Readers keep these (S, XM) checkpoints per database and stand at the newest one that has
+Readers keep these (S, R + 1) checkpoints per database and stand at the newest one that has
 become final; nothing is locked, and a long transaction only holds the horizon back, it never
 makes a reader skip. ``snapshot_head`` and ``totals_overhang`` give a read session a head id
 and the events its snapshot already sees beyond it, so "totals as of an event id" stay exact.
