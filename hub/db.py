@@ -63,7 +63,7 @@ SQLITE_READ_OVERFLOW = 8
 
 def _sqlite_engine(url: str, busy_timeout_ms: int, *, immediate: bool) -> AsyncEngine:
     pool: dict[str, Any] = {}
-    if ":memory:" not in url and "mode=memory" not in url and not __import__("os").environ.get("HUB_AB_OLD"):
+    if ":memory:" not in url and "mode=memory" not in url:
         if immediate:
             # The one write connection: the pool's queue is the process's write lock.
             pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": busy_timeout_ms / 1000}
