@@ -1,9 +1,9 @@
 """The broadcaster: reads new events from the log once, and fans them out to subscribers.
 
 Every process runs one. A "poke" (an in-process commit, a PostgreSQL NOTIFY or a Redis
-message) wakes it; it then reads the events after the last id it delivered, in id order.
-Appends are serialised per database (an advisory lock on PostgreSQL, ``BEGIN IMMEDIATE`` on
-SQLite), so ids commit in order and "everything after the last id" never skips one.
+message) wakes it; it then reads the events after the last id it delivered, in id order, up
+to the safe horizon (``hub.events.service``): on SQLite writers take turns so ids commit in
+order; on PostgreSQL it stops below any id that can still commit, so it never skips one.
 
 Each subscriber has a bounded queue. Delivery is ``put_nowait``: a subscriber whose queue is
 full is dropped and told to reconnect with ``since``; the others never wait for it.
@@ -19,14 +19,18 @@ from dataclasses import dataclass
 
 from dashboards.details import load_names
 from dashboards.protocol import EventMessage, event_message, heartbeat_message
+from dashboards.snapshots import Snapshots
 from hub.db import Database
-from hub.events.service import last_event_id, list_events
+from hub.events.service import last_event_id, list_events, safe_horizon
 
 log = logging.getLogger("hub.live")
 
 # Without any poke (a writer in a process we cannot hear), new events still arrive this fast.
 POLL_SECONDS = 2.0
 PAGE = 500
+# How long one catch-up waits for PostgreSQL writes in flight before delivering what is safe
+# (the writer's own commit pokes again).
+HORIZON_WAIT_SECONDS = 1.0
 # Queue items are (event id, text); heartbeats and the end of a connection carry ids that
 # no event has.
 HEARTBEAT_ID = 0
@@ -61,11 +65,18 @@ class Broadcaster:
         self._detailed = 0
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # One catch-up at a time; ``fresh`` callers share the next one (single flight).
+        self._reading = asyncio.Lock()
+        self._next_round: asyncio.Task[None] | None = None
+        self.snapshots = Snapshots(db)
 
     async def start(self) -> None:
         """Start after the newest event: subscribers get history from the log, not from here."""
-        async with self.db.read_sessions() as session:
-            self.last_id = await last_event_id(session)
+        head = await self._head()
+        if head is None:
+            async with self.db.read_sessions() as session:
+                head = await last_event_id(session)
+        self.last_id = head
         self._tasks = [
             asyncio.create_task(self._run(), name="live-broadcaster"),
             asyncio.create_task(self._beat(), name="live-heartbeat"),
@@ -109,7 +120,8 @@ class Broadcaster:
                 await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
             self._wake.clear()
             try:
-                await self.catch_up()
+                async with self._reading:
+                    await self.catch_up()
             except Exception:
                 # A database blip must not end the stream; the next poke or poll retries.
                 log.exception("live stream: reading new events failed")
@@ -126,15 +138,50 @@ class Broadcaster:
                     if subscriber.queue.empty():
                         subscriber.queue.put_nowait(beat)
 
+    async def fresh(self) -> int:
+        """Catch up with the log as it is now and return the last delivered id.
+
+        Concurrent callers (a reconnect storm) share one catch-up: the next one to start,
+        which begins after all of them called.
+        """
+        if self._next_round is None or self._next_round.done():
+            self._next_round = asyncio.create_task(self._round())
+        round_ = self._next_round
+        try:
+            await asyncio.shield(round_)
+        except Exception:
+            # The stream goes on from where it is; the poll retries the read.
+            log.warning("live stream: catching up for a new client failed", exc_info=True)
+        return self.last_id
+
+    async def _round(self) -> None:
+        async with self._reading:
+            # From here on, newcomers need another round: this one may have missed their state.
+            self._next_round = None
+            await self.catch_up()
+
+    async def _head(self) -> int | None:
+        """PostgreSQL: the safe horizon (no event at or below it can still commit)."""
+        if self.db.sqlite:
+            return None
+        return await safe_horizon(self.db.read_engine, wait=HORIZON_WAIT_SECONDS)
+
     async def catch_up(self) -> None:
-        """Read every event after the last delivered one and deliver it, in id order."""
+        """Read every event after the last delivered one, up to the safe horizon; deliver them.
+
+        Callers hold ``_reading`` (one catch-up at a time keeps ``last_id`` moving forward).
+        """
         while True:
+            head = await self._head()
             async with self.db.read_sessions() as session:
-                rows = await list_events(session, since=self.last_id, limit=PAGE)
+                rows = await list_events(session, since=self.last_id, limit=PAGE, until=head)
                 names = await load_names(session, rows) if rows and self._detailed else {}
             for row in rows:
                 self.deliver(event_message(row, names.get(row.id)))
             if len(rows) < PAGE:
+                if head is not None:
+                    # Ids up to the horizon that are not here were rolled back: never to come.
+                    self.last_id = max(self.last_id, head)
                 return
 
     def deliver(self, message: EventMessage) -> None:

@@ -13,7 +13,7 @@ import logging
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from dashboards.broadcaster import DISCONNECTED_ID, HEARTBEAT_ID, Subscriber
+from dashboards.broadcaster import DISCONNECTED_ID, HEARTBEAT_ID, Broadcaster, Subscriber
 from dashboards.details import load_names
 from dashboards.live import LiveStream
 from dashboards.protocol import (
@@ -23,15 +23,13 @@ from dashboards.protocol import (
     CLOSE_UNAVAILABLE,
     event_message,
     resumed_message,
-    snapshot_message,
 )
 from hub.access import covers_area
 from hub.auth.models import User
 from hub.auth.service import user_for_token
 from hub.errors import HubError
-from hub.events.service import last_event_id, list_events
+from hub.events.service import list_events
 from hub.geo.areas import Area, parse_area
-from hub.stats.service import totals
 
 log = logging.getLogger("hub.live")
 router = APIRouter(tags=["live"])
@@ -65,29 +63,34 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
             await websocket.close(code=code, reason=reason)
 
 
-async def _opening(websocket: WebSocket, area: Area, since: int | None, sub: Subscriber) -> None:
-    """Send the snapshot, or the replay from ``since``; set ``sub.sent`` to what they cover."""
+async def _opening(
+    websocket: WebSocket, broadcaster: Broadcaster, area: Area, since: int | None, sub: Subscriber
+) -> None:
+    """Send the snapshot, or the replay from ``since``; set ``sub.sent`` to what they cover.
+
+    Both stand where the broadcaster stands once caught up (``head``): it has delivered every
+    event up to there, and ``sub`` (subscribed before) gets every later one from its queue.
+    """
     settings = websocket.app.state.settings
     replay: list[str] = []
     snapshot: str | None = None
-    # One read transaction: the event id and what we send agree.
-    async with websocket.app.state.db.read_sessions() as session:
-        head = await last_event_id(session)
-        if since is not None and since <= head and head - since <= settings.live_replay_limit:
+    head = await broadcaster.fresh()
+    if since is not None and since <= head and head - since <= settings.live_replay_limit:
+        async with websocket.app.state.db.read_sessions() as session:
             rows = await list_events(
                 session,
                 since=since,
                 limit=settings.live_replay_limit,
                 area=area,
+                until=head,
             )
             names = await load_names(session, rows) if sub.detailed and rows else {}
-            for row in rows:
-                message = event_message(row, names.get(row.id))
-                replay.append(message.for_subscriber(sub.key, sub.detailed))
-        else:
-            snapshot = snapshot_message(
-                area, head, await totals(session, area), detailed=sub.detailed
-            )
+        for row in rows:
+            message = event_message(row, names.get(row.id))
+            replay.append(message.for_subscriber(sub.key, sub.detailed))
+    else:
+        # Computed once per area and head, shared by every client connecting meanwhile.
+        snapshot = await broadcaster.snapshots.message(area, head, detailed=sub.detailed)
     if snapshot is not None:
         await websocket.send_text(snapshot)
     else:
@@ -165,7 +168,7 @@ async def live(websocket: WebSocket) -> None:
     # One extra task per client, to notice a disconnect; the handler itself is the sender.
     receiver: asyncio.Task[None] | None = None
     try:
-        await _opening(websocket, area, since, sub)
+        await _opening(websocket, broadcaster, area, since, sub)
         receiver = asyncio.create_task(_until_disconnect(websocket, sub))
         await _forward(websocket, sub)
     except (WebSocketDisconnect, RuntimeError, OSError) as exc:

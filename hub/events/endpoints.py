@@ -51,7 +51,11 @@ async def list_events(
     The full log (tracking codes, who did what, reasons) is the audit trail of the
     coordinators of each event's area; everyone else gets counts, states and places.
     """
-    rows = await service.list_events(session, since=since, limit=limit, area=parse_area_param(area))
+    # Up to the safe horizon only: a page never ends past an event that can still commit.
+    head = await service.snapshot_head(session)
+    rows = await service.list_events(
+        session, since=since, limit=limit, area=parse_area_param(area), until=head
+    )
     items = [
         EventOut.model_validate(r)
         if covers(user, r.region, r.departement)

@@ -1,0 +1,35 @@
+"""``benchmarks/load.py`` still runs (2 s, a few clients); the real runs are in the README."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LOAD = Path(__file__).parents[2] / "benchmarks" / "load.py"
+
+
+@pytest.mark.slow
+def test_load_benchmark_runs_with_no_errors_and_no_broken_invariants() -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(LOAD),
+            "--only",
+            "sqlite",
+            "--seconds",
+            "2",
+            "--clients",
+            "4",
+            "--rate",
+            "10",
+            "--batches",
+            "4",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "errors: 0; broken invariants: 0" in run.stdout
+    assert "| SQLite, 1 process | closed 4 |" in run.stdout
