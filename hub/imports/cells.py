@@ -18,6 +18,7 @@ from typing import Any
 
 from hub.i18n import Message, _, codes
 from hub.imports.reading import Cell
+from hub.printable import printable
 
 #: Excel's day zero (its serial dates count days from 1899-12-30, after its 1900 leap-year bug).
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -53,12 +54,16 @@ def is_blank(cell: Cell) -> bool:
 
 
 def text(cell: Cell) -> str:
-    """A text cell, trimmed; a leading apostrophe before a formula sign, which the hub's
-    exports add (OWASP), is taken off again."""
+    """A text cell on one line, trimmed, without control characters; a leading apostrophe
+    before a formula sign, which the hub's exports add (OWASP), is taken off again.
+
+    Control characters pasted from other programs are removed, not refused: the sheet's
+    author cannot see them (the API, whose clients can, refuses them with a 422).
+    """
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
     value = cell.isoformat() if isinstance(cell, date) else str(cell)
-    value = value.strip()
+    value = printable(value, newlines=False).strip()
     if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@"):
         value = value[1:]
     return value

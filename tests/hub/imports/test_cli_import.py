@@ -266,3 +266,17 @@ def test_unknown_kind_or_format_is_refused(db: Path, tmp_path: Path) -> None:
     assert r.returncode == 2 and "not 'unicorns'" in r.stderr
     assert hub_cli(db, "export", "needs", "--format", "pdf").returncode == 2
     assert hub_cli(db, "export", "needs", "--dialect", "excel-de").returncode == 2
+
+
+def test_control_characters_pasted_into_cells_are_removed(db: Path, tmp_path: Path) -> None:
+    """A name pasted from another program carries an invisible control character (``\\x13``):
+    a file's cells are cleaned at the door (issue 16), where the API refuses such text with a
+    422 that names it, since an API client can fix its request and a sheet's author cannot
+    see the character. (A NUL byte is another matter: it makes the file binary, refused whole.)"""
+    dirty = [["Hôpital\x13 Nord", *HOSPITALS[0][1:]], ["Clinique\x1b Sainte-Thérèse\x7f",
+             *HOSPITALS[1][1:]]]  # fmt: skip
+    path = write_csv(tmp_path / "h.csv", [HEADER, *dirty], sep=",", encoding="utf-8")
+    r = hub_cli(db, "import", "hospitals", str(path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    names = [x["name"] for x in export_rows(db, "hospitals")]
+    assert names == ["Hôpital Nord", "Clinique Sainte-Thérèse"]
