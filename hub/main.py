@@ -31,6 +31,8 @@ from hub.limits.limiter import Limiter, make_storage
 from hub.matching_runs.endpoints import router as matching_router
 from hub.needs.endpoints import router as needs_router
 from hub.offers.endpoints import router as offers_router
+from hub.places.endpoints import router as places_router
+from hub.registry.endpoints import router as registry_router
 from hub.sites.endpoints import hospitals, invitations, labs
 from hub.stats.endpoints import router as stats_router
 from hub.web.endpoints import include_pages
@@ -142,6 +144,8 @@ def api_router() -> APIRouter:
         imports_router,
         routes_router,
         matching_router,
+        places_router,
+        registry_router,
     ):
         api.include_router(router)
     return api
