@@ -4,7 +4,7 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hub.config import get_settings
+from hub.config import Settings
 from hub.errors import Invalid, NotFound
 from hub.i18n import _
 from hub.places.geocoder import geocode
@@ -71,7 +71,9 @@ def check_query(q: str) -> str:
     return text
 
 
-async def find_places(session: AsyncSession, q: str, *, limit: int = 10) -> list[PlaceOut]:
+async def find_places(
+    session: AsyncSession, settings: Settings, q: str, *, limit: int = 10
+) -> list[PlaceOut]:
     """Best places first; 422 for an empty or too long query, 404 when nothing is found.
 
     Communes matching every word come first, then establishments, then addresses; a query that
@@ -83,7 +85,6 @@ async def find_places(session: AsyncSession, q: str, *, limit: int = 10) -> list
     establishments = [
         p for e in await search_entries(session, text, limit) if (p := establishment_out(e))
     ]
-    settings = get_settings()
     addresses: list[PlaceOut] = []
     if settings.geocoder_url:
         addresses = await geocode(

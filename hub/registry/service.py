@@ -20,8 +20,10 @@ SOURCE_FINESS = "finess"
 
 
 def search_text(est: Establishment) -> str:
-    """The folded words a search matches: name, commune, postcode and number."""
-    words = fold(" ".join(filter(None, (est.name, est.city, est.postcode, est.number))))
+    """The folded words a search matches: name, address, commune, postcode and number."""
+    words = fold(
+        " ".join(filter(None, (est.name, est.address, est.city, est.postcode, est.number)))
+    )
     return " " + " ".join(words)[:596] + " "
 
 
