@@ -173,7 +173,9 @@ def start_addok(tmp: Path, ban_csv: Path, context: str) -> Iterator[AddokServer]
     )
     docs = tmp / "addresses.ndjson"
     docs.write_text(
-        "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in ban_csv_to_addok(ban_csv, context)),
+        "".join(
+            json.dumps(d, ensure_ascii=False) + "\n" for d in ban_csv_to_addok(ban_csv, context)
+        ),
         encoding="utf-8",
     )
     env = {**os.environ, "ADDOK_CONFIG_MODULE": str(config), "ADDOK_LOG_DIR": str(tmp)}
