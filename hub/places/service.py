@@ -1,5 +1,6 @@
 """Find a place by typing: communes (offline index), addresses (addok), establishments."""
 
+import asyncio
 import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,7 +82,9 @@ async def find_places(
     address still finds its commune (the words it ends with).
     """
     text = check_query(q)
-    communes = [commune_out(h) for h in place_index().search(text, limit)]
+    # The first search builds the index (a second or more): in a thread, not the event loop.
+    index = await asyncio.to_thread(place_index)
+    communes = [commune_out(h) for h in index.search(text, limit)]
     establishments = [
         p for e in await search_entries(session, text, limit) if (p := establishment_out(e))
     ]
@@ -95,7 +98,7 @@ async def find_places(
     else:
         found = communes + establishments + addresses
     if not found:
-        found = [commune_out(h) for h in place_index().search_loose(text, limit)]
+        found = [commune_out(h) for h in index.search_loose(text, limit)]
     if not found:
         raise NotFound(_("No place matches {query}."), query=text)
     return _unique(found)[:limit]

@@ -50,9 +50,11 @@ def test_overseas_line_without_its_system_name_uses_its_territory() -> None:
 @pytest.mark.parametrize(
     ("mutate", "line", "words"),
     [
-        (lambda b: b.replace(b"finess;etalab", b"nofinesset;rs"), 1, "starts with 'finess;etalab;'"),
+        (lambda b: b.replace(b"finess;etalab", b"nofinesset;rs"), 1,
+         "starts with 'finess;etalab;'"),
         (lambda b: b.replace(b"CHU ST ETIENNE;", b""), 3, "has 32 fields, this one has 31"),
-        (lambda b: b.replace(b"808300.0", b"808 300,0 m"), 6, "coordxet 808 300,0 m is not a number"),
+        (lambda b: b.replace(b"808300.0", b"808 300,0 m"), 6,
+         "coordxet 808 300,0 m is not a number"),
         (lambda b: b.replace(b"geolocalisation;970408589", b"geolocalisation;970408999"), 7,
          "which no structureet line names"),
         (lambda b: b.replace(b"structureet;420784878", b"hello;420784878"), 3, "not hello"),

@@ -17,9 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TYPED = ("38700 La Tronche", "CHU Nord", "Dr Rivière", "Corenc", "Sarcenas")
 
 
-def _create_from_postcode(
-    page: "Page", url: str, lang: str, email: str, errors: list[str]
-) -> None:
+def _create_from_postcode(page: "Page", url: str, lang: str, email: str, errors: list[str]) -> None:
     page.goto(f"{url}/app?lang={lang}")
     page.wait_for_selector("#auth:not([hidden])")
     page.select_option("#signup-role", "hospital_staff")
