@@ -12,6 +12,7 @@ one per commune) as the BAN's own pipeline does, then loaded with ``addok batch`
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import os
 import socket
@@ -83,15 +84,18 @@ def addok_bin() -> Path:
     if given:
         return Path(given)
     binary = VENV / "bin" / "addok"
-    if not binary.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        result = subprocess.run(
-            [str(VENV / "bin" / "pip"), "install", "-q", *PACKAGES],
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            pytest.fail(f"could not install addok: {result.stderr[-2000:]}")
+    # Two xdist workers may both get a test of the module: one installs, the other waits.
+    with (ROOT / ".venv-addok.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not binary.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+            result = subprocess.run(
+                [str(VENV / "bin" / "pip"), "install", "-q", *PACKAGES],
+                capture_output=True,
+                text=True,
+            )
+            if result.returncode != 0:
+                pytest.fail(f"could not install addok: {result.stderr[-2000:]}")
     return binary
 
 
