@@ -308,7 +308,7 @@ def _cli_lang(lang: str | None) -> Lang:
 
 @app.command("import")
 def import_(
-    kind: Annotated[str, typer.Argument(help="hospitals, labs, needs or batches")],
+    kind: Annotated[str, typer.Argument(help="hospitals, labs, needs, batches or finess")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     verify: Annotated[bool, typer.Option(help="Mark imported sites verified.")] = False,
     dry_run: Annotated[
@@ -327,6 +327,9 @@ def import_(
     from hub.timeutil import today
 
     words = _cli_lang(lang)
+    if kind == "finess":
+        _import_finess(file, words, dry_run=dry_run)
+        return
     try:
         checked = check_kind(kind)
         if file.stat().st_size > MAX_BYTES:
@@ -389,6 +392,44 @@ def import_(
                 table.add_row(str(outcome.line), problem.column or "", describe(problem, words))
         console.print(table)
         raise typer.Exit(1)
+
+
+def _import_finess(file: Path, words: Lang, *, dry_run: bool) -> None:
+    """Load a FINESS extraction into the registry: all of it, or nothing (bad line, layout)."""
+    from hub.i18n import render
+    from hub.registry.schemas import RegistryImport
+    from hub.registry.service import import_finess
+
+    data = file.read_bytes()
+
+    async def go(db: Database) -> RegistryImport:
+        async with db.transaction() as session:
+            report = await import_finess(session, data)
+            if dry_run:
+                await session.rollback()
+            return report
+
+    try:
+        with console.status(
+            render(_("Reading and checking {file}..."), {"file": file.name}, words)
+        ):
+            report = run(go)
+    except HubError as exc:
+        err.print(f"[red]{exc.message(words)}[/red]")
+        err.print(render(_("Nothing was changed."), {}, words))
+        raise typer.Exit(1) from exc
+    console.print(
+        render(
+            _(
+                "{file}: {read} establishments; {created} created, {updated} updated, "
+                "{located} with a point."
+            ),
+            {"file": file.name, **report.model_dump()},
+            words,
+        )
+    )
+    if dry_run:
+        console.print(render(_("Dry run: nothing was changed."), {}, words))
 
 
 @app.command()

@@ -25,6 +25,14 @@ class Settings(BaseSettings):
     routing_url: str | None = Field(
         default=None, description="Base URL of an OSRM-compatible table service."
     )
+    geocoder_url: str | None = Field(
+        default=None,
+        description="Base URL of an addok geocoder (http://HOST:7878) for street addresses in "
+        "the place search; communes are found offline without it.",
+    )
+    geocoder_timeout: float = Field(
+        default=2.0, description="Seconds to wait for the geocoder before falling back."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     trusted_proxies: str = Field(

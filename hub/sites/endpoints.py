@@ -18,6 +18,7 @@ from hub.sites.schemas import (
     MemberIn,
     SiteList,
     SiteOut,
+    SitePatch,
     SuspendIn,
     SuspendOut,
 )
@@ -64,6 +65,15 @@ def _router(type: SiteType, body_model: type[HospitalIn] | type[LabIn]) -> APIRo
         """Return one site; contacts only for those who may see them."""
         site = await service.get_site(session, site_id, type)
         return service.site_out(site, await site_view(session, user, site))
+
+    @router.patch("/{site_id}", response_model=SiteOut)
+    async def correct(
+        site_id: int, body: SitePatch, user: CurrentUser, session: SessionDep
+    ) -> SiteOut:
+        """Correct a site: its members while it is pending, coordinators of its area at any
+        time. Only the fields given change; each correction is an event."""
+        site = await service.correct_site(session, user=user, site_id=site_id, type=type, data=body)
+        return service.site_out(site, SiteView.everything())
 
     @router.post("/{site_id}/verify", response_model=SiteOut)
     async def verify(site_id: int, user: CurrentUser, session: SessionDep) -> SiteOut:

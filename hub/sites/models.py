@@ -44,6 +44,11 @@ class Site(Base):
     # The site's key in the spreadsheet or registry it was imported from (an id of the
     # coordinator's own, or a FINESS or SIRET number): a re-import updates, never duplicates.
     external_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    # Registry numbers, each in its own column (not in external_id, which stays the key of
+    # the coordinator's own spreadsheet): a hospital's FINESS establishment number, a lab's
+    # SIRET (checked with python-stdnum). They tie the site to hub.registry's entries.
+    finess: Mapped[str | None] = mapped_column(String(9), default=None, index=True)
+    siret: Mapped[str | None] = mapped_column(String(14), default=None, index=True)
 
 
 class Membership(Base):

@@ -1,9 +1,10 @@
 """Request and response bodies for hospitals and labs."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from stdnum.fr import siret as stdnum_siret
 
 from hub.i18n import _
 from hub.i18n.validation import MessageError
@@ -23,6 +24,31 @@ LabKind = Literal[
 ]
 
 
+def _check_siret(value: str) -> str:
+    """Compact a SIRET and check its length and checksum (python-stdnum)."""
+    compact = stdnum_siret.compact(value)
+    if not stdnum_siret.is_valid(compact):
+        raise MessageError(
+            _("{value} is not a valid SIRET (14 digits with a correct check digit)."),
+            value=value,
+        )
+    return str(compact)
+
+
+def _check_finess(value: str) -> str:
+    """A FINESS establishment number: 9 characters, digits (and A or B for Corsica)."""
+    compact = value.replace(" ", "").upper()
+    if len(compact) != 9 or not set(compact) <= set("0123456789AB"):
+        raise MessageError(_("{value} is not a FINESS number (9 characters)."), value=value)
+    return compact
+
+
+Siret = Annotated[
+    str, Field(max_length=20, examples=["73282932000074"]), AfterValidator(_check_siret)
+]
+Finess = Annotated[str, Field(max_length=12, examples=["380780080"]), AfterValidator(_check_finess)]
+
+
 class _SiteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: ShortText
@@ -38,6 +64,10 @@ class _SiteIn(BaseModel):
         description="Set to true to confirm a place outside France; otherwise such a point "
         "is refused as a likely typo.",
     )
+    finess: Finess | None = Field(
+        default=None, description="The establishment's FINESS number, from the registry."
+    )
+    siret: Siret | None = Field(default=None, description="The SIRET, checked (python-stdnum).")
 
     @model_validator(mode="after")
     def _hours_in_order(self) -> "_SiteIn":
@@ -86,7 +116,35 @@ class SiteOut(BaseModel):
     closes: str
     contact_name: str | None
     contact_phone: str | None
+    finess: str | None = None
+    siret: str | None = None
     created_at: datetime
+
+
+class SitePatch(BaseModel):
+    """A correction of a site: only the fields given change (each correction is an event)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: ShortText | None = None
+    address: Address | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    outside_france: bool = Field(
+        default=False,
+        description="With a new point outside France: confirms it is abroad on purpose.",
+    )
+    contact_name: ShortText | None = None
+    contact_phone: Phone | None = None
+    opens: HourMinute | None = None
+    closes: HourMinute | None = None
+    finess: Finess | None = None
+    siret: Siret | None = None
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> "SitePatch":
+        if (self.lat is None) != (self.lon is None):
+            raise MessageError(_("Give lat and lon together."))
+        return self
 
 
 class SiteList(BaseModel):

@@ -15,14 +15,14 @@ from hub.access import (
 from hub.area_filter import area_condition
 from hub.auth.models import User
 from hub.db import utcnow
-from hub.errors import Conflict, Invalid, NotFound
+from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.events import service as events
 from hub.geo.areas import Area
 from hub.geo.territory import Whereabouts, looks_swapped, where
 from hub.i18n import _
 from hub.rules.states import Role, SiteStatus, SiteType
 from hub.sites.models import Invitation, Membership, Site
-from hub.sites.schemas import HospitalIn, LabIn, SiteOut
+from hub.sites.schemas import HospitalIn, LabIn, SiteOut, SitePatch
 from hub.validation import hhmm_to_minutes, minutes_to_hhmm
 
 # Who may create which kind of site, and who may join one.
@@ -57,6 +57,8 @@ async def create_site(
         opens_min=hhmm_to_minutes(data.opens),
         closes_min=hhmm_to_minutes(data.closes),
         status=SiteStatus.PENDING,
+        finess=data.finess,
+        siret=data.siret,
     )
     session.add(site)
     await session.flush()
@@ -132,6 +134,85 @@ async def verify_site(session: AsyncSession, *, user: User, site_id: int, type: 
         actor_id=user.id,
         region=site.region,
         departement=site.departement,
+    )
+    return site
+
+
+async def correct_site(
+    session: AsyncSession, *, user: User, site_id: int, type: SiteType, data: SitePatch
+) -> Site:
+    """Correct a site: its members while it is pending, coordinators of its area at any time.
+
+    A new point gets new area codes (a coordinator may only move a site within their area).
+    Each correction is one ``{type}.corrected`` event listing the fields, old and new.
+    """
+    site = await get_site(session, site_id, type, lock=True)
+    coordinator = user.role in (Role.COORDINATOR, Role.ADMIN)
+    if coordinator:
+        require_coordinator_of(user, site.region, site.departement)
+    else:
+        await require_member(session, user, site)
+        if site.status != SiteStatus.PENDING:
+            raise Forbidden(
+                _("Only a coordinator can correct a site once it is {status}."),
+                status=SiteStatus(site.status),
+            )
+    given = data.model_dump(exclude_unset=True)
+    wanted: dict[str, object] = {}
+    for key in ("name", "address", "contact_name", "contact_phone", "finess", "siret"):
+        if key in given:
+            value = given[key].strip() if isinstance(given[key], str) else given[key]
+            if key in ("name", "address") and value is None:
+                continue
+            wanted[key] = value
+    opens = hhmm_to_minutes(data.opens) if data.opens else site.opens_min
+    closes = hhmm_to_minutes(data.closes) if data.closes else site.closes_min
+    if opens >= closes:
+        raise Invalid(
+            _("opens ({opens}) must be before closes ({closes})"),
+            opens=minutes_to_hhmm(opens),
+            closes=minutes_to_hhmm(closes),
+        )
+    wanted["opens_min"], wanted["closes_min"] = opens, closes
+    if data.lat is not None and data.lon is not None:
+        # The same checks as a new site's point (swapped, abroad), and the clock and land
+        # follow the point.
+        place = check_place(data.lon, data.lat, outside_france=data.outside_france)
+        region = place.codes.region if place.codes else None
+        departement = place.codes.departement if place.codes else None
+        if coordinator:
+            require_coordinator_of(user, region, departement)
+        wanted.update(
+            lat=data.lat,
+            lon=data.lon,
+            region=region,
+            departement=departement,
+            time_zone=place.time_zone,
+            land=place.land,
+        )
+    changes = {
+        key: {"old": getattr(site, key), "new": value}
+        for key, value in wanted.items()
+        if getattr(site, key) != value
+    }
+    if not changes:
+        return site
+    for key, change in changes.items():
+        setattr(site, key, change["new"])
+    # Contacts stay out of the event log, which more people read than the site's contact.
+    logged = {
+        k: v if k not in ("contact_name", "contact_phone") else {"changed": True}
+        for k, v in changes.items()
+    }
+    await events.append(
+        session,
+        kind=f"{type}.corrected",
+        entity=type,
+        entity_id=site.id,
+        actor_id=user.id,
+        region=site.region,
+        departement=site.departement,
+        payload={"changes": logged},
     )
     return site
 
@@ -260,6 +341,8 @@ def site_out(site: Site, view: SiteView) -> SiteOut:
         closes=minutes_to_hhmm(site.closes_min),
         contact_name=site.contact_name if view.contact else None,
         contact_phone=site.contact_phone if view.contact else None,
+        finess=site.finess,
+        siret=site.siret,
         created_at=site.created_at,
     )
 

@@ -5,6 +5,7 @@ import {
   whenSignedOut,
 } from "./hub.js";
 import { clearSheets, initSheets } from "./app-sheets.js";
+import { initSiteForm, siteFields } from "./site-form.js";
 
 // The words for the codes the API sends, from the catalogue (hub/i18n/words.py has the same).
 const KINDS = {
@@ -185,34 +186,13 @@ whenSignedOut(() => {
   showSignedOut();
 });
 
-for (const button of document.querySelectorAll("button.locate")) {
-  button.addEventListener("click", () => {
-    const prefix = button.dataset.for;
-    if (!navigator.geolocation) {
-      showError(_("Geolocation is not available; type the latitude and longitude."));
-      return;
-    }
-    button.disabled = true;
-    navigator.geolocation.getCurrentPosition(
-      (pos) => {
-        $(prefix + "-lat").value = pos.coords.latitude.toFixed(5);
-        $(prefix + "-lon").value = pos.coords.longitude.toFixed(5);
-        button.disabled = false;
-      },
-      () => {
-        showError(_("Position refused or not found; type the latitude and longitude."));
-        button.disabled = false;
-      },
-      { enableHighAccuracy: true, timeout: 15000 },
-    );
-  });
-}
+// Finding the place, the map, "use my position", contact and hours: site-form.js.
+for (const prefix of ["hospital", "lab"]) initSiteForm(prefix, showError);
 
 function siteBody(prefix) {
   return {
     name: $(prefix + "-name").value.trim(), kind: $(prefix + "-kind").value,
-    address: $(prefix + "-address").value.trim(),
-    lat: Number($(prefix + "-lat").value), lon: Number($(prefix + "-lon").value),
+    address: $(prefix + "-address").value.trim(), ...siteFields(prefix),
   };
 }
 
