@@ -1,8 +1,8 @@
 // The hub's page for hospital staff, makers and coordinators. Plain JS, no build, no CDN.
 // Everything user-supplied goes into the page as text nodes, never as HTML (see hub.js's h).
 import {
-  $, ApiError, LANG, _, api, day, getJson, h, isoDay, ngettext, number, pgettext, token,
-  whenSignedOut,
+  $, ApiError, LANG, _, api, day, getJson, h, isoDay, ngettext, notify, number, pgettext,
+  showError, token, whenSignedOut,
 } from "./hub.js";
 import { clearSheets, initSheets } from "./app-sheets.js";
 
@@ -69,11 +69,7 @@ function uuid4() {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
-function showError(message) {
-  $("error").textContent = message || "";
-  if (message) { $("notice").textContent = ""; $("error").scrollIntoView({ block: "center" }); }
-}
-function notify(message) { $("notice").textContent = message || ""; $("error").textContent = ""; }
+// Messages go next to where the user acted, announced to screen readers (hub.js).
 
 // Run an action from a form or button: disable it meanwhile, show errors in plain words.
 async function act(button, fn) {

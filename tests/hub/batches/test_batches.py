@@ -65,7 +65,9 @@ async def test_ready_with_partial_made_releases_the_rest(client: httpx.AsyncClie
     bid = (await _claim(client, world, 100)).json()["id"]
     assert (await _claim(client, world, 1)).status_code == 409
     await client.post(f"/api/v1/batches/{bid}/progress", json={"made": 70}, headers=m)
-    ready = (await client.post(f"/api/v1/batches/{bid}/ready", headers=m)).json()
+    ready = (
+        await client.post(f"/api/v1/batches/{bid}/ready", json={"rest": "release"}, headers=m)
+    ).json()
     assert ready["quantity"] == 70
     assert (await _claim(client, world, 30)).status_code == 201
 
