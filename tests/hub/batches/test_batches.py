@@ -231,7 +231,7 @@ async def test_a_coordinator_corrects_a_mistyped_made_count(
     assert too_many.status_code == 422
     no_reason = await client.post(f"/api/v1/batches/{bid}/correct", json={"made": 2}, headers=c)
     assert no_reason.status_code == 422
-    await client.post(f"/api/v1/batches/{bid}/ready", headers=m)
+    await client.post(f"/api/v1/batches/{bid}/ready", json={"rest": "release"}, headers=m)
     late = await client.post(
         f"/api/v1/batches/{bid}/correct", json={"made": 1, "reason": "x"}, headers=c
     )
