@@ -229,7 +229,9 @@ def _string_list(raw: Mapping[str, Any], name: str, origin: str) -> tuple[str, .
         or not value
         or not all(isinstance(v, str) and v.strip() for v in value)
     ):
-        raise _fail(origin, f"production.{name}", f"must be a non-empty list of strings, got {value!r}")
+        raise _fail(
+            origin, f"production.{name}", f"must be a non-empty list of strings, got {value!r}"
+        )
     return tuple(v.strip() for v in value)
 
 
@@ -338,10 +340,9 @@ def load_directory(directory: Traversable) -> dict[str, Design]:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{origin}: not valid TOML ({exc})") from exc
         design = parse_design(data, origin=origin, expected_slug=origin.removesuffix(".toml"))
-        production = design.production
-        if production is not None and production.diagram is not None:
-            if not (directory / "diagrams" / production.diagram).is_file():
-                raise ValueError(f"{origin}: diagram {production.diagram!r} is not in diagrams/")
+        diagram = design.production.diagram if design.production else None
+        if diagram is not None and not (directory / "diagrams" / diagram).is_file():
+            raise ValueError(f"{origin}: diagram {diagram!r} is not in diagrams/")
         catalogue[design.slug] = design
     if not catalogue:
         raise ValueError(f"{directory}: no design data files (*.toml) found")

@@ -265,9 +265,7 @@ async def mark_ready(
     batch.quantity = batch.made
     batch.state = BatchState.READY
     if missing == 0:
-        await record(
-            session, batch=batch, need=need, before=before, kind="batch.ready", actor=user
-        )
+        await record(session, batch=batch, need=need, before=before, kind="batch.ready", actor=user)
         return batch
     if rest == "release":
         await record(

@@ -81,6 +81,11 @@ class NeedOut(BaseModel):
     departement: str | None
     flagged: bool
     distance_km: float | None = None
+    lab_can_make: int | None = Field(
+        None,
+        description="With `lab_id`: the units of the need's design that lab declared it can "
+        "still make by the need's date (hub.offers.capacity.free_by); what a claim may take.",
+    )
     progress: Progress
     created_at: datetime
 

@@ -54,16 +54,12 @@ async def test_ready_with_units_missing_asks_what_to_do_with_the_rest(
     assert wrong.status_code == 422
     batch = (await client.get(f"/api/v1/batches/{bid}", headers=m)).json()
     assert (batch["state"], batch["quantity"], batch["made"]) == ("claimed", 180, 37)
-    fr = await client.post(
-        f"/api/v1/batches/{bid}/ready", headers={**m, "Accept-Language": "fr"}
-    )
+    fr = await client.post(f"/api/v1/batches/{bid}/ready", headers={**m, "Accept-Language": "fr"})
     assert fr.status_code == 422
     assert "143" in fr.json()["detail"] and "Batch" not in fr.json()["detail"]
 
 
-async def test_keep_sends_the_made_units_as_a_first_part(
-    client: httpx.AsyncClient, world
-) -> None:
+async def test_keep_sends_the_made_units_as_a_first_part(client: httpx.AsyncClient, world) -> None:
     bid = await _claimed(client, world, 180, 37)
     m = world["maker"].headers
     r = await client.post(f"/api/v1/batches/{bid}/ready", json={"rest": "keep"}, headers=m)
@@ -115,7 +111,14 @@ async def test_a_fully_made_batch_needs_no_choice(client: httpx.AsyncClient, wor
     bid2 = await _claimed(client, world, 10, 10)
     r = await client.post(f"/api/v1/batches/{bid2}/ready", json={"rest": "keep"}, headers=m)
     assert r.status_code == 200 and r.json()["quantity"] == 10
-    assert len((await client.get(f"/api/v1/batches?need_id={world['need']['id']}", headers=m)).json()["items"]) == 2
+    assert (
+        len(
+            (await client.get(f"/api/v1/batches?need_id={world['need']['id']}", headers=m)).json()[
+                "items"
+            ]
+        )
+        == 2
+    )
 
 
 async def test_the_issues_need_reads_received_and_proposed(
