@@ -124,8 +124,7 @@ function designFacts(slug) {
     process: PROCESSES[d.process] || d.process, grams: d.grams_per_unit,
     minutes: d.minutes_per_unit, per_box: d.units_per_box,
   });
-  return [figures, h("br"), h("span", { lang: LANG === "fr" ? "en" : null }, d.materials.join(", ")),
-    h("br"), h("strong", {}, _("Not a certified medical device.")), " ",
+  return [figures, h("br"), h("strong", {}, _("Not a certified medical device.")), " ",
     h("a", { href: `${d.page_url}?lang=${LANG}`, target: "_blank" },
       _("The design sheet: validation, licence, settings"))];
 }
