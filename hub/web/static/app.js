@@ -313,7 +313,8 @@ async function needCard(need) {
   const open = !["delivered", "cancelled"].includes(need.status);
   return h("div", { class: "card need", "data-need": need.id },
     h("h3", {}, designName(need.design), " × ", number(need.quantity)),
-    h("p", {}, badge(need.status, NEED_STATUSES), " ", h("span", { class: "muted" },
+    // The stages tell an open need's progress; a badge only for a need that is over.
+    h("p", {}, open ? null : [badge(need.status, NEED_STATUSES), " "], h("span", { class: "muted" },
       need.hospital.name, " · ", dueBy(need.needed_by), " · ", PRIORITIES[need.priority])),
     stagesView(need),
     batches.filter((b) => !["declined", "cancelled"].includes(b.state)).map(receiptCard),
@@ -485,7 +486,7 @@ function nearbyCard(need, lab) {
     h("p", { id: `claim-can-${need.id}`, class: "muted can-make" }, can > 0
       ? ngettext("{lab} can make {n} unit by then, from its declared capacity.",
         "{lab} can make {n} units by then, from its declared capacity.", can, { lab: lab.name })
-      : _("{lab} has no capacity declared for this design by then: declare it under My capacity.", { lab: lab.name })),
+      : _("{lab} has no capacity left for this design by then: declare more under My capacity.", { lab: lab.name })),
     h("button", { type: "submit", class: "ok" }, _("Claim")));
   onSubmit(form, async () => {
     await api("POST", `/needs/${need.id}/claims`, { lab_id: lab.id, quantity: Number(qty.value) });

@@ -184,3 +184,22 @@ def test_a_batch_splits_into_stages_that_add_up(state: str, counts: list[int]) -
     assert sum(parts.values()) == quantity
     assert all(v >= 0 for v in parts.values())
     assert set(parts) <= set(STAGES)
+
+
+async def test_needs_say_what_a_lab_can_make_by_their_date(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    """A proposal or a nearby need is judged on what the lab can make by then; only its
+    members may ask."""
+    m = world["maker"].headers
+    need_id, lab_id = world["need"]["id"], world["lab"]["id"]
+    one = (await client.get(f"/api/v1/needs/{need_id}?lab_id={lab_id}", headers=m)).json()
+    listed = (await client.get(f"/api/v1/needs?lab_id={lab_id}", headers=m)).json()["items"]
+    assert one["lab_can_make"] == listed[0]["lab_can_make"] >= 300  # the fixture's stock
+    await _claimed(client, world, 100, 0)
+    after = (await client.get(f"/api/v1/needs/{need_id}?lab_id={lab_id}", headers=m)).json()
+    assert after["lab_can_make"] == one["lab_can_make"] - 100
+    assert (await client.get(f"/api/v1/needs/{need_id}", headers=m)).json()["lab_can_make"] is None
+    other = await hub.account("maker")
+    refused = await client.get(f"/api/v1/needs/{need_id}?lab_id={lab_id}", headers=other.headers)
+    assert refused.status_code == 403

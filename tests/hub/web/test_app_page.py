@@ -100,7 +100,8 @@ def test_hospital_and_maker_journeys_on_a_phone(sqlite_server: HubProcess) -> No
         page.wait_for_timeout(300)
         assert page.locator("#needs .need").count() == 1
         need = page.locator("#needs .need").first
-        assert "demandé" in need.locator(".badge").first.inner_text()
+        # An open need tells its progress in stages, not in one status word.
+        assert "en attente d’un atelier" in need.locator("[data-stage=requested]").inner_text()
         assert _stage(need, "requested") == 30
         # Phone-sized: nothing wider than the screen, and the buttons are thumb-sized.
         assert page.locator("#need-submit").bounding_box()["height"] >= 44

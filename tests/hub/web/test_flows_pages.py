@@ -144,9 +144,7 @@ def test_hospital_and_maker_journeys_through_the_pages(
         page.select_option("#need-design", "face-shield-prusa-rc3")
         facts = page.locator("#need-design-facts")
         assert "45" in facts.inner_text() and w["safety"] in facts.inner_text()
-        assert facts.locator("a").get_attribute("href").startswith(
-            "/designs/face-shield-prusa-rc3"
-        )
+        assert facts.locator("a").get_attribute("href").startswith("/designs/face-shield-prusa-rc3")
         page.check("#accept-face-shield-3dverkstan")
         page.fill("#need-quantity", "300")
         check_page(page, f"flows-need-form-{lang}", allowed=allowed)
@@ -175,9 +173,9 @@ def test_hospital_and_maker_journeys_through_the_pages(
         page.click("#nearby-refresh")
         card = page.locator(f'#nearby [data-need="{need["id"]}"]')
         card.locator(".can-make").wait_for()
-        lab_id = httpx.get(f"{base}/api/v1/labs?mine=true", headers=_token(page)).json()[
-            "items"
-        ][0]["id"]
+        lab_id = httpx.get(f"{base}/api/v1/labs?mine=true", headers=_token(page)).json()["items"][
+            0
+        ]["id"]
         found = httpx.get(
             f"{base}/api/v1/needs/{need['id']}?lab_id={lab_id}", headers=_token(page)
         ).json()
