@@ -239,10 +239,16 @@ if (signOutButton) {
 // last acted on: after the form or card of the button pressed, inside a list item, so that a
 // message is seen where the eyes are (not 3,000 px above) and read out by screen readers.
 let actor = null;
+// How to find the place again once the list around it is drawn anew, taken when the user acts
+// (afterwards the old card may be out of the page, with no parents left to name).
+let actorKeys = [];
 for (const type of ["click", "submit", "change"]) {
   document.addEventListener(type, (ev) => {
     const el = type === "submit" ? ev.submitter || ev.target : ev.target;
-    if (el instanceof Element && !el.closest("header")) actor = el;
+    if (el instanceof Element && !el.closest("header")) {
+      actor = el;
+      actorKeys = keysOf(el.closest(BLOCKS) || el);
+    }
   }, true);
 }
 
@@ -265,9 +271,9 @@ const shown = (el) => el.isConnected && el.getClientRects().length > 0;
 // Where the message goes now: the block acted on, or the same block redrawn, else the top.
 function anchor() {
   if (!actor) return null;
-  let block = actor.closest(BLOCKS);
+  const block = actor.closest(BLOCKS);
   if (block && shown(block)) return block;
-  for (const key of keysOf(block || actor)) {
+  for (const key of actorKeys) {
     const found = document.querySelector(key);
     if (found && shown(found)) return found.closest(BLOCKS) || found;
   }
