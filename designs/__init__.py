@@ -28,8 +28,10 @@ __all__ = [
     "NUMERIC_FIELDS",
     "PROCESSES",
     "Design",
+    "Production",
     "Validation",
     "data_dir",
+    "diagram_path",
     "get_design",
     "load_catalogue",
     "load_directory",
@@ -62,8 +64,10 @@ _REQUIRED_STRINGS: tuple[str, ...] = (
     "notes_fr",
 )
 _TOP_LEVEL_KEYS: frozenset[str] = frozenset(
-    {*_REQUIRED_STRINGS, *NUMERIC_FIELDS, "materials", "validation", "sources"}
+    {*_REQUIRED_STRINGS, *NUMERIC_FIELDS, "materials", "validation", "sources", "production"}
 )
+_PRODUCTION_KEYS: frozenset[str] = frozenset({"settings", "settings_fr", "diagram"})
+_DIAGRAM_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\.svg$")
 _VALIDATION_KEYS: frozenset[str] = frozenset({"by", "on", "use"})
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -75,6 +79,17 @@ class Validation:
     by: str
     on: dt.date
     use: str
+
+
+@dataclass(frozen=True, slots=True)
+class Production:
+    """How a maker makes it: the process's settings (print settings for FDM, cutting settings
+    for a laser, pattern notes for sewing), in English and French, and an optional schematic
+    diagram (an SVG file in ``designs/data/diagrams``, drawn for the hub, never a photo)."""
+
+    settings: tuple[str, ...]
+    settings_fr: tuple[str, ...]
+    diagram: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +113,7 @@ class Design:
     notes_fr: str
     # Read-only mapping from figure name (e.g. "grams_per_unit") to its citation.
     sources: Mapping[str, str] = field(hash=False, compare=True, repr=False)
+    production: Production | None = None
 
     def source_of(self, figure: str) -> str:
         """Return the citation recorded for ``figure``, raising ``KeyError`` if there is none."""
@@ -182,6 +198,9 @@ def parse_design(
     materials = _materials(data, origin)
     validation = _validation(data, origin)
     sources = _sources(data, origin)
+    production = _production(data, origin)
+    if production is not None and "production" not in sources:
+        raise _fail(origin, "sources.production", "is required: production settings cite a source")
     return Design(
         slug=slug,
         item=strings["item"],
@@ -199,7 +218,39 @@ def parse_design(
         notes=strings["notes"],
         notes_fr=strings["notes_fr"],
         sources=sources,
+        production=production,
     )
+
+
+def _string_list(raw: Mapping[str, Any], name: str, origin: str) -> tuple[str, ...]:
+    value = raw.get(name)
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, str) and v.strip() for v in value)
+    ):
+        raise _fail(
+            origin, f"production.{name}", f"must be a non-empty list of strings, got {value!r}"
+        )
+    return tuple(v.strip() for v in value)
+
+
+def _production(data: Mapping[str, Any], origin: str) -> Production | None:
+    """The optional ``[production]`` table: settings in both languages, one line each."""
+    if "production" not in data:
+        return None
+    raw = _table(data, "production", origin)
+    extra = sorted(set(raw) - _PRODUCTION_KEYS)
+    if extra:
+        raise _fail(origin, f"production.{extra[0]}", "is not a known production field")
+    settings = _string_list(raw, "settings", origin)
+    settings_fr = _string_list(raw, "settings_fr", origin)
+    if len(settings) != len(settings_fr):
+        raise _fail(origin, "production.settings_fr", "must have one line per English line")
+    diagram = raw.get("diagram")
+    if diagram is not None and (not isinstance(diagram, str) or not _DIAGRAM_RE.match(diagram)):
+        raise _fail(origin, "production.diagram", f"must name an .svg file, got {diagram!r}")
+    return Production(settings=settings, settings_fr=settings_fr, diagram=diagram)
 
 
 def _slug(data: Mapping[str, Any], origin: str, expected_slug: str | None) -> str:
@@ -251,7 +302,7 @@ def _validation(data: Mapping[str, Any], origin: str) -> Validation:
 def _sources(data: Mapping[str, Any], origin: str) -> Mapping[str, str]:
     """The citations, read-only: each names a design field, and every figure has one."""
     raw = _table(data, "sources", origin)
-    allowed = _TOP_LEVEL_KEYS | {f"validation.{k}" for k in _VALIDATION_KEYS}
+    allowed = _TOP_LEVEL_KEYS | {f"validation.{k}" for k in _VALIDATION_KEYS} | {"production"}
     for key, citation in raw.items():
         if key not in allowed:
             raise _fail(origin, f"sources.{key}", "does not name a design field")
@@ -268,6 +319,13 @@ def data_dir() -> Traversable:
     return files("designs") / "data"
 
 
+def diagram_path(design: Design) -> Traversable | None:
+    """Return the file of a design's schematic diagram, or ``None`` when it has none."""
+    if design.production is None or design.production.diagram is None:
+        return None
+    return data_dir() / "diagrams" / design.production.diagram
+
+
 def load_directory(directory: Traversable) -> dict[str, Design]:
     """Load and validate every ``*.toml`` file in ``directory``, keyed by slug."""
     catalogue: dict[str, Design] = {}
@@ -282,6 +340,9 @@ def load_directory(directory: Traversable) -> dict[str, Design]:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{origin}: not valid TOML ({exc})") from exc
         design = parse_design(data, origin=origin, expected_slug=origin.removesuffix(".toml"))
+        diagram = design.production.diagram if design.production else None
+        if diagram is not None and not (directory / "diagrams" / diagram).is_file():
+            raise ValueError(f"{origin}: diagram {diagram!r} is not in diagrams/")
         catalogue[design.slug] = design
     if not catalogue:
         raise ValueError(f"{directory}: no design data files (*.toml) found")

@@ -16,6 +16,7 @@ from hub.batches.schemas import (
     ClaimIn,
     CorrectIn,
     ProgressIn,
+    ReadyIn,
     ReceiptIn,
 )
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep
@@ -59,9 +60,15 @@ async def progress(
 
 
 @router.post("/batches/{batch_id}/ready", response_model=BatchOut)
-async def ready(batch_id: int, user: CurrentUser, session: SessionDep) -> BatchOut:
-    """Mark the batch boxed and ready for pickup."""
-    return BatchOut.model_validate(await service.mark_ready(session, user=user, batch_id=batch_id))
+async def ready(
+    batch_id: int, user: CurrentUser, session: SessionDep, body: ReadyIn | None = None
+) -> BatchOut:
+    """Mark the batch boxed and ready for pickup; with fewer made than its quantity, say
+    whether the rest is kept (a new claimed batch) or released to the need (422 otherwise)."""
+    rest = body.rest if body else None
+    return BatchOut.model_validate(
+        await service.mark_ready(session, user=user, batch_id=batch_id, rest=rest)
+    )
 
 
 @router.post("/batches/{batch_id}/receipt", response_model=BatchOut)

@@ -1,6 +1,7 @@
 """Request and response bodies for claims and batches."""
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,6 +27,18 @@ class ProgressIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     made: Count
+
+
+class ReadyIn(BaseModel):
+    """Marking a batch ready: what becomes of the units not made, when some are missing."""
+
+    model_config = ConfigDict(extra="forbid")
+    rest: Literal["keep", "release"] | None = Field(
+        None,
+        description="Required when fewer units are made than the batch's quantity: `keep` "
+        "makes the made units a first part and keeps the rest claimed in a new batch; "
+        "`release` gives the rest back to the need.",
+    )
 
 
 class ReceiptIn(BaseModel):

@@ -27,6 +27,7 @@ from hub.batches.records import (
     get_batch,
     lock_batch,
     need_cancelled,
+    new_batch,
     record,
     require_action,
 )
@@ -225,18 +226,61 @@ async def report_progress(session: AsyncSession, *, user: User, batch_id: int, m
     return batch
 
 
-async def mark_ready(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
-    """The batch is boxed and waits for pickup; unmade units go back to the need's pool."""
+#: What becomes of a batch's unmade units when it is marked ready: ``keep`` making them in a
+#: new claimed batch (the made units leave as a first part), or ``release`` them to the need.
+Rest = Literal["keep", "release"]
+
+
+async def mark_ready(
+    session: AsyncSession, *, user: User, batch_id: int, rest: Rest | None = None
+) -> Batch:
+    """The batch is boxed and waits for pickup; with fewer made than claimed, ``rest`` says
+    whether the other units stay claimed in a new batch (``keep``) or go back (``release``).
+
+    Nothing shrinks silently: 422 when units are missing and ``rest`` is not given.
+    """
     batch, need = await _lab_batch(session, user, batch_id)
     require_action(batch, BatchAction.MARK_READY)
     if batch.made == 0:
         raise Conflict(
             _("Batch {code} has nothing made yet; report progress first."), code=batch.code
         )
+    missing = batch.quantity - batch.made
+    if missing > 0 and rest is None:
+        raise Invalid(
+            N_(
+                "Batch {code} has {made} of {quantity} made: say what becomes of the other "
+                "{missing} unit (rest: keep making it in a new batch, or release it to the need).",
+                "Batch {code} has {made} of {quantity} made: say what becomes of the other "
+                "{missing} units (rest: keep making them in a new batch, or release them to the "
+                "need).",
+                "missing",
+            ),
+            code=batch.code,
+            made=batch.made,
+            quantity=batch.quantity,
+            missing=missing,
+        )
     before = contribution(batch)
-    released = batch.quantity - batch.made
     batch.quantity = batch.made
     batch.state = BatchState.READY
+    if missing == 0:
+        await record(session, batch=batch, need=need, before=before, kind="batch.ready", actor=user)
+        return batch
+    if rest == "release":
+        await record(
+            session,
+            batch=batch,
+            need=need,
+            before=before,
+            kind="batch.ready",
+            actor=user,
+            extra={"released": missing},
+        )
+        return batch
+    # Keep: the made units leave as a first part; the rest stays claimed by the same lab, for
+    # the same need and date, in a new batch with its own code (the first part is shrunk
+    # first, so the need's total never exceeds its quantity, even inside the transaction).
     await record(
         session,
         batch=batch,
@@ -244,7 +288,27 @@ async def mark_ready(session: AsyncSession, *, user: User, batch_id: int) -> Bat
         before=before,
         kind="batch.ready",
         actor=user,
-        extra={"released": released},
+        extra={"kept": missing},
+    )
+    part = new_batch(
+        need=need,
+        lab_id=batch.lab_id,
+        quantity=missing,
+        design=batch.design,
+        state=BatchState.CLAIMED,
+        distance_km=batch.distance_km,
+        run_id=batch.run_id,
+    )
+    session.add(part)
+    await session.flush()
+    await record(
+        session,
+        batch=part,
+        need=need,
+        before={batch.design: {}},
+        kind="batch.split",
+        actor=user,
+        extra={"from_batch_id": batch.id, "from_code": batch.code},
     )
     return batch
 

@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from designs import Design, load_catalogue
-from hub.catalogue.schemas import DesignOut
+from hub.catalogue.schemas import DesignOut, ProductionOut
 from hub.errors import NotFound
 from hub.i18n import _
 
@@ -11,12 +11,22 @@ router = APIRouter(prefix="/designs", tags=["designs"])
 
 
 def design_out(design: Design) -> DesignOut:
-    """Render a catalogue entry."""
+    """Render a catalogue entry, with the address of its page and of its diagram."""
+    production = design.production
+    own = {"production", "page_url"}
     return DesignOut.model_validate(
         {
-            **{name: getattr(design, name) for name in DesignOut.model_fields},
+            **{name: getattr(design, name) for name in DesignOut.model_fields if name not in own},
             "materials": list(design.materials),
             "sources": dict(design.sources),
+            "page_url": f"/designs/{design.slug}",
+            "production": None
+            if production is None
+            else ProductionOut(
+                settings=list(production.settings),
+                settings_fr=list(production.settings_fr),
+                diagram_url=f"/designs/{design.slug}/diagram.svg" if production.diagram else None,
+            ),
         }
     )
 

@@ -14,6 +14,14 @@ class ValidationOut(BaseModel):
     use: str
 
 
+class ProductionOut(BaseModel):
+    """How to make it: the process's settings in English and French, and a schematic."""
+
+    settings: list[str]
+    settings_fr: list[str]
+    diagram_url: str | None = None
+
+
 class DesignOut(BaseModel):
     """A validated design, with the source of each figure."""
 
@@ -34,3 +42,5 @@ class DesignOut(BaseModel):
     notes: str
     notes_fr: str
     sources: dict[str, str]
+    production: ProductionOut | None = None
+    page_url: str

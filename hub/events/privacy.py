@@ -22,6 +22,11 @@ PUBLIC_FIELDS = frozenset(
         "needed_by",
         "kind",
         "offers",
+        # Marking a batch ready with units missing: how many went back, or stayed claimed in
+        # the batch split from it.
+        "released",
+        "kept",
+        "from_batch_id",
     }
 )
 

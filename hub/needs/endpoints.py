@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
+from hub.access import require_member
 from hub.area_filter import parse_area_param
 from hub.batches.cascades import cancel_need
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep
@@ -13,8 +14,10 @@ from hub.limits.limiter import Action, limit
 from hub.needs import service
 from hub.needs.schemas import NeedIn, NeedList, NeedOut
 from hub.needs.service import get_need
+from hub.offers.capacity import free_by
 from hub.rules.states import NeedStatus, SiteType
 from hub.sites.service import get_site
+from hub.timeutil import today
 from hub.validation import NEAR_PATTERN
 
 router = APIRouter(prefix="/needs", tags=["needs"])
@@ -82,10 +85,18 @@ async def list_(
     open_only: Annotated[
         bool, Query(alias="open", description="Only needs with units left to claim.")
     ] = False,
+    lab_id: Annotated[
+        int | None,
+        Query(gt=0, description="A lab of yours: each need says what it can make by its date."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> NeedList:
     """Find needs by status, design, area, hospital, or around a point (nearest first)."""
+    lab = None
+    if lab_id is not None:
+        lab = await get_site(session, lab_id, SiteType.LAB)
+        await require_member(session, user, lab)
     rows, total = await service.list_needs(
         session,
         status=status,
@@ -99,15 +110,37 @@ async def list_(
         open_only=open_only,
     )
     items = await service.render_needs(session, rows)
+    if lab is not None:
+        day = today()
+        for item in items:
+            item.lab_can_make = await free_by(
+                session, lab=lab, design=item.design, due=item.needed_by, today=day
+            )
     return NeedList(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/{need_id}", response_model=NeedOut)
-async def get(need_id: int, user: CurrentUser, session: ReadSessionDep) -> NeedOut:
-    """Return a need with its progress counters."""
+async def get(
+    need_id: int,
+    user: CurrentUser,
+    session: ReadSessionDep,
+    lab_id: Annotated[
+        int | None,
+        Query(gt=0, description="A lab of yours: what it can make by the need's date."),
+    ] = None,
+) -> NeedOut:
+    """Return a need with its progress counters (and, with ``lab_id``, what that lab can
+    still make by its date: a proposal is judged on it)."""
     need = await get_need(session, need_id)
     hospital = await get_site(session, need.hospital_id, SiteType.HOSPITAL)
-    return (await service.render_needs(session, [(need, hospital, None)]))[0]
+    out = (await service.render_needs(session, [(need, hospital, None)]))[0]
+    if lab_id is not None:
+        lab = await get_site(session, lab_id, SiteType.LAB)
+        await require_member(session, user, lab)
+        out.lab_can_make = await free_by(
+            session, lab=lab, design=need.design, due=need.needed_by, today=today()
+        )
+    return out
 
 
 @router.post("/{need_id}/cancel", response_model=NeedOut)

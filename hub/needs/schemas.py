@@ -24,6 +24,19 @@ class NeedIn(BaseModel):
     )
 
 
+class Stages(BaseModel):
+    """A need's units, each in one stage, as a person reads them: they add up to its quantity
+    (``requested`` is what no lab has yet; all zero for a cancelled need's unheld units)."""
+
+    requested: int = 0
+    proposed: int = 0
+    being_made: int = 0
+    ready: int = 0
+    on_the_way: int = 0
+    delivered: int = 0
+    received: int = 0
+
+
 class Progress(BaseModel):
     """Where the units of a need are, summed over its batches."""
 
@@ -36,6 +49,11 @@ class Progress(BaseModel):
     accepted: int = 0
     rejected: int = 0
     remaining: int = Field(0, description="Units not yet proposed to or claimed by any lab.")
+    stages: Stages = Field(
+        default_factory=Stages,
+        description="Each unit in one stage (requested, proposed, being made, ready, on the "
+        "way, delivered, received): the stages add up to the need's quantity.",
+    )
 
 
 class HospitalRef(BaseModel):
@@ -63,6 +81,11 @@ class NeedOut(BaseModel):
     departement: str | None
     flagged: bool
     distance_km: float | None = None
+    lab_can_make: int | None = Field(
+        None,
+        description="With `lab_id`: the units of the need's design that lab declared it can "
+        "still make by the need's date (hub.offers.capacity.free_by); what a claim may take.",
+    )
     progress: Progress
     created_at: datetime
 

@@ -19,7 +19,7 @@ from hub.geo.areas import Area
 from hub.geodesy import bounding_box, haversine_km
 from hub.i18n import _
 from hub.needs.models import IdempotencyKey, Need
-from hub.needs.schemas import HospitalRef, NeedIn, NeedOut, Progress
+from hub.needs.schemas import HospitalRef, NeedIn, NeedOut, Progress, Stages
 from hub.rules.states import (
     AWAITING_PICKUP,
     CLOSED_NEEDS,
@@ -234,6 +234,10 @@ async def refresh_status(session: AsyncSession, need: Need) -> None:
     need.status = need_status(need.quantity, stages)
 
 
+#: Batches that left the claimed state for good but not yet received (hub.rules.totals).
+_ON_THE_ROAD = (BatchState.READY, BatchState.PICKED_UP, BatchState.DELIVERED)
+
+
 async def progress_of(session: AsyncSession, need_ids: list[int]) -> dict[int, Progress]:
     """Return the progress counters of several needs in one query."""
     if not need_ids:
@@ -256,13 +260,29 @@ async def progress_of(session: AsyncSession, need_ids: list[int]) -> dict[int, P
             total(Batch.delivered),
             total(Batch.accepted),
             total(Batch.rejected),
+            # The stages, as hub.rules.totals.batch_stages splits each batch.
+            total(Batch.quantity, Batch.state == BatchState.CLAIMED),
+            total(Batch.quantity - Batch.picked_up, Batch.state.in_(_ON_THE_ROAD)),
+            total(Batch.picked_up - Batch.delivered, Batch.state.in_(_ON_THE_ROAD)),
+            total(Batch.delivered, Batch.state.in_(_ON_THE_ROAD)),
+            total(Batch.quantity, Batch.state == BatchState.RECEIVED),
         )
         .where(Batch.need_id.in_(need_ids))
         .group_by(Batch.need_id)
     )
     out: dict[int, Progress] = {}
-    for need_id, proposed, claimed, made, ready, picked, delivered, accepted, rejected in rows:
+    for row in rows:
+        need_id, proposed, claimed, made, ready, picked, delivered, accepted, rejected = row[:9]
+        being_made, at_lab, on_the_way, dropped, received = row[9:]
         out[need_id] = Progress(
+            stages=Stages(
+                proposed=proposed,
+                being_made=being_made,
+                ready=at_lab,
+                on_the_way=on_the_way,
+                delivered=dropped,
+                received=received,
+            ),
             proposed=proposed,
             claimed=claimed,
             made=made,
@@ -337,6 +357,7 @@ def need_out(need: Need, hospital: Site, progress: Progress, distance: float | N
     # Proposed plus committed is everything not declined or cancelled: what is held.
     held = progress.proposed + progress.claimed
     progress.remaining = 0 if need.status == NeedStatus.CANCELLED else need.quantity - held
+    progress.stages.requested = max(progress.remaining, 0)
     return NeedOut(
         id=need.id,
         hospital=HospitalRef(

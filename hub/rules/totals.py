@@ -72,3 +72,29 @@ def add_into(total: Totals, delta: Mapping[str, Mapping[str, int]]) -> None:
         row = total.setdefault(design, dict.fromkeys(COUNTERS, 0))
         for counter, value in counters.items():
             row[counter] = row.get(counter, 0) + value
+
+
+#: A need's units told as a person reads them, in order; each unit is in exactly one stage, so
+#: the stages of a need add up to its quantity (``requested``: no lab has it yet).
+STAGES = ("requested", "proposed", "being_made", "ready", "on_the_way", "delivered", "received")
+
+
+def batch_stages(state: str, quantity: int, picked_up: int, delivered: int) -> dict[str, int]:
+    """Split a held batch's ``quantity`` over the stages (empty for declined and cancelled).
+
+    A received batch is closed: all of it counts as received (its accepted and rejected counts
+    say how it was found). Before that, what a driver has not taken is still at the lab.
+    """
+    if state in ("declined", "cancelled"):
+        return {}
+    if state == "proposed":
+        return {"proposed": quantity}
+    if state == "claimed":
+        return {"being_made": quantity}
+    if state == "received":
+        return {"received": quantity}
+    return {
+        "ready": quantity - picked_up,
+        "on_the_way": picked_up - delivered,
+        "delivered": delivered,
+    }

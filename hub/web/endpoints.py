@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from designs import Design, diagram_path, load_catalogue
 from hub.errors import NotFound
 from hub.i18n import LANGS, Lang, _, catalogue_json, catalogue_version, page_language
 from hub.i18n.catalogue import translations
@@ -120,6 +123,59 @@ async def label_page(request: Request, batch_id: int) -> HTMLResponse:
     browser's print works as on any page.
     """
     return render(request, "label.html", batch_id=batch_id, label=None)
+
+
+#: Babel's locale for each page language (British English writes dates day first).
+LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+
+
+def _design_words(lang: Lang) -> dict[str, Any]:
+    """Numbers and dates written the reader's way, for the catalogue's pages."""
+    locale = LOCALES[lang]
+    return {
+        "num": lambda value: format_decimal(value, locale=locale),
+        "long_date": lambda value: format_date(value, format="long", locale=locale),
+        "name_of": lambda d: d.name_fr if lang == "fr" else d.name,
+        "notes_of": lambda d: d.notes_fr if lang == "fr" else d.notes,
+        "settings_of": lambda d: (
+            d.production.settings_fr if lang == "fr" else d.production.settings
+        ),
+    }
+
+
+def _design(slug: str) -> Design:
+    catalogue = load_catalogue()
+    if slug not in catalogue:
+        raise NotFound(_("No design {slug} in the catalogue."), slug=repr(slug))
+    return catalogue[slug]
+
+
+@pages.get("/designs", response_class=HTMLResponse)
+async def designs_page(request: Request) -> HTMLResponse:
+    """The catalogue of validated designs: what to make, with what, and who validated it."""
+    context = page_context(request)
+    items = sorted(load_catalogue().values(), key=lambda d: (d.item, d.slug))
+    return render(request, "designs.html", designs=items, **_design_words(context["lang"]))
+
+
+@pages.get("/designs/{slug}", response_class=HTMLResponse)
+async def design_page(request: Request, slug: str) -> HTMLResponse:
+    """One design: its figures and their sources, validation, licence, safety and production
+    notes (print, cutting or sewing), and its schematic diagram when it has one."""
+    design = _design(slug)
+    context = page_context(request)
+    return render(request, "design.html", design=design, **_design_words(context["lang"]))
+
+
+@pages.get("/designs/{slug}/diagram.svg")
+async def design_diagram(slug: str) -> Response:
+    """A design's schematic diagram (drawn for the hub, not a photo); 404 when it has none."""
+    path = diagram_path(_design(slug))
+    if path is None:
+        raise NotFound(_("Design {slug} has no diagram."), slug=repr(slug))
+    return Response(
+        path.read_bytes(), media_type="image/svg+xml", headers={"Cache-Control": "no-cache"}
+    )
 
 
 @pages.get("/docs", response_class=HTMLResponse)

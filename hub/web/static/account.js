@@ -1,8 +1,7 @@
 // The account page: change the password, see the open sessions, sign one out or all of them.
-import { $, ApiError, _, api, clock, day, getJson, h, token, whenSignedOut } from "./hub.js";
-
-function showError(message) { $("error").textContent = message || ""; if (message) $("notice").textContent = ""; }
-function notify(message) { $("notice").textContent = message || ""; $("error").textContent = ""; }
+import {
+  $, ApiError, _, api, clock, day, getJson, h, notify, showError, token, whenSignedOut,
+} from "./hub.js";
 
 async function act(button, fn) {
   if (button) button.disabled = true;

@@ -1,8 +1,8 @@
 // The hub's page for hospital staff, makers and coordinators. Plain JS, no build, no CDN.
 // Everything user-supplied goes into the page as text nodes, never as HTML (see hub.js's h).
 import {
-  $, ApiError, LANG, _, api, day, getJson, h, isoDay, ngettext, number, pgettext, token,
-  whenSignedOut,
+  $, ApiError, LANG, _, api, day, getJson, h, isoDay, ngettext, notify, number, pgettext,
+  showError, token, whenSignedOut,
 } from "./hub.js";
 import { clearSheets, initSheets } from "./app-sheets.js";
 import { initSiteForm, siteFields } from "./site-form.js";
@@ -70,11 +70,7 @@ function uuid4() {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
-function showError(message) {
-  $("error").textContent = message || "";
-  if (message) { $("notice").textContent = ""; $("error").scrollIntoView({ block: "center" }); }
-}
-function notify(message) { $("notice").textContent = message || ""; $("error").textContent = ""; }
+// Messages go next to where the user acted, announced to screen readers (hub.js).
 
 // Run an action from a form or button: disable it meanwhile, show errors in plain words.
 async function act(button, fn) {
@@ -112,7 +108,46 @@ function fillDesigns() {
   for (const sel of document.querySelectorAll("select.designs")) {
     sel.replaceChildren(...state.designs.map((d) => h("option", { value: d.slug }, designName(d.slug))));
   }
+  showDesignFacts("need");
+  showDesignFacts("offer");
 }
+
+const PROCESSES = {
+  fdm: pgettext("process", "3D printing (FDM)"), sla: pgettext("process", "3D printing (resin, SLA)"),
+  laser: pgettext("process", "laser cutting"), sewing: pgettext("process", "sewing"),
+};
+
+// A design's key figures under the form that names it, and a link to its page in the catalogue.
+function designFacts(slug) {
+  const d = state.designs.find((x) => x.slug === slug);
+  if (!d) return [];
+  const figures = _("{process} · {grams} g and {minutes} min per unit · {per_box} per box", {
+    process: PROCESSES[d.process] || d.process, grams: d.grams_per_unit,
+    minutes: d.minutes_per_unit, per_box: d.units_per_box,
+  });
+  return [figures, h("br"), h("strong", {}, _("Not a certified medical device.")), " ",
+    h("a", { href: `${d.page_url}?lang=${LANG}`, target: "_blank" },
+      _("The design sheet: validation, licence, settings"))];
+}
+
+function showDesignFacts(prefix) {
+  const select = $(`${prefix}-design`);
+  $(`${prefix}-design-facts`).replaceChildren(...designFacts(select.value));
+  if (prefix === "need") fillAccepts();
+}
+
+// The other designs of the same item a hospital may take instead (a Prusa or a 3DVerkstan visor).
+function fillAccepts() {
+  const chosen = state.designs.find((d) => d.slug === $("need-design").value);
+  const others = chosen ? state.designs.filter((d) => d.item === chosen.item && d.slug !== chosen.slug) : [];
+  $("need-accepts").hidden = others.length === 0;
+  $("need-accepts-list").replaceChildren(...others.map((d) => h("div", { class: "check" },
+    h("input", { type: "checkbox", id: `accept-${d.slug}`, value: d.slug, class: "accept-design" }),
+    h("label", { for: `accept-${d.slug}` }, designName(d.slug), " ",
+      h("a", { href: `${d.page_url}?lang=${LANG}`, target: "_blank" }, _("(sheet)"))))));
+}
+$("need-design").addEventListener("change", () => showDesignFacts("need"));
+$("offer-design").addEventListener("change", () => showDesignFacts("offer"));
 
 function badge(status, words) {
   return h("span", { class: "badge st-" + status }, words[status] || status);
@@ -229,6 +264,7 @@ function resetNeedForm() {
   $("need-by").value = isoDay(7);
   $("need-by").min = isoDay(0);
   $("need-priority").value = "normal";
+  for (const box of document.querySelectorAll("input.accept-design")) box.checked = false;
   needKey = uuid4();
 }
 
@@ -237,6 +273,7 @@ onSubmit($("need-form"), async () => {
     hospital_id: Number($("need-hospital").value), design: $("need-design").value,
     quantity: Number($("need-quantity").value), needed_by: $("need-by").value,
     priority: $("need-priority").value,
+    accepts: [...document.querySelectorAll("input.accept-design:checked")].map((i) => i.value),
   }, { "Idempotency-Key": needKey });
   resetNeedForm();
   await loadNeeds();
@@ -256,15 +293,54 @@ async function needCard(need) {
   const open = !["delivered", "cancelled"].includes(need.status);
   return h("div", { class: "card need", "data-need": need.id },
     h("h3", {}, designName(need.design), " × ", number(need.quantity)),
-    h("p", {}, badge(need.status, NEED_STATUSES), " ", h("span", { class: "muted" },
+    // The stages tell an open need's progress; a badge only for a need that is over.
+    h("p", {}, open ? null : [badge(need.status, NEED_STATUSES), " "], h("span", { class: "muted" },
       need.hospital.name, " · ", dueBy(need.needed_by), " · ", PRIORITIES[need.priority])),
-    counters([["claimed", p.claimed], ["made", p.made], ["ready", p.ready],
-              ["picked_up", p.picked_up], ["delivered", p.delivered], ["remaining", p.remaining]]),
+    stagesView(need),
     batches.filter((b) => !["declined", "cancelled"].includes(b.state)).map(receiptCard),
     open ? h("button", { type: "button", class: "danger cancel-need", onclick: (ev) => {
       if (!confirm(_("Cancel this need? Batches not started will be cancelled."))) return;
-      act(ev.currentTarget, async () => { await api("POST", `/needs/${need.id}/cancel`); await loadNeeds(); });
+      act(ev.currentTarget, async () => {
+        await api("POST", `/needs/${need.id}/cancel`);
+        await loadNeeds();
+        notify(_("Need cancelled: the batches not started are cancelled too."));
+      });
     } }, _("Cancel this need")) : null);
+}
+
+// A need's units, each in one stage, in the order a person follows them.
+const STAGES = [
+  ["received", pgettext("stage", "received")], ["delivered", pgettext("stage", "delivered")],
+  ["on_the_way", pgettext("stage", "on the way")], ["ready", pgettext("stage", "ready")],
+  ["being_made", pgettext("stage", "being made")], ["proposed", pgettext("stage", "proposed to a lab")],
+  ["requested", pgettext("stage", "waiting for a lab")],
+];
+
+// One bar (an SVG: widths as attributes, which the Content-Security-Policy allows) and the
+// figures of each stage, which add up to the need's quantity.
+function stagesView(need) {
+  const stages = (need.progress && need.progress.stages) || {};
+  const shown = STAGES.filter(([key]) => stages[key] > 0);
+  const total = shown.reduce((sum, [key]) => sum + stages[key], 0) || 1;
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("class", "stages-bar");
+  svg.setAttribute("viewBox", `0 0 ${total} 1`);
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.setAttribute("aria-hidden", "true");
+  let x = 0;
+  for (const [key] of shown) {
+    const rect = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    for (const [k, v] of Object.entries({ x, y: 0, width: stages[key], height: 1, class: `stage-${key}` })) {
+      rect.setAttribute(k, String(v));
+    }
+    svg.append(rect);
+    x += stages[key];
+  }
+  return h("div", { class: "stages" }, svg,
+    h("ul", { class: "stages-figures" }, shown.map(([key, word]) =>
+      h("li", { "data-stage": key }, h("span", { class: `swatch stage-${key}`, "aria-hidden": "true" }),
+        h("b", {}, number(stages[key])), " ", word))),
+    h("p", { class: "muted" }, ngettext("{n} unit in all", "{n} units in all", need.quantity)));
 }
 
 // "10 / 12 made": how far a batch is.
@@ -372,16 +448,25 @@ $("offer-lab").addEventListener("change", () => act(null, loadOffers));
 async function loadNearby() {
   const lab = state.labs.find((s) => String(s.id) === $("nearby-lab").value) || state.labs[0];
   const needs = (await getJson(
-    `/needs?near=${lab.lat},${lab.lon}&radius_km=50&open=true&limit=100`)).items;
+    `/needs?near=${lab.lat},${lab.lon}&radius_km=50&open=true&limit=100&lab_id=${lab.id}`)).items;
   $("nearby").replaceChildren(...(needs.length ? needs.map((n) => nearbyCard(n, lab))
     : [h("p", { class: "muted" }, _("No open need nearby."))]));
 }
 
 function nearbyCard(need, lab) {
   const left = need.progress ? need.progress.remaining : need.quantity;
+  // What the lab declared it can make by the need's date, not everything that remains.
+  const can = need.lab_can_make ?? left;
+  const start = Math.min(left, can);
   const qty = h("input", { id: `claim-qty-${need.id}`, type: "number", min: 1, max: left, step: 1,
-    inputmode: "numeric", value: left, class: "claim-qty", required: true });
-  const form = h("form", { class: "claim-form" }, h("label", { for: qty.id }, _("Quantity I will make")), qty,
+    inputmode: "numeric", value: start > 0 ? start : "", class: "claim-qty", required: true,
+    "aria-describedby": `claim-can-${need.id}` });
+  const form = h("form", { class: "claim-form" },
+    h("label", { for: qty.id }, _("Quantity I will make")), qty,
+    h("p", { id: `claim-can-${need.id}`, class: "muted can-make" }, can > 0
+      ? ngettext("{lab} can make {n} unit by then, from its declared capacity.",
+        "{lab} can make {n} units by then, from its declared capacity.", can, { lab: lab.name })
+      : _("{lab} has no capacity left for this design by then: declare more under My capacity.", { lab: lab.name })),
     h("button", { type: "submit", class: "ok" }, _("Claim")));
   onSubmit(form, async () => {
     await api("POST", `/needs/${need.id}/claims`, { lab_id: lab.id, quantity: Number(qty.value) });
@@ -396,6 +481,8 @@ function nearbyCard(need, lab) {
       need.hospital.verified ? "" : " (" + SITE_STATUSES.pending + ")"),
     h("p", { class: "muted" }, where, dueBy(need.needed_by), " · ", PRIORITIES[need.priority], " · ",
       ngettext("{n} unit left", "{n} units left", left)),
+    h("p", { class: "design-facts" }, h("a", { href: `/designs/${need.design}?lang=${LANG}`, target: "_blank" },
+      _("The design sheet: validation, licence, settings"))),
     form);
 }
 $("nearby-lab").addEventListener("change", () => act(null, loadNearby));
@@ -404,11 +491,18 @@ $("nearby-refresh").addEventListener("click", (ev) => act(ev.currentTarget, load
 async function loadBatches() {
   const lists = await Promise.all(state.labs.map((s) => getJson(`/batches?lab_id=${s.id}&limit=500`)));
   const batches = lists.flatMap((l) => l.items).sort((a, b) => b.id - a.id);
-  $("batches").replaceChildren(...(batches.length ? batches.map(batchCard)
+  // A proposal is judged on its need: whose it is, for when, and what the lab can make by then.
+  const proposals = batches.filter((b) => b.state === "proposed");
+  const needs = new Map();
+  await Promise.all([...new Set(proposals.map((b) => b.need_id))].map(async (id) => {
+    const b = proposals.find((x) => x.need_id === id);
+    needs.set(id, { need: await getJson(`/needs/${id}?lab_id=${b.lab_id}`) });
+  }));
+  $("batches").replaceChildren(...(batches.length ? batches.map((b) => batchCard(b, needs.get(b.need_id)))
     : [h("p", { class: "muted" }, _("No batch yet."))]));
 }
 
-function batchCard(b) {
+function batchCard(b, proposal) {
   const lab = state.labs.find((s) => s.id === b.lab_id);
   const card = h("div", { class: "card batch", "data-batch": b.id },
     h("h3", {}, _("Batch {code}", { code: b.code }), " ", badge(b.state, BATCH_STATES)),
@@ -417,9 +511,25 @@ function batchCard(b) {
     h("p", { class: "made" }, madeOf(b)));
   const post = (path, body) => async () => { await api("POST", `/batches/${b.id}/${path}`, body); await loadBatches(); };
   if (b.state === "proposed") {
+    const need = proposal && proposal.need;
+    if (need) {
+      const where = b.distance_km != null ? _("{km} km", { km: number(b.distance_km, 1) }) : "";
+      card.append(h("p", { class: "proposal-for" }, _("For {hospital}", { hospital: need.hospital.name }),
+        where ? " · " + where : "", " · ", _("needed {date}", { date: dueBy(need.needed_by) })),
+        need.lab_can_make != null ? h("p", { class: "muted can-make" }, ngettext(
+          "{lab} can make {n} more unit by then, from its declared capacity.",
+          "{lab} can make {n} more units by then, from its declared capacity.", need.lab_can_make,
+          { lab: lab ? lab.name : "" })) : null);
+    }
     card.append(h("div", { class: "buttons" },
-      h("button", { type: "button", class: "ok accept", onclick: (ev) => act(ev.currentTarget, post("accept")) }, _("Accept")),
-      h("button", { type: "button", class: "danger decline", onclick: (ev) => act(ev.currentTarget, post("decline")) }, _("Decline"))));
+      h("button", { type: "button", class: "ok accept", onclick: (ev) => act(ev.currentTarget, async () => {
+        await post("accept")();
+        notify(_("Proposal accepted: batch {code} is yours to make.", { code: b.code }));
+      }) }, _("Accept")),
+      h("button", { type: "button", class: "danger decline", onclick: (ev) => act(ev.currentTarget, async () => {
+        await post("decline")();
+        notify(_("Proposal declined: its units go back to the need."));
+      }) }, _("Decline"))));
   }
   if (b.state === "claimed") {
     const made = h("input", { id: `made-${b.id}`, type: "number", min: b.made, max: b.quantity, step: 1,
@@ -428,9 +538,21 @@ function batchCard(b) {
       h("button", { type: "submit" }, _("Save")));
     onSubmit(form, async () => { await post("progress", { made: Number(made.value) })(); notify(_("Saved.")); });
     card.append(form, h("button", { type: "button", class: "ok ready", disabled: b.made === 0,
-      onclick: (ev) => act(ev.currentTarget, post("ready")) }, _("Ready for pickup")));
+      onclick: (ev) => {
+        if (b.made < b.quantity) { card.querySelector(".rest-choice").hidden = false; card.querySelector(".rest-choice input").focus(); return; }
+        act(ev.currentTarget, async () => { await post("ready")(); notify(_("Batch {code} is ready for pickup.", { code: b.code })); });
+      } }, _("Ready for pickup")));
+    if (b.made > 0 && b.made < b.quantity) card.append(restChoice(b, post));
   }
-  if (!["declined", "cancelled"].includes(b.state)) {
+  if (b.state === "received") {
+    const accepted = ngettext("{n} accepted", "{n} accepted", b.accepted);
+    const rejected = ngettext("{n} rejected", "{n} rejected", b.rejected);
+    card.append(h("p", { class: "received" },
+      _("The hospital received it: {accepted}, {rejected}", { accepted, rejected }),
+      b.reject_reason ? " (" + b.reject_reason + ")" : ""));
+  }
+  // A label is printed for a batch the lab has taken on, not for a proposal.
+  if (["claimed", "ready", "picked_up", "delivered", "received"].includes(b.state)) {
     // A page of its own, opened by a plain link: no pop-up blocker stops it, and it prints
     // under the same Content-Security-Policy as this page (see hub/web/static/label.js).
     card.append(h("a", { class: "button secondary label", href: `/label/${b.id}?lang=${LANG}`,
@@ -438,6 +560,38 @@ function batchCard(b) {
   }
   return card;
 }
+// Ready means ready: with fewer made than claimed, the maker says what becomes of the rest.
+function restChoice(b, post) {
+  const missing = b.quantity - b.made;
+  const name = `rest-${b.id}`;
+  const option = (value, text) => h("div", { class: "check" },
+    h("input", { type: "radio", name, id: `${name}-${value}`, value, required: true }),
+    h("label", { for: `${name}-${value}` }, text));
+  const form = h("form", { class: "rest-choice", hidden: true },
+    h("fieldset", {},
+      h("legend", {}, ngettext(
+        "{made} made of {quantity}: what becomes of the other {n}?",
+        "{made} made of {quantity}: what becomes of the other {n}?", missing,
+        { made: number(b.made), quantity: number(b.quantity) })),
+      option("keep", ngettext(
+        "Keep making it: the {made} made leave now as a first part.",
+        "Keep making them: the {made} made leave now as a first part.", missing, { made: number(b.made) })),
+      option("release", ngettext(
+        "Give it back to the need: another lab may make it.",
+        "Give them back to the need: another lab may make them.", missing))),
+    h("div", { class: "buttons" },
+      h("button", { type: "submit", class: "ok" }, _("Mark ready")),
+      h("button", { type: "button", class: "secondary", onclick: () => { form.hidden = true; } }, _("Back"))));
+  onSubmit(form, async () => {
+    const rest = form.querySelector("input:checked").value;
+    await post("ready", { rest })();
+    notify(rest === "keep"
+      ? _("Batch {code} is ready for pickup; the rest stays yours in a new batch.", { code: b.code })
+      : _("Batch {code} is ready for pickup; the rest went back to the need.", { code: b.code }));
+  });
+  return form;
+}
+
 $("batches-refresh").addEventListener("click", (ev) => act(ev.currentTarget, loadBatches));
 
 // --- Coordinators ----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // The driver's page: sign in, plan a route from where you are, follow it stop by stop on a phone.
 import {
-  $, LANG, _, api, clock, h, ngettext, number, pgettext, token, whenSignedOut,
+  $, LANG, _, api, clock, h, ngettext, number, pgettext, showError, token, whenSignedOut,
 } from "./hub.js";
 
 const STATUSES = {
@@ -10,7 +10,6 @@ const STATUSES = {
 let current = null; // the route on screen
 const designs = {}; // slug -> name in the page's language, once loaded
 
-function showError(message) { $("error").textContent = message || ""; }
 
 function show(which) {
   $("signin").hidden = which !== "signin";

@@ -232,3 +232,86 @@ if (signOutButton) {
     signedOut();
   });
 }
+
+// --- Messages next to where the user acted ------------------------------------------------------
+
+// A page's messages (its #notice and #error, both aria-live) are moved next to what the user
+// last acted on: after the form or card of the button pressed, inside a list item, so that a
+// message is seen where the eyes are (not 3,000 px above) and read out by screen readers.
+let actor = null;
+// How to find the place again once the list around it is drawn anew, taken when the user acts
+// (afterwards the old card may be out of the page, with no parents left to name).
+let actorKeys = [];
+for (const type of ["click", "submit", "change"]) {
+  document.addEventListener(type, (ev) => {
+    const el = type === "submit" ? ev.submitter || ev.target : ev.target;
+    if (el instanceof Element && !el.closest("header")) {
+      actor = el;
+      actorKeys = keysOf(el.closest(BLOCKS) || el);
+    }
+  }, true);
+}
+
+// The blocks a message goes after, nearest first, and the attributes that find them again
+// once a list is drawn anew (the card of batch 12 is a new element, with the same data-batch).
+const BLOCKS = "form, [data-batch], [data-need], [data-site], [data-stop], .card, li, section";
+const KEYS = ["data-batch", "data-need", "data-site", "data-stop", "id"];
+
+function keysOf(el) {
+  const keys = [];
+  for (let node = el; node && node !== document.body; node = node.parentElement) {
+    const attr = KEYS.find((a) => node.hasAttribute(a));
+    if (attr) keys.push(`${node.tagName.toLowerCase()}[${attr}="${CSS.escape(node.getAttribute(attr))}"]`);
+  }
+  return keys;
+}
+
+const shown = (el) => el.isConnected && el.getClientRects().length > 0;
+
+// Where the message goes now: the block acted on, or the same block redrawn, else the top.
+function anchor() {
+  if (!actor) return null;
+  const block = actor.closest(BLOCKS);
+  if (block && shown(block)) return block;
+  for (const key of actorKeys) {
+    const found = document.querySelector(key);
+    if (found && shown(found)) return found.closest(BLOCKS) || found;
+  }
+  return null;
+}
+
+const boxes = {};
+function box(id, role) {
+  if (!boxes[id]) {
+    const el = $(id) || h("p", { id, class: id, role, "aria-live": role === "alert" ? "assertive" : "polite" });
+    // Where it was on the page: a message with nothing to stand next to goes back there.
+    const home = document.createComment(id);
+    if (el.isConnected) el.before(home); else ($("main") || document.body).prepend(home);
+    boxes[id] = { el, home };
+  }
+  return boxes[id];
+}
+
+function place(id, role, message) {
+  const { el, home } = box(id, role);
+  el.textContent = message || "";
+  if (!message) return;
+  const block = anchor();
+  if (!block) home.after(el);
+  else if (block.tagName === "LI") block.append(el); // a list holds only its items
+  else if (block.nextElementSibling !== el) block.after(el);
+  const rect = el.getBoundingClientRect();
+  if (rect.top < 0 || rect.bottom > window.innerHeight) el.scrollIntoView({ block: "center" });
+}
+
+// A success, in the page's words, next to where the user acted (an empty message clears it).
+export function notify(message) {
+  place("notice", "status", message);
+  box("error", "alert").el.textContent = "";
+}
+
+// A failure, next to where the user acted, read out at once (role=alert).
+export function showError(message) {
+  place("error", "alert", message);
+  if (message) box("notice", "status").el.textContent = "";
+}

@@ -1,12 +1,9 @@
 // The page a one-time reset link opens (/reset#TOKEN), or where a forgotten password is reported.
 // The token is in the fragment, which a browser never sends to a server: it reaches the hub
 // only in the body of the request that uses it.
-import { $, ApiError, _, api, token } from "./hub.js";
-
+import { $, ApiError, _, api, notify, showError, token } from "./hub.js";
 let linkToken = "";
 
-function showError(message) { $("error").textContent = message || ""; if (message) $("notice").textContent = ""; }
-function notify(message) { $("notice").textContent = message || ""; $("error").textContent = ""; }
 
 async function act(button, fn) {
   if (button) button.disabled = true;

@@ -65,7 +65,9 @@ async def test_ready_with_partial_made_releases_the_rest(client: httpx.AsyncClie
     bid = (await _claim(client, world, 100)).json()["id"]
     assert (await _claim(client, world, 1)).status_code == 409
     await client.post(f"/api/v1/batches/{bid}/progress", json={"made": 70}, headers=m)
-    ready = (await client.post(f"/api/v1/batches/{bid}/ready", headers=m)).json()
+    ready = (
+        await client.post(f"/api/v1/batches/{bid}/ready", json={"rest": "release"}, headers=m)
+    ).json()
     assert ready["quantity"] == 70
     assert (await _claim(client, world, 30)).status_code == 201
 
@@ -229,7 +231,7 @@ async def test_a_coordinator_corrects_a_mistyped_made_count(
     assert too_many.status_code == 422
     no_reason = await client.post(f"/api/v1/batches/{bid}/correct", json={"made": 2}, headers=c)
     assert no_reason.status_code == 422
-    await client.post(f"/api/v1/batches/{bid}/ready", headers=m)
+    await client.post(f"/api/v1/batches/{bid}/ready", json={"rest": "release"}, headers=m)
     late = await client.post(
         f"/api/v1/batches/{bid}/correct", json={"made": 1, "reason": "x"}, headers=c
     )

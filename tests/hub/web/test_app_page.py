@@ -44,9 +44,10 @@ def _sign_up(page: "Page", role: str, name: str, email: str) -> None:
     page.click("#signup-form button[type=submit]")
 
 
-def _counter(card: "Locator", key: str) -> int:
-    """The number a need card shows for one progress counter."""
-    return int(card.locator(f"[data-counter={key}] b").inner_text())
+def _stage(card: "Locator", key: str) -> int:
+    """The number of units a need card shows in one stage (a stage with none is not shown)."""
+    figure = card.locator(f"[data-stage={key}] b")
+    return int(figure.inner_text()) if figure.count() else 0
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
@@ -99,8 +100,9 @@ def test_hospital_and_maker_journeys_on_a_phone(sqlite_server: HubProcess) -> No
         page.wait_for_timeout(300)
         assert page.locator("#needs .need").count() == 1
         need = page.locator("#needs .need").first
-        assert "demandé" in need.locator(".badge").first.inner_text()
-        assert _counter(need, "remaining") == 30
+        # An open need tells its progress in stages, not in one status word.
+        assert "en attente d’un atelier" in need.locator("[data-stage=requested]").inner_text()
+        assert _stage(need, "requested") == 30
         # Phone-sized: nothing wider than the screen, and the buttons are thumb-sized.
         assert page.locator("#need-submit").bounding_box()["height"] >= 44
         check_page(page, "app-staff-fr", allowed=TYPED)
@@ -204,10 +206,12 @@ def test_hospital_and_maker_journeys_on_a_phone(sqlite_server: HubProcess) -> No
         progress = needs[0]["progress"]
         assert (progress["accepted"], progress["rejected"], progress["remaining"]) == (9, 1, 20)
         need = page.locator("#needs .need").first
-        for key in ("claimed", "made", "ready", "picked_up", "delivered", "remaining"):
-            assert _counter(need, key) == progress[key], key
-        assert _counter(need, "remaining") == 20
-        assert _counter(need, "delivered") == 10
+        # One unit, one stage: the figures add up to the need's quantity.
+        for key, value in progress["stages"].items():
+            assert _stage(need, key) == value, key
+        assert _stage(need, "requested") == 20
+        assert _stage(need, "received") == 10
+        assert sum(progress["stages"].values()) == 30
 
         # English on the same session, through the language switch.
         page.click("#lang")
