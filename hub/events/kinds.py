@@ -26,6 +26,7 @@ KINDS: dict[str, Message] = {
     "batch.adjusted": _("Batch adjusted"),
     "batch.corrected": _("Batch corrected"),
     "batch.imported": _("Batch imported"),
+    "batch.split": _("Batch split: the rest is still being made"),
     "hospital.created": _("New hospital"),
     "hospital.verified": _("Hospital verified"),
     "hospital.updated": _("Hospital updated"),

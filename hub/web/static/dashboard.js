@@ -34,6 +34,7 @@ const KINDS = {
   "batch.received": _("Receipt confirmed"), "batch.cancelled": _("Batch cancelled"),
   "batch.adjusted": _("Batch adjusted"), "batch.corrected": _("Batch corrected"),
   "batch.imported": _("Batch imported"),
+  "batch.split": _("Batch split: the rest is still being made"),
   "hospital.created": _("New hospital"), "hospital.verified": _("Hospital verified"),
   "hospital.updated": _("Hospital updated"), "hospital.corrected": _("Hospital corrected"),
   "hospital.suspended": _("Hospital suspended"),
