@@ -23,8 +23,15 @@ async def find(
     user: CurrentUser,
     session: ReadSessionDep,
     settings: SettingsDep,
-    # No length limit here: the service refuses long queries in the reader's language.
-    q: Annotated[str, Query(description="A postcode, commune, address or establishment.")] = "",
+    # The limits are documented here but enforced by the service, which words its refusals
+    # in the reader's language. A query of punctuation only is no error: nothing matches it.
+    q: Annotated[
+        str,
+        Query(
+            description="A postcode, commune, address or establishment.",
+            json_schema_extra={"minLength": 1, "maxLength": 200, "pattern": "\\S"},
+        ),
+    ] = "",
     limit: Annotated[int, Query(ge=1, le=20)] = 10,
 ) -> list[PlaceOut]:
     """Places matching ``q``, best first: communes (offline), establishments (the FINESS

@@ -61,7 +61,7 @@ def establishment_out(entry: RegistryEntry) -> PlaceOut | None:
 def check_query(q: str) -> str:
     """Refuse an empty query or one over 200 characters (422)."""
     text = q.strip()
-    if not text or not fold(text):
+    if not text:
         raise Invalid(_("Type a postcode, a commune, an address or an establishment."))
     if len(text) > MAX_QUERY_CHARS:
         raise Invalid(

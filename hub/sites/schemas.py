@@ -43,10 +43,18 @@ def _check_finess(value: str) -> str:
     return compact
 
 
+# The patterns say the shapes (spaces between digits allowed, as people copy them); the
+# validators compact them and check what a pattern cannot: SIRET's Luhn check digit.
 Siret = Annotated[
-    str, Field(max_length=20, examples=["73282932000074"]), AfterValidator(_check_siret)
+    str,
+    Field(max_length=30, pattern=r"^ *(?:[0-9] *){14}$", examples=["73282932000074"]),
+    AfterValidator(_check_siret),
 ]
-Finess = Annotated[str, Field(max_length=12, examples=["380780080"]), AfterValidator(_check_finess)]
+Finess = Annotated[
+    str,
+    Field(max_length=30, pattern=r"^ *(?:[0-9AaBb] *){9}$", examples=["380780080"]),
+    AfterValidator(_check_finess),
+]
 
 
 class _SiteIn(BaseModel):

@@ -59,6 +59,16 @@ NEW_PASSWORD = {
 #: Operations whose body is a file (a spreadsheet): what makes bytes a spreadsheet is not
 #: for JSON Schema to say, so random bytes get a 422 "this file is not a spreadsheet".
 FILES = {("POST", "/api/v1/imports/{kind}")}
+#: Operations that place a site: a point outside France is refused unless confirmed
+#: (``outside_france``), a rule of geography, not of JSON Schema (a 422 naming no field).
+PLACES_A_SITE = {
+    ("POST", "/api/v1/hospitals"),
+    ("POST", "/api/v1/labs"),
+    ("PATCH", "/api/v1/hospitals/{site_id}"),
+    ("PATCH", "/api/v1/labs/{site_id}"),
+}
+#: Fields whose shape the schema states but whose check digit it cannot (SIRET's Luhn key).
+CHECK_DIGITS = {"siret"}
 #: The server-sent event stream never ends: a request would wait forever. It is tested by
 #: tests/dashboards; its parameters are none, so there is nothing to generate.
 ENDLESS = {("GET", "/api/v1/dashboard/stream")}
@@ -150,13 +160,14 @@ def scenario(server: HubProcess) -> dict[str, dict[str, str]]:
 
 
 def _accepts_valid_data(ctx: Any, response: Any, case: Any) -> bool | None:
-    """Schemathesis's ``positive_data_acceptance``, knowing three kinds of rule JSON Schema
+    """Schemathesis's ``positive_data_acceptance``, knowing five kinds of rule JSON Schema
     cannot state.
 
     A 422 to data that fits the schema passes only when it is (a) a rule across fields,
     reported against the object that breaks it (``opens`` before ``closes``, a reason for
     rejected units, an offer's dates in order), (b) the password policy, on the operations
-    that take a new password, or (c) a file that is not a spreadsheet. A 422 naming one
+    that take a new password, (c) a file that is not a spreadsheet, (d) a site's point
+    outside France without confirmation, or (e) a SIRET's check digit. A 422 naming one
     field, or any other refusal, still fails: the schema must say it.
     """
     if response.status_code == 422:
@@ -168,6 +179,10 @@ def _accepts_valid_data(ctx: Any, response: Any, case: Any) -> bool | None:
         if (case.method.upper(), case.path) in NEW_PASSWORD and not fields:
             return None
         if (case.method.upper(), case.path) in FILES and not fields:
+            return None
+        if (case.method.upper(), case.path) in PLACES_A_SITE and not fields:
+            return None
+        if fields and {f.rpartition(".")[2] for f in fields} <= CHECK_DIGITS:
             return None
     return positive_data_acceptance(ctx, response, case)  # type: ignore[no-any-return]
 
