@@ -8,7 +8,8 @@ each route really depends on:
   JSON, control characters in the path or any query parameter);
 - 401 for a route that reads a token (``optional_user`` answers 401 to a bad one), 401 and
   403 for a route that requires one (roles, areas, membership), with the bearer scheme;
-- 404 for a route with an id in its path or a body that names other records;
+- 404 for a route with an id in its path, a ``..._id`` query parameter, or a body that names
+  other records;
 - 409 for a route that changes something or names a record in its path;
 - 429 where a route says so itself (rate limits), with ``Retry-After``;
 
@@ -69,7 +70,9 @@ def error_codes(route: Any) -> set[int]:
         codes |= {401, 403}
     elif optional_user in calls:
         codes.add(401)
-    if route.dependant.path_params or route.dependant.body_params:
+    # A query parameter named ``..._id`` names a record too (``GET /needs?lab_id=``).
+    names_a_record = any(p.name.endswith("_id") for p in route.dependant.query_params)
+    if route.dependant.path_params or route.dependant.body_params or names_a_record:
         codes.add(404)
     if route.methods - {"GET", "HEAD"} or route.dependant.path_params:
         # A record named in the path may be in a state that refuses the request (a label

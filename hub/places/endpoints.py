@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from hub.deps import CurrentUser, ReadSessionDep, SettingsDep
 from hub.places import service
 from hub.places.schemas import PlaceOut
+from hub.validation import NAME_PATTERN
 
 router = APIRouter(prefix="/places", tags=["places"])
 
@@ -29,9 +30,9 @@ async def find(
         str,
         Query(
             description="A postcode, commune, address or establishment.",
-            json_schema_extra={"minLength": 1, "maxLength": 200, "pattern": "\\S"},
+            json_schema_extra={"minLength": 1, "maxLength": 200, "pattern": NAME_PATTERN},
         ),
-    ] = "",
+    ],
     limit: Annotated[int, Query(ge=1, le=20)] = 10,
 ) -> list[PlaceOut]:
     """Places matching ``q``, best first: communes (offline), establishments (the FINESS

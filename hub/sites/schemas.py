@@ -43,16 +43,25 @@ def _check_finess(value: str) -> str:
     return compact
 
 
-# The patterns say the shapes (spaces between digits allowed, as people copy them); the
-# validators compact them and check what a pattern cannot: SIRET's Luhn check digit.
+# The documented patterns say the shapes (spaces between digits allowed, as people copy
+# them); the validators enforce them with their own words, and check what a pattern cannot:
+# SIRET's Luhn check digit.
 Siret = Annotated[
     str,
-    Field(max_length=30, pattern=r"^ *(?:[0-9] *){14}$", examples=["73282932000074"]),
+    Field(
+        max_length=30,
+        examples=["73282932000074"],
+        json_schema_extra={"pattern": r"^ *(?:[0-9] *){14}$"},
+    ),
     AfterValidator(_check_siret),
 ]
 Finess = Annotated[
     str,
-    Field(max_length=30, pattern=r"^ *(?:[0-9AaBb] *){9}$", examples=["380780080"]),
+    Field(
+        max_length=30,
+        examples=["380780080"],
+        json_schema_extra={"pattern": r"^ *(?:[0-9AaBb] *){9}$"},
+    ),
     AfterValidator(_check_finess),
 ]
 
