@@ -25,7 +25,7 @@ from hub.rules.states import (
     CLOSED_NEEDS,
     COMMITTED,
     INACTIVE,
-    BatchState,
+    PROPOSALS,
     NeedProgress,
     NeedStatus,
     Priority,
@@ -239,7 +239,7 @@ async def progress_of(session: AsyncSession, need_ids: list[int]) -> dict[int, P
     rows = await session.execute(
         select(
             Batch.need_id,
-            total(Batch.quantity, Batch.state == BatchState.PROPOSED),
+            total(Batch.quantity, Batch.state.in_(PROPOSALS)),
             total(Batch.quantity),
             total(Batch.made),
             total(Batch.made - Batch.picked_up, Batch.state.in_(AWAITING_PICKUP)),
