@@ -32,6 +32,7 @@ from hub.matching_runs.endpoints import router as matching_router
 from hub.needs.endpoints import router as needs_router
 from hub.offers.endpoints import router as offers_router
 from hub.sites.endpoints import hospitals, invitations, labs
+from hub.sites.endpoints import review as sites_review
 from hub.stats.endpoints import router as stats_router
 from hub.web.endpoints import include_pages
 from hub.web.security import SecurityHeaders
@@ -132,6 +133,7 @@ def api_router() -> APIRouter:
         hospitals,
         labs,
         invitations,
+        sites_review,
         offers_router,
         designs_router,
         needs_router,

@@ -292,6 +292,9 @@ OPS = [
        ("driver", "admin"), read=True),
     Op("GET", "/api/v1/routes/{route_id}/calendar.ics",
        lambda w: f"/api/v1/routes/{w['R']['id']}/calendar.ics", ("driver", "admin"), read=True),
+    # The coordinators' queue of sites to verify, with their creators.
+    Op("GET", "/api/v1/sites/pending", lambda w: "/api/v1/sites/pending", ("coord", "coord_there",
+       "admin"), read=True),
     # Matching.
     Op("POST", "/api/v1/matching/runs", lambda w: "/api/v1/matching/runs",
        ("coord", "coord_there", "admin"), body=lambda w: {}),
