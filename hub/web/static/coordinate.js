@@ -123,13 +123,12 @@ whenSignedOut(clearAll);
 
 // Whether this hub answers GET /{hospitals|labs}/{id}/registry: asked once, from the API's
 // own description, so that no page asks a question the server cannot answer (a 404 each).
-async function hasRegistry() {
-  if (state.registry === null) {
-    try {
-      const paths = (await (await fetch("/openapi.json")).json()).paths || {};
-      state.registry = Object.keys(paths).some((p) => p.endsWith("/registry"));
-    } catch (_err) { state.registry = false; }
-  }
+function hasRegistry() {
+  // The promise is kept: the sites of one list ask at once, and the API is read once.
+  state.registry ||= fetch("/openapi.json")
+    .then((r) => r.json())
+    .then((doc) => Object.keys(doc.paths || {}).some((p) => p.endsWith("/registry")))
+    .catch(() => false);
   return state.registry;
 }
 

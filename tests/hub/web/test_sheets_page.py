@@ -1,4 +1,4 @@
-"""The coordinators' spreadsheets on ``/coordinate``, in a real browser against a real ``hub serve``.
+"""The coordinators' spreadsheets on ``/coordinate``, in a real browser against ``hub serve``.
 
 A coordinator of région 84, on a 360 px phone in French, uploads the hospitals file French
 Excel saved ("CSV UTF-8": a byte-order mark, ``;``, decimal commas), sees the preview with the
