@@ -154,8 +154,8 @@ export function pointToOwnPage(me) {
   const own = pageOf(me.role);
   const words = {
     "/app": _("Your page is the one for hospitals and makers."),
-    "/driver": _("Your page is the drivers' page."),
-    "/coordinate": _("Your page is the coordinators' page."),
+    "/driver": _("Your page is the drivers’ page."),
+    "/coordinate": _("Your page is the coordinators’ page."),
   };
   box.append(_("This page is not for your account ({name}).", { name: me.name }), " ", words[own], " ",
     h("a", { href: `${own}?lang=${LANG}`, id: "own-page" }, _("Go to my page")));

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from support.browser import CHROMIUM, phone_page
 from support.data import PASSWORD
-from support.pagecheck import PHONE, assert_one_language, check_page
+from support.pagecheck import PHONE, SHOTS, assert_one_language, check_page
 from support.scenario import coordinator, sign_up
 from support.server import HubProcess
 
@@ -155,6 +155,12 @@ def test_coordinator_verifies_reviews_proposals_corrects_and_signs_out(
             seen = c.get(f"/api/v1/batches?lab_id={lab['id']}", headers=maker).json()["items"]
         assert [b["state"] for b in seen] == ["claimed"]
         check_page(page, "coordinate-drafts-fr", allowed=TYPED)
+        # The README's picture: the proposals to review, as a phone shows them.
+        page.evaluate(
+            "() => window.scrollTo(0, document.getElementById('match-section')"
+            ".getBoundingClientRect().top + window.scrollY - 100)"
+        )
+        page.screenshot(path=str(SHOTS / "docs-coordinator-fr.png"), scale="css")
 
         # Change the first proposal's quantity: the message shows in its card, in view.
         first = page.locator("#runs .proposal").first

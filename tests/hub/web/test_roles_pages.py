@@ -16,7 +16,7 @@ import httpx
 import pytest
 from support.browser import CHROMIUM, phone_page
 from support.data import GRENOBLE, PASSWORD
-from support.pagecheck import PHONE, check_page
+from support.pagecheck import PHONE, SHOTS, check_page
 from support.scenario import coordinator, declare, sign_up, verify_all
 from support.server import HubProcess
 
@@ -103,6 +103,8 @@ def _drive(page: "Page", base: str, lang: str, name: str, email: str) -> None:
     page.wait_for_selector("#route:not([hidden])", timeout=30_000)
     assert page.locator(".stop").count() == 2
     check_page(page, f"driver-new-route-{lang}", allowed=TYPED)
+    # The README's picture: a route as a phone shows it.
+    page.screenshot(path=str(SHOTS / f"docs-driver-{lang}.png"), scale="css")
     for done in (1, 2):
         stop = page.locator(".stop:not(.is-done)").first
         stop.locator("button.done[type=button]").click()
