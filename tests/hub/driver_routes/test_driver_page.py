@@ -23,7 +23,7 @@ from hub.timeutil import PARIS
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: What users typed: site names, contacts, addresses.
-TYPED = ("CHU <Grenoble>", "Fablab & Co", "Dr Contact", "1 rue du Test")
+TYPED = ("CHU <Grenoble>", "Fablab & Co", "Dr Contact", "1 rue du Test", "A driver")
 
 
 def _scenario(server: HubProcess) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
         page.fill("#signin-password", PASSWORD)
         page.click("#signin-form button[type=submit]")
         page.wait_for_selector("#plan:not([hidden])")
-        check_page(page, "driver-plan-fr")
+        check_page(page, "driver-plan-fr", allowed=TYPED)
 
         page.click("#locate")
         page.wait_for_function("() => document.getElementById('lat').value !== ''")
