@@ -86,7 +86,7 @@ def test_coordinator_imports_a_french_excel_file_then_exports(
         # Confirm: the two good rows go in.
         page.click("#import-confirm")
         page.wait_for_function(
-            "() => document.getElementById('notice').textContent.startsWith('Importé')"
+            "() => document.getElementById('import-said').textContent.startsWith('Importé')"
         )
         assert page.locator("#import-confirm").is_hidden()
         with httpx.Client(base_url=sqlite_server.url) as c:
