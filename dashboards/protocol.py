@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.events.models import Event
-from hub.events.privacy import PUBLIC_FIELDS
+from hub.events.privacy import public_payload
 from hub.geo.areas import Area, AreaCodes, parse_area
 from hub.rules.totals import Totals
 
@@ -67,7 +67,7 @@ def event_body(event: Event) -> dict[str, Any]:
         "entity_id": event.entity_id,
         "region": event.region,
         "departement": event.departement,
-        "data": {k: v for k, v in payload.items() if k in PUBLIC_FIELDS},
+        "data": {k: v for k, v in public_payload(payload).items() if k != "totals_delta"},
         "totals_delta": payload.get("totals_delta", {}),
     }
 

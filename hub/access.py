@@ -16,7 +16,7 @@ from hub.errors import Forbidden
 from hub.geo.areas import Area, AreaCodes, parse_area
 from hub.i18n import _, codes
 from hub.needs.models import Need
-from hub.rules.states import COMMITTED, Role, RouteStatus, SiteStatus, SiteType
+from hub.rules.states import COMMITTED, BatchState, Role, RouteStatus, SiteStatus, SiteType
 from hub.sites.models import Membership, Site
 
 
@@ -268,3 +268,8 @@ async def batch_parties(session: AsyncSession, viewer: User, batches: list[Batch
         ):
             parties.add(b.id)
     return parties
+
+
+def can_see_batch(viewer: User, batch: Batch, need: Need) -> bool:
+    """Tell whether ``viewer`` may see this batch at all: a draft only where it coordinates."""
+    return batch.state != BatchState.DRAFT or covers(viewer, need.region, need.departement)

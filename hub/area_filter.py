@@ -4,14 +4,16 @@ import re
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, or_, true
 
 from hub.access import require_role
 from hub.auth.models import User
+from hub.batches.models import Batch
 from hub.errors import Forbidden, Invalid
 from hub.geo.areas import Area, departement_names, parse_area, region_names
 from hub.i18n import _
-from hub.rules.states import Role
+from hub.needs.models import Need
+from hub.rules.states import BatchState, Role
 
 
 def parse_area_param(text: str | None) -> Area | None:
@@ -71,3 +73,23 @@ def coordinator_area(user: User, requested: str | None) -> Area:
             wanted=wanted,
         )
     return wanted
+
+
+def drafts_hidden(
+    viewer: User | None, need_region: Any = None, need_departement: Any = None
+) -> ColumnElement[bool]:
+    """The condition a batch query (joined to its ``Need``) needs so that ``viewer`` sees no
+    draft proposal outside the area it coordinates. Drafts are for coordinators to review: a
+    lab sees nothing of a proposal until a coordinator sends it."""
+    if viewer is not None and (
+        viewer.role == Role.ADMIN or (viewer.role == Role.COORDINATOR and viewer.area is None)
+    ):
+        return true()
+    need_region = Need.region if need_region is None else need_region
+    need_departement = Need.departement if need_departement is None else need_departement
+    not_draft = Batch.state != BatchState.DRAFT
+    if viewer is not None and viewer.role == Role.COORDINATOR and viewer.area is not None:
+        return or_(
+            not_draft, area_condition(parse_area(viewer.area), need_region, need_departement)
+        )
+    return not_draft

@@ -438,8 +438,12 @@ def match(
     max_distance_km: Annotated[float, typer.Option(help="Farthest lab for a need")] = 200.0,
     lead_days: Annotated[int, typer.Option(help="Days between made and due")] = 1,
     horizon_days: Annotated[int, typer.Option(help="Days of production considered")] = 28,
+    send: Annotated[
+        bool, typer.Option(help="Send the proposals to the labs now, not as drafts to review")
+    ] = False,
 ) -> None:
-    """Run the matcher for an area and store its proposals, as a coordinator would."""
+    """Run the matcher for an area and store its proposals (drafts unless --send), as a
+    coordinator would."""
     from hub.matching_runs.schemas import RunIn
     from hub.matching_runs.service import run_matching
     from hub.timeutil import today
@@ -453,6 +457,7 @@ def match(
                 max_distance_km=max_distance_km,
                 lead_days=lead_days,
                 horizon_days=horizon_days,
+                send=send,
             )
             return await run_matching(
                 db,
@@ -476,6 +481,9 @@ def match(
     table.add_row("units unmet", str(sum(run_out.unmet.values())))
     table.add_row("unit-km", f"{run_out.unit_km:,.1f}")
     table.add_row("seconds", f"{run_out.seconds:.2f}")
+    table.add_row(
+        "sent to the labs", "yes" if run_out.sent else "no: drafts to review on /coordinate"
+    )
     console.print(table)
 
 

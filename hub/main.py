@@ -36,6 +36,7 @@ from hub.ops.middleware import RequestMiddleware
 from hub.places.endpoints import router as places_router
 from hub.registry.endpoints import router as registry_router
 from hub.sites.endpoints import hospitals, invitations, labs
+from hub.sites.endpoints import review as sites_review
 from hub.stats.endpoints import router as stats_router
 from hub.web.endpoints import include_pages
 from hub.web.security import SecurityHeaders
@@ -140,6 +141,7 @@ def api_router() -> APIRouter:
         hospitals,
         labs,
         invitations,
+        sites_review,
         offers_router,
         designs_router,
         needs_router,

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse
 
+from hub.access import can_see_batch
 from hub.area_filter import parse_area_param
 from hub.batches import service
 from hub.batches.label import label_page
@@ -21,6 +22,9 @@ from hub.batches.schemas import (
 )
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep
 from hub.driver_routes.service.stops import receive
+from hub.errors import NotFound
+from hub.i18n import _
+from hub.needs.service import get_need
 from hub.rules.states import BatchState
 from hub.timeutil import today
 
@@ -107,8 +111,11 @@ async def correct(
 
 @router.get("/batches/{batch_id}", response_model=BatchOut)
 async def get(batch_id: int, user: CurrentUser, session: ReadSessionDep) -> BatchOut:
-    """Return one batch (its tracking code and reject reason only for its parties)."""
+    """Return one batch (its tracking code and reject reason only for its parties; a draft
+    proposal only for the coordinators of its area)."""
     batch = await get_batch(session, batch_id)
+    if not can_see_batch(user, batch, await get_need(session, batch.need_id)):
+        raise NotFound(_("There is no batch with id {id}."), id=batch_id)
     return (await service.batches_out(session, user=user, batches=[batch]))[0]
 
 
@@ -145,6 +152,7 @@ async def list_(
         limit=limit,
         offset=offset,
         area=parse_area_param(area),
+        viewer=user,
     )
     items = await service.batches_out(session, user=user, batches=rows)
     return BatchList(items=items, total=total, limit=limit, offset=offset)

@@ -58,6 +58,9 @@ REFUSED: dict[BatchAction, Message] = {
     BatchAction.ADJUST: _(
         "Cannot adjust batch {code}: it is {state} (only possible when {allowed})."
     ),
+    BatchAction.SEND: _(
+        "Cannot send batch {code} to its lab: it is {state} (only possible when {allowed})."
+    ),
 }
 
 

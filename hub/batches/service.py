@@ -18,7 +18,7 @@ from hub.access import (
     require_member,
     require_verified,
 )
-from hub.area_filter import area_condition
+from hub.area_filter import area_condition, drafts_hidden
 from hub.auth.models import User
 from hub.batches.models import Batch
 from hub.batches.records import (
@@ -359,7 +359,8 @@ async def receipt(
 async def cancel_batch_row(
     session: AsyncSession, *, batch: Batch, need: Need, actor: User, reason: str
 ) -> None:
-    """Cancel a locked batch that has not left its lab, nor been promised to a driver."""
+    """Cancel a locked batch that has not left its lab, nor been promised to a driver (a draft
+    proposal is discarded)."""
     require_action(batch, BatchAction.CANCEL)
     reserved = await session.scalar(
         select(RouteStop.route_id).where(RouteStop.open_batch_id == batch.id).limit(1)
@@ -374,6 +375,7 @@ async def cancel_batch_row(
             route=reserved,
         )
     before = contribution(batch)
+    draft = batch.state == BatchState.DRAFT
     batch.state = BatchState.CANCELLED
     await record(
         session,
@@ -382,8 +384,13 @@ async def cancel_batch_row(
         before=before,
         kind="batch.cancelled",
         actor=actor,
-        extra={"reason": reason},
+        extra={"reason": reason, "draft": draft},
     )
+    if draft:
+        # A draft no lab ever saw is discarded, not kept as a cancelled batch the lab would
+        # then see; its events stay, the audit trail of the review.
+        await session.delete(batch)
+        await session.flush()
 
 
 async def cancel(session: AsyncSession, *, user: User, batch_id: int) -> Batch:
@@ -464,13 +471,15 @@ async def list_batches(
     limit: int,
     offset: int,
     area: Area | None = None,
+    viewer: User | None = None,
 ) -> tuple[list[Batch], int]:
-    """Return a page of batches (of needs in ``area``, if given) and the total count."""
-    query = select(Batch)
+    """Return a page of batches (of needs in ``area``, if given) and the total count; a
+    ``viewer`` sees a run's draft proposals only where it coordinates (``drafts_hidden``)."""
+    query = select(Batch).join(Need, Need.id == Batch.need_id)
     if area is not None:
-        query = query.join(Need, Need.id == Batch.need_id).where(
-            area_condition(area, Need.region, Need.departement)
-        )
+        query = query.where(area_condition(area, Need.region, Need.departement))
+    if viewer is not None:
+        query = query.where(drafts_hidden(viewer))
     if lab_id is not None:
         query = query.where(Batch.lab_id == lab_id)
     if need_id is not None:

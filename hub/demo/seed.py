@@ -158,7 +158,7 @@ async def seed(
         session.add(Membership(user_id=users["fablab@demo.hub"].id, site_id=first_lab))
         await _needs_and_offers(session, scenario, users["admin"], site_ids, start)
     coordinator = users["coordinateur@demo.hub"]
-    run = await run_matching(db, user=coordinator, params=RunIn(area="FR"), today=start)
+    run = await run_matching(db, user=coordinator, params=RunIn(area="FR", send=True), today=start)
     return SeedReport(
         hospitals=len(scenario.hospitals),
         labs=len(scenario.labs),

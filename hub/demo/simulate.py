@@ -183,7 +183,9 @@ async def run(db: Database, *, interval: float = 1.0, seed: int = 2020) -> None:
             if tick % 30 == 0:
                 log.info(await new_need(db, rng, admin))
             elif tick % 45 == 0:
-                result = await run_matching(db, user=coordinator, params=RunIn(), today=today())
+                result = await run_matching(
+                    db, user=coordinator, params=RunIn(send=True), today=today()
+                )
                 log.info("matching run %s: %d proposals", result.id, len(result.assignments))
             else:
                 happened = await step(db, rng, admin)

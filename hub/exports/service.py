@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from designs import load_catalogue
 from hub.access import area_view, coarse
-from hub.area_filter import area_condition
+from hub.area_filter import area_condition, drafts_hidden
 from hub.auth.models import User
 from hub.batches.models import Batch
 from hub.exports.columns import SHEETS, Column, Kind
@@ -132,6 +132,7 @@ async def _batches(
         .join(lab, lab.id == Batch.lab_id)
         .join(hospital, hospital.id == Need.hospital_id)
         .where(area_condition(area, Need.region, Need.departement))
+        .where(drafts_hidden(viewer))
         .order_by(Batch.id)
     )
     return [

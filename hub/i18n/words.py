@@ -19,6 +19,7 @@ from hub.rules.states import (
 )
 
 WORDS: dict[Enum, Message] = {
+    BatchState.DRAFT: C_("batch state", "draft"),
     BatchState.PROPOSED: C_("batch state", "proposed"),
     BatchState.CLAIMED: C_("batch state", "claimed"),
     BatchState.READY: C_("batch state", "ready"),

@@ -1,6 +1,6 @@
 """Request and response bodies for matching runs."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +13,11 @@ class RunIn(BaseModel):
     max_distance_km: float = Field(200.0, gt=0, le=2000, allow_inf_nan=False)
     lead_days: int = Field(1, ge=0, le=30)
     horizon_days: int = Field(28, ge=1, le=120)
+    send: bool = Field(
+        False,
+        description="Send the proposals to the labs at once. By default they are drafts that "
+        "only coordinators see, to adjust or cancel, until POST /matching/runs/{id}/send.",
+    )
 
 
 class AssignmentOut(BaseModel):
@@ -32,6 +37,7 @@ class RunOut(BaseModel):
 
     id: int
     area: str
+    sent: bool = Field(description="False while the proposals are drafts the labs do not see.")
     assignments: list[AssignmentOut]
     unmet: dict[int, int]
     unit_km: float
@@ -60,3 +66,38 @@ class RunRecord(BaseModel):
     seconds: float
     unmet: dict[int, int]
     created_at: datetime
+
+
+class SiteName(BaseModel):
+    """A site as a proposal names it."""
+
+    id: int
+    name: str
+
+
+class ProposalOut(BaseModel):
+    """One proposal of a run as the coordinator reviews it: who makes what, for whom."""
+
+    batch_id: int
+    code: str
+    state: str
+    need_id: int
+    design: str
+    quantity: int
+    made: int
+    due: date
+    distance_km: float | None
+    need_quantity: int
+    priority: str
+    hospital: SiteName
+    lab: SiteName
+
+
+class RunProposals(BaseModel):
+    """A run's proposals, drafts first; ``drafts`` counts those the labs do not see yet."""
+
+    run_id: int
+    area: str
+    created_at: datetime
+    drafts: int
+    items: list[ProposalOut]

@@ -3,6 +3,11 @@
 Inputs are read in a read transaction and solved outside any lock (a national run takes
 seconds); the proposals are then written in one transaction that re-checks each need's
 remaining quantity under its row lock, so a claim made meanwhile is never double-booked.
+
+A run's proposals are drafts: only coordinators see them, adjust their quantity or cancel
+them, until a coordinator sends them to the labs (:func:`send_run`, draft → proposed, one
+``batch.proposed`` event each). A draft holds its units against the need and the lab's
+capacity like a proposal does, so that neither a claim nor a second run takes them meanwhile.
 """
 
 import asyncio
@@ -19,20 +24,35 @@ from hub.access import covers_area, require_role
 from hub.area_filter import area_condition, coordinator_area
 from hub.auth.models import User
 from hub.batches.models import Batch
-from hub.batches.records import new_batch
+from hub.batches.records import lock_batch, new_batch, record, require_action
 from hub.db import Database
 from hub.errors import Conflict, Forbidden, NotFound
 from hub.events import service as events
 from hub.geo.areas import Area, parse_area
 from hub.i18n import _
 from hub.matching_runs.models import MatchingRun
-from hub.matching_runs.schemas import AssignmentOut, RunIn, RunOut
+from hub.matching_runs.schemas import (
+    AssignmentOut,
+    ProposalOut,
+    RunIn,
+    RunOut,
+    RunProposals,
+    SiteName,
+)
 from hub.needs.models import Need
 from hub.needs.service import allocated_many
 from hub.offers.capacity import day_number, pending_work, promised_work, to_matcher
 from hub.offers.models import Offer
 from hub.ops.metrics import MATCHER, timed
-from hub.rules.states import CLOSED_NEEDS, INACTIVE, BatchState, NeedStatus, Role, SiteStatus
+from hub.rules.states import (
+    CLOSED_NEEDS,
+    INACTIVE,
+    BatchAction,
+    BatchState,
+    NeedStatus,
+    Role,
+    SiteStatus,
+)
 from hub.sites.models import Site
 
 # A run whose labs took on work while it solved starts over (claims win), this many times.
@@ -194,8 +214,9 @@ def _proposals(
     held: dict[int, int],
     by_need: dict[int, list[matching.Assignment]],
     unmet: dict[int, int],
+    state: BatchState,
 ) -> list[tuple[Batch, matching.Assignment]]:
-    """New proposed batches within what each locked need still has room for.
+    """New proposals (drafts, or sent at once) within what each locked need still has room for.
 
     A claim made while the matcher solved wins: what no longer fits is added to ``unmet``.
     """
@@ -215,7 +236,7 @@ def _proposals(
                 lab_id=int(a.lab_id),  # type: ignore[call-overload]
                 quantity=quantity,
                 design=a.design,
-                state=BatchState.PROPOSED,
+                state=state,
                 distance_km=round(a.distance_km, 3),
                 run_id=run.id,
             )
@@ -251,7 +272,13 @@ def _summarise(
 
 
 async def _log_run(
-    session: AsyncSession, *, run: MatchingRun, user: User, area: Area, proposals: int
+    session: AsyncSession,
+    *,
+    run: MatchingRun,
+    user: User,
+    area: Area,
+    proposals: int,
+    sent: bool,
 ) -> None:
     """One event for the whole run: proposals change no totals and no need status."""
     await events.append(
@@ -269,6 +296,7 @@ async def _log_run(
             "unmet_units": run.unmet_units,
             "unit_km": run.unit_km,
             "proposals": proposals,
+            "sent": sent,
         },
     )
 
@@ -303,15 +331,17 @@ async def store_run(
     needs = await _lock_needs(session, sorted(by_need))
     held = await allocated_many(session, sorted(by_need))
     await _check_capacity(session, inputs, result)
-    planned = _proposals(run, needs, held, by_need, unmet)
+    state = BatchState.PROPOSED if params.send else BatchState.DRAFT
+    planned = _proposals(run, needs, held, by_need, unmet, state)
     # Batches carry run_id: one insert, and accepting one emits its own event.
     session.add_all([batch for batch, _ in planned])
     await session.flush()
     out = _summarise(run, planned, unmet, started)
-    await _log_run(session, run=run, user=user, area=area, proposals=len(out))
+    await _log_run(session, run=run, user=user, area=area, proposals=len(out), sent=params.send)
     return RunOut(
         id=run.id,
         area=run.area,
+        sent=params.send,
         assignments=out,
         unmet=unmet,
         unit_km=run.unit_km,
@@ -338,3 +368,73 @@ async def get_run(session: AsyncSession, *, user: User, run_id: int) -> Matching
             own=user.area,
         )
     return run
+
+
+async def proposals(session: AsyncSession, *, user: User, run_id: int) -> RunProposals:
+    """A run's proposals with their hospital and lab, for the coordinators of its area."""
+    run = await get_run(session, user=user, run_id=run_id)
+    hospital = Site.__table__.alias("hospital")
+    lab = Site.__table__.alias("lab")
+    rows = await session.execute(
+        select(Batch, Need, hospital.c.name, lab.c.name)
+        .join(Need, Need.id == Batch.need_id)
+        .join(hospital, hospital.c.id == Need.hospital_id)
+        .join(lab, lab.c.id == Batch.lab_id)
+        .where(Batch.run_id == run.id)
+        .order_by(Batch.id)
+    )
+    items = [
+        ProposalOut(
+            batch_id=batch.id,
+            code=batch.code,
+            state=batch.state,
+            need_id=need.id,
+            design=batch.design,
+            quantity=batch.quantity,
+            made=batch.made,
+            due=batch.due,
+            distance_km=batch.distance_km,
+            need_quantity=need.quantity,
+            priority=need.priority,
+            hospital=SiteName(id=need.hospital_id, name=hospital_name),
+            lab=SiteName(id=batch.lab_id, name=lab_name),
+        )
+        for batch, need, hospital_name, lab_name in rows.all()
+    ]
+    # Drafts first (what is left to review), each group in the run's order.
+    items.sort(key=lambda p: p.state != BatchState.DRAFT)
+    drafts = sum(1 for p in items if p.state == BatchState.DRAFT)
+    return RunProposals(
+        run_id=run.id, area=run.area, created_at=run.created_at, drafts=drafts, items=items
+    )
+
+
+async def send_run(session: AsyncSession, *, user: User, run_id: int) -> RunProposals:
+    """Send a run's remaining drafts to their labs (draft → proposed), one event each.
+
+    Drafts the coordinator cancelled stay cancelled; a draft whose lab was suspended or whose
+    need was cancelled meanwhile was cancelled with it. Sending twice sends nothing more.
+    """
+    run = await get_run(session, user=user, run_id=run_id)
+    ids = await session.execute(
+        select(Batch.id, Batch.need_id)
+        .where(Batch.run_id == run.id, Batch.state == BatchState.DRAFT)
+        .order_by(Batch.need_id, Batch.id)
+    )
+    # Need by need, in id order: the lock order every writer follows (need, then batch).
+    for batch_id, _need_id in ids.all():
+        batch, need = await lock_batch(session, batch_id)
+        if batch.state != BatchState.DRAFT:
+            continue  # cancelled by another transaction since the list was read
+        require_action(batch, BatchAction.SEND)
+        batch.state = BatchState.PROPOSED
+        await record(
+            session,
+            batch=batch,
+            need=need,
+            before={batch.design: {}},
+            kind="batch.proposed",
+            actor=user,
+            extra={"run_id": run.id},
+        )
+    return await proposals(session, user=user, run_id=run.id)

@@ -25,6 +25,7 @@ from hub.rules.states import (
     CLOSED_NEEDS,
     COMMITTED,
     INACTIVE,
+    PROPOSALS,
     BatchState,
     NeedProgress,
     NeedStatus,
@@ -252,7 +253,7 @@ async def progress_of(session: AsyncSession, need_ids: list[int]) -> dict[int, P
     rows = await session.execute(
         select(
             Batch.need_id,
-            total(Batch.quantity, Batch.state == BatchState.PROPOSED),
+            total(Batch.quantity, Batch.state.in_(PROPOSALS)),
             total(Batch.quantity),
             total(Batch.made),
             total(Batch.made - Batch.picked_up, Batch.state.in_(AWAITING_PICKUP)),

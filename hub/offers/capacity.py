@@ -19,8 +19,9 @@ from hub.offers.models import Offer
 from hub.rules.states import BatchState
 from hub.sites.models import Site
 
-# Batches whose units a lab still has to make: they use up its future capacity.
-PENDING_WORK_STATES = (BatchState.PROPOSED, BatchState.CLAIMED)
+# Batches whose units a lab still has to make: they use up its future capacity (a draft too,
+# so that a second run before the first is sent never double-books the lab).
+PENDING_WORK_STATES = (BatchState.DRAFT, BatchState.PROPOSED, BatchState.CLAIMED)
 #: The matcher's planning horizon, in days (SPEC section 3).
 HORIZON_DAYS = 28
 

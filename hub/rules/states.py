@@ -10,8 +10,10 @@ from enum import StrEnum
 
 class BatchState(StrEnum):
     """A batch's life cycle (SPEC section 2): proposed → claimed → ready → picked up → delivered
-    → received; or declined, or cancelled."""
+    → received; or declined, or cancelled. A matcher run's proposals start as drafts, which
+    only coordinators see, until a coordinator sends them to the labs (draft → proposed)."""
 
+    DRAFT = "draft"
     PROPOSED = "proposed"
     CLAIMED = "claimed"
     READY = "ready"
@@ -92,6 +94,7 @@ class BatchAction(StrEnum):
     RECEIVE = "receive"
     CANCEL = "cancel"
     ADJUST = "adjust"
+    SEND = "send"
 
 
 @dataclass(frozen=True)
@@ -114,16 +117,21 @@ TRANSITIONS: dict[BatchAction, Transition] = {
     BatchAction.PICK_UP: Transition((B.READY,), B.PICKED_UP),
     BatchAction.DELIVER: Transition((B.PICKED_UP,), B.DELIVERED),
     BatchAction.RECEIVE: Transition((B.READY, B.PICKED_UP, B.DELIVERED), B.RECEIVED),
-    BatchAction.CANCEL: Transition((B.PROPOSED, B.CLAIMED, B.READY), B.CANCELLED),
-    BatchAction.ADJUST: Transition((B.PROPOSED, B.CLAIMED), None),
+    BatchAction.CANCEL: Transition((B.DRAFT, B.PROPOSED, B.CLAIMED, B.READY), B.CANCELLED),
+    BatchAction.ADJUST: Transition((B.DRAFT, B.PROPOSED, B.CLAIMED), None),
+    BatchAction.SEND: Transition((B.DRAFT,), B.PROPOSED),
 }
 
 #: States whose quantity is held from the need's pool: everything but declined and cancelled.
-HELD = (B.PROPOSED, B.CLAIMED, B.READY, B.PICKED_UP, B.DELIVERED, B.RECEIVED)
+#: A draft holds its units too: a claim made while the coordinator reviews cannot take them,
+#: so sending a draft never over-books the need.
+HELD = (B.DRAFT, B.PROPOSED, B.CLAIMED, B.READY, B.PICKED_UP, B.DELIVERED, B.RECEIVED)
 #: States that no longer hold anything.
 INACTIVE = (B.DECLINED, B.CANCELLED)
 #: States still at the lab, which cancelling a need cancels too.
-AT_LAB = (B.PROPOSED, B.CLAIMED, B.READY)
+AT_LAB = (B.DRAFT, B.PROPOSED, B.CLAIMED, B.READY)
+#: Proposals: drafts a coordinator reviews, then those sent to the labs.
+PROPOSALS = (B.DRAFT, B.PROPOSED)
 #: States whose quantity is committed work (proposals are only suggestions).
 COMMITTED = (B.CLAIMED, B.READY, B.PICKED_UP, B.DELIVERED, B.RECEIVED)
 #: States where made units wait at the lab for a driver.

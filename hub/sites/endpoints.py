@@ -10,6 +10,7 @@ from hub.batches.cascades import suspend_site
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep
 from hub.rules.states import SiteStatus, SiteType
 from hub.sites import service
+from hub.sites.review import PendingSite, pending_sites
 from hub.sites.schemas import (
     HospitalIn,
     InvitationOut,
@@ -145,3 +146,15 @@ async def accept_invitation(invitation_id: int, user: CurrentUser, session: Sess
 async def decline_invitation(invitation_id: int, user: CurrentUser, session: SessionDep) -> None:
     """Turn an invitation down."""
     await service.answer_invitation(session, user=user, invitation_id=invitation_id, accept=False)
+
+
+review = APIRouter(prefix="/sites", tags=["sites"])
+
+
+@review.get("/pending", response_model=list[PendingSite])
+async def pending(
+    user: CurrentUser, session: ReadSessionDep, area: str | None = None
+) -> list[PendingSite]:
+    """Sites waiting for verification in your area, oldest first, with who created them and
+    their contact (coordinators)."""
+    return await pending_sites(session, user=user, area=area)

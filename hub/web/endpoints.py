@@ -83,8 +83,14 @@ async def home(request: Request) -> HTMLResponse:
 
 @pages.get("/app", response_class=HTMLResponse)
 async def app_page(request: Request) -> HTMLResponse:
-    """Hospital staff, makers and coordinators: the page talks to the API with their token."""
+    """Hospital staff and makers: the page talks to the API with their token."""
     return render(request, "app.html")
+
+
+@pages.get("/coordinate", response_class=HTMLResponse)
+async def coordinate_page(request: Request) -> HTMLResponse:
+    """The coordinators' page: sites to verify, the matcher's proposals, corrections."""
+    return render(request, "coordinate.html")
 
 
 @pages.get("/driver", response_class=HTMLResponse)

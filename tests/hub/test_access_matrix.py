@@ -113,7 +113,8 @@ async def w(hub, client: httpx.AsyncClient) -> dict[str, Any]:
         {"start_lat": GRENOBLE[0], "start_lon": GRENOBLE[1], "capacity_units": 50,
          "available_minutes": 240},
     )  # fmt: skip
-    w["run"] = await _post(client, "/api/v1/matching/runs", w["coord"], {})
+    # Sent at once: the lab sees its proposal (a draft is the coordinators' alone).
+    w["run"] = await _post(client, "/api/v1/matching/runs", w["coord"], {"send": True})
     w["B_proposed"] = next(a for a in w["run"]["assignments"] if a["lab_id"] == w["L"]["id"])
     w["N2"] = await hub.need(w["staff"], w["H"]["id"], quantity=50)  # room left to claim
     sessions = await client.get("/api/v1/auth/sessions", headers=w["other_driver"].headers)
@@ -306,11 +307,19 @@ OPS = [
        ("driver", "admin"), read=True),
     Op("GET", "/api/v1/routes/{route_id}/calendar.ics",
        lambda w: f"/api/v1/routes/{w['R']['id']}/calendar.ics", ("driver", "admin"), read=True),
+    # The coordinators' queue of sites to verify, with their creators.
+    Op("GET", "/api/v1/sites/pending", lambda w: "/api/v1/sites/pending", ("coord", "coord_there",
+       "admin"), read=True),
     # Matching.
     Op("POST", "/api/v1/matching/runs", lambda w: "/api/v1/matching/runs",
        ("coord", "coord_there", "admin"), body=lambda w: {}),
     Op("GET", "/api/v1/matching/runs/{run_id}", lambda w: f"/api/v1/matching/runs/{w['run']['id']}",
        ("coord", "admin"), read=True),
+    Op("GET", "/api/v1/matching/runs/{run_id}/proposals",
+       lambda w: f"/api/v1/matching/runs/{w['run']['id']}/proposals", ("coord", "admin"),
+       read=True),
+    Op("POST", "/api/v1/matching/runs/{run_id}/send",
+       lambda w: f"/api/v1/matching/runs/{w['run']['id']}/send", ("coord", "admin")),
     # The dashboard's panels: public aggregates, names for coordinators of the area.
     Op("GET", "/api/v1/dashboard/outlines", lambda w: "/api/v1/dashboard/outlines", EVERYONE,
        read=True),

@@ -161,7 +161,7 @@ def test_match_command_stores_proposals(db: Path, tmp_path: Path) -> None:
             " VALUES (2, 'ear-saver', 10, ?, 0, '2026-01-01')",
             (today().isoformat(),),
         )
-    r = hub_cli(db, "match", "--area", "region:53")
+    r = hub_cli(db, "match", "--area", "region:53", "--send")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "units proposed" in r.stdout
     batches = list(csv.DictReader(hub_cli(db, "export", "batches").stdout.splitlines()))

@@ -2,9 +2,8 @@
 // Everything user-supplied goes into the page as text nodes, never as HTML (see hub.js's h).
 import {
   $, ApiError, LANG, _, api, day, getJson, h, isoDay, ngettext, notify, number, pgettext,
-  showError, token, whenSignedOut,
+  pointToOwnPage, showError, token, whenSignedOut,
 } from "./hub.js";
-import { clearSheets, initSheets } from "./app-sheets.js";
 import { initSiteForm, siteFields } from "./site-form.js";
 
 // The words for the codes the API sends, from the catalogue (hub/i18n/words.py has the same).
@@ -59,7 +58,6 @@ const COUNTERS = {
 };
 
 const state = { me: null, designs: [], hospitals: [], labs: [] };
-let sheetsReady = false; // the coordinators' spreadsheet section (app-sheets.js) is wired
 
 function uuid4() {
   // crypto.randomUUID needs a secure context; getRandomValues works everywhere.
@@ -165,7 +163,8 @@ const dueBy = (iso) => _("by {date}", { date: day(iso) });
 
 function showSignedOut() {
   state.me = null;
-  for (const id of ["staff", "maker", "coord", "whoami"]) $(id).hidden = true;
+  for (const id of ["staff", "maker", "whoami"]) $(id).hidden = true;
+  pointToOwnPage(null);
   $("auth").hidden = false;
 }
 
@@ -173,21 +172,17 @@ async function start() {
   if (!token.get()) { showSignedOut(); return; }
   await act(null, async () => {
     const [me, designs] = await Promise.all([getJson("/auth/me"), getJson("/designs")]);
-    // Drivers have a page of their own.
-    if (me.role === "driver") { location.assign(`/driver?lang=${LANG}`); return; }
     state.me = me;
     state.designs = designs;
     fillDesigns();
     $("auth").hidden = true;
     $("whoami").hidden = false;
     $("whoami").textContent = _("Signed in: {name} ({role})", { name: me.name, role: ROLES[me.role] || me.role });
+    // Drivers and coordinators have pages of their own: this one shows them none of its
+    // forms, only the way there.
     if (me.role === "maker") { $("maker").hidden = false; await loadLabs(); }
-    else if (me.role === "coordinator" || me.role === "admin") {
-      $("coord").hidden = false;
-      if (!sheetsReady) { initSheets({ act, notify }); sheetsReady = true; }
-      await Promise.all([loadPending(), loadClaimed()]);
-    }
-    else { $("staff").hidden = false; await loadHospitals(); }
+    else if (me.role === "hospital_staff") { $("staff").hidden = false; await loadHospitals(); }
+    else pointToOwnPage(me);
   });
 }
 
@@ -213,10 +208,9 @@ onSubmit($("signup-form"), async () => {
 });
 
 whenSignedOut(() => {
-  for (const id of ["hospitals", "needs", "labs", "offers", "nearby", "batches", "pending", "claimed"]) {
+  for (const id of ["hospitals", "needs", "labs", "offers", "nearby", "batches"]) {
     $(id).replaceChildren();
   }
-  clearSheets();
   notify("");
   showSignedOut();
 });
@@ -593,87 +587,6 @@ function restChoice(b, post) {
 }
 
 $("batches-refresh").addEventListener("click", (ev) => act(ev.currentTarget, loadBatches));
-
-// --- Coordinators ----------------------------------------------------------------------------
-
-// The coordinator's own area as a query parameter; an admin (no area) sees everything.
-const areaParam = () => (state.me.area ? "&area=" + encodeURIComponent(state.me.area) : "");
-
-async function loadPending() {
-  const area = areaParam();
-  const [hospitals, labs] = await Promise.all(["hospitals", "labs"].map(
-    (kind) => getJson(`/${kind}?status=pending&limit=200${area}`)));
-  const items = [...hospitals.items, ...labs.items].map((site) => {
-    const path = site.type === "lab" ? "labs" : "hospitals";
-    const button = h("button", { type: "button", class: "secondary" }, _("Verify"));
-    button.addEventListener("click", () => act(button, async () => {
-      await api("POST", `/${path}/${site.id}/verify`);
-      await loadPending();
-      notify(_("Site verified."));
-    }));
-    return h("li", { "data-site": site.id }, h("strong", {}, site.name), " · ",
-      SITE_TYPES[site.type] || site.type, " · ", kindName(site.kind), h("br"),
-      h("span", { class: "muted" }, site.address), " ", button);
-  });
-  $("pending").replaceChildren(...(items.length ? items
-    : [h("li", { class: "muted" }, _("No site awaiting verification in your area."))]));
-}
-
-// "Batch 12 (ABC123): 2 made of 20."
-const madeOfQuantity = (b) => ngettext("{n} made of {quantity}", "{n} made of {quantity}", b.made, { quantity: b.quantity });
-
-// Batches being made in the area: a tap fills the correction form.
-async function loadClaimed() {
-  const batches = (await getJson(`/batches?state=claimed&limit=200${areaParam()}`)).items;
-  const items = batches.map((b) => {
-    const button = h("button", { type: "button", class: "secondary" }, _("Correct"));
-    button.addEventListener("click", () => {
-      $("correct-batch").value = b.id;
-      $("correct-made").value = b.made;
-      $("correct-made").focus();
-    });
-    const text = _("Batch no. {id} · {code} · {design} · {made}",
-      { id: b.id, code: b.code, design: designName(b.design), made: madeOfQuantity(b) });
-    return h("li", { "data-batch": b.id }, text, " ", button);
-  });
-  $("claimed").replaceChildren(...(items.length ? items
-    : [h("li", { class: "muted" }, _("No batch in the making in your area."))]));
-}
-
-$("pending-refresh").addEventListener("click", (ev) => act(ev.currentTarget, loadPending));
-
-$("match-run").addEventListener("click", (ev) => act(ev.currentTarget, async () => {
-  $("match-result").textContent = "";
-  const run = await (await api("POST", "/matching/runs", {})).json();
-  const sum = (values) => values.reduce((a, x) => a + x, 0);
-  const units = sum(run.assignments.map((a) => a.quantity));
-  const short = sum(Object.values(run.unmet));
-  const seconds = Number(run.seconds.toFixed(1));
-  // Each part agrees with its own number; the sentence puts them together. (Separate calls:
-  // the catalogue's extractor does not look inside another call's arguments.)
-  const parts = {
-    seconds: ngettext("{n} second", "{n} seconds", seconds, { n: number(seconds, 1) }),
-    batches: ngettext("{n} batch proposed", "{n} batches proposed", run.assignments.length),
-    units: ngettext("{n} unit", "{n} units", units),
-    short: ngettext("{n} unit without a lab", "{n} units without a lab", short),
-    unit_km: ngettext("{n} unit-km", "{n} unit-km", Math.round(run.unit_km)),
-    needs: ngettext("{n} need", "{n} needs", run.needs_considered),
-    offers: ngettext("{n} offer", "{n} offers", run.offers_considered),
-  };
-  $("match-result").textContent = _(
-    "Matching done in {seconds}: {batches}, {units}, {short}, {unit_km} ({needs}, {offers}).", parts);
-  await loadClaimed();
-}));
-
-onSubmit($("correct-form"), async (form) => {
-  const id = Number($("correct-batch").value);
-  const batch = await (await api("POST", `/batches/${id}/correct`, {
-    made: Number($("correct-made").value), reason: $("correct-reason").value.trim(),
-  })).json();
-  form.reset();
-  await loadClaimed();
-  notify(_("Batch no. {id} ({code}): {made}.", { id: batch.id, code: batch.code, made: madeOfQuantity(batch) }));
-});
 
 fillKinds();
 resetNeedForm();

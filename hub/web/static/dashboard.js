@@ -96,6 +96,10 @@ function value(row, counter) {
   return row[counter] || 0;
 }
 
+// The column headings, in the page's language: on a phone each cell shows its own (the table
+// reflows into one card per design, see dashboard.css).
+const HEADINGS = [...document.querySelectorAll("#counters thead th")].slice(1).map((th) => th.textContent);
+
 function renderCounters() {
   const body = $("counters").tBodies[0];
   body.replaceChildren();
@@ -111,7 +115,8 @@ function renderCounters() {
       const share = row.requested > 0 ? Math.min(100, (100 * n) / row.requested) : 0;
       const fill = h("span");
       fill.style.width = `${share.toFixed(1)}%`;
-      tr.append(h("td", { "data-design": design, "data-counter": counter },
+      tr.append(h("td", { "data-design": design, "data-counter": counter,
+                          "data-label": HEADINGS[COUNTERS.indexOf(counter)] },
         h("span", { class: "value" }, number(n)), h("div", { class: "bar" }, fill)));
     }
     body.append(tr);

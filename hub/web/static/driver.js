@@ -1,6 +1,7 @@
 // The driver's page: sign in, plan a route from where you are, follow it stop by stop on a phone.
 import {
-  $, LANG, _, api, clock, h, ngettext, number, pgettext, showError, token, whenSignedOut,
+  $, LANG, _, api, clock, getJson, h, ngettext, number, pgettext, pointToOwnPage, showError,
+  token, whenSignedOut,
 } from "./hub.js";
 
 const STATUSES = {
@@ -11,13 +12,26 @@ let current = null; // the route on screen
 const designs = {}; // slug -> name in the page's language, once loaded
 
 
+// One of: "signin" (signed out), "plan", "route", or "elsewhere" (not a driver: a pointer).
 function show(which) {
-  $("signin").hidden = which !== "signin";
+  $("auth").hidden = which !== "signin";
   $("plan").hidden = which !== "plan";
   $("route").hidden = which !== "route";
+  $("whoami").hidden = which === "signin";
+  if (which !== "elsewhere") pointToOwnPage(null);
 }
 
-whenSignedOut(() => { current = null; show("signin"); });
+whenSignedOut(() => {
+  // Nothing of the last user's route stays on screen, nor in the forms.
+  current = null;
+  $("stops").replaceChildren();
+  $("map").replaceChildren();
+  $("route-title").textContent = "";
+  $("route-summary").textContent = "";
+  $("whoami").textContent = "";
+  showError("");
+  show("signin");
+});
 
 async function loadDesigns() {
   try {
@@ -106,14 +120,16 @@ function stopCard(route, stop) {
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const quantity = Number(form.querySelector("input").value);
-      if (!Number.isInteger(quantity) || quantity < 0) { showError(_("Type valid numbers.")); return; }
+      // Refusals show in the stop's card, under the button pressed, and are announced.
+      if (!Number.isInteger(quantity) || quantity < 0) { said.textContent = _("Type valid numbers."); return; }
       try {
         const r = await api("POST", `/routes/${route.id}/stops/${stop.seq}/done`, { quantity });
         showError("");
         render(await r.json());
-      } catch (err) { showError(err.message); }
+      } catch (err) { said.textContent = err.message; said.scrollIntoView({ block: "nearest" }); }
     });
-    card.append(open, form);
+    const said = h("p", { class: "error", role: "alert" });
+    card.append(open, form, said);
   }
   return card;
 }
@@ -137,6 +153,15 @@ function render(route) {
 async function start() {
   if (!token.get()) { show("signin"); return; }
   try {
+    const me = await getJson("/auth/me");
+    $("whoami").textContent = _("Signed in: {name}", { name: me.name });
+    // Routes are for drivers (and admins, who may do anything): anyone else is shown the way
+    // to their own page, and no planner.
+    if (me.role !== "driver" && me.role !== "admin") {
+      show("elsewhere");
+      pointToOwnPage(me);
+      return;
+    }
     await loadDesigns();
     const list = await (await api("GET", "/routes")).json();
     const active = list.items.find((r) => r.status === "active");
@@ -144,16 +169,30 @@ async function start() {
   } catch (err) { showError(err.message); }
 }
 
-$("signin-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
+// Sign in, or sign up as a driver: the token is the one every page of the hub shares.
+async function signIn(path, body, passwordInput) {
   try {
-    const r = await api("POST", "/auth/token",
-      { email: $("email").value.trim(), password: $("password").value });
+    const r = await api("POST", path, body);
     token.set((await r.json()).access_token);
-    $("password").value = "";
+    passwordInput.value = "";
     showError("");
     await start();
   } catch (err) { showError(err.message); }
+}
+
+$("signin-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  signIn("/auth/token",
+    { email: $("signin-email").value.trim(), password: $("signin-password").value },
+    $("signin-password"));
+});
+
+$("signup-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  signIn("/auth/signup", {
+    email: $("signup-email").value.trim(), password: $("signup-password").value,
+    name: $("signup-name").value.trim(), role: "driver",
+  }, $("signup-password"));
 });
 
 $("locate").addEventListener("click", () => {

@@ -133,6 +133,34 @@ export const token = {
   clear() { localStorage.removeItem(TOKEN_KEY); showSignOut(); },
 };
 
+// --- Which page is whose ------------------------------------------------------------------------
+
+// The page of each role: hospital staff and makers on /app, drivers on /driver, coordinators
+// (and admins) on /coordinate. A page tells a user of another role where to go.
+const HOME_OF = {
+  hospital_staff: "/app", maker: "/app", driver: "/driver", coordinator: "/coordinate",
+  admin: "/coordinate",
+};
+export const pageOf = (role) => HOME_OF[role] || "/app";
+
+// Show the signed-in ``me`` where their page is, in the #wrong-page notice; hidden if ``me``
+// is null. The words say whose page this is and link to theirs.
+export function pointToOwnPage(me) {
+  const box = $("wrong-page");
+  if (!box) return;
+  box.replaceChildren();
+  box.hidden = !me;
+  if (!me) return;
+  const own = pageOf(me.role);
+  const words = {
+    "/app": _("Your page is the one for hospitals and makers."),
+    "/driver": _("Your page is the drivers’ page."),
+    "/coordinate": _("Your page is the coordinators’ page."),
+  };
+  box.append(_("This page is not for your account ({name}).", { name: me.name }), " ", words[own], " ",
+    h("a", { href: `${own}?lang=${LANG}`, id: "own-page" }, _("Go to my page")));
+}
+
 // --- The API client ---------------------------------------------------------------------------
 
 // An error whose message is for the user, already in the page's language.
@@ -150,6 +178,11 @@ function signedOut() {
   for (const fn of signedOutHandlers) fn();
   if (!signedOutHandlers.length) location.reload();
 }
+
+// Signed out in another tab (or its token dropped there): this page forgets everything too.
+window.addEventListener("storage", (event) => {
+  if (event.key === TOKEN_KEY && !event.newValue) { showSignOut(); signedOut(); }
+});
 
 // Words standing in for the server's when it has none to give (a proxy's error page, say).
 function statusText(status) {

@@ -23,7 +23,7 @@ from hub.timeutil import PARIS
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 #: What users typed: site names, contacts, addresses.
-TYPED = ("CHU <Grenoble>", "Fablab & Co", "Dr Contact", "1 rue du Test")
+TYPED = ("CHU <Grenoble>", "Fablab & Co", "Dr Contact", "1 rue du Test", "A driver")
 
 
 def _scenario(server: HubProcess) -> dict[str, Any]:
@@ -100,13 +100,13 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
 
         page.goto(f"{sqlite_server.url}/driver")
         assert page.locator("html").get_attribute("lang") == "fr"
-        page.wait_for_selector("#signin:not([hidden])")
+        page.wait_for_selector("#auth:not([hidden])")
         check_page(page, "driver-signed-out-fr")
-        page.fill("#email", world["driver"].email)
-        page.fill("#password", PASSWORD)
+        page.fill("#signin-email", world["driver"].email)
+        page.fill("#signin-password", PASSWORD)
         page.click("#signin-form button[type=submit]")
         page.wait_for_selector("#plan:not([hidden])")
-        check_page(page, "driver-plan-fr")
+        check_page(page, "driver-plan-fr", allowed=TYPED)
 
         page.click("#locate")
         page.wait_for_function("() => document.getElementById('lat').value !== ''")
@@ -184,9 +184,11 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
         page.context.set_offline(False)
         page.click("#refresh")
         page.wait_for_function("() => document.getElementById('error').textContent === ''")
-        # A driver who opens the makers' page is sent to their own.
+        # A driver who opens the makers' page sees none of its forms, only the way to theirs.
         page.goto(f"{sqlite_server.url}/app?lang=en")
-        page.wait_for_url("**/driver?lang=en")
+        page.wait_for_selector("#wrong-page:not([hidden])")
+        assert page.locator("#staff").is_hidden() and page.locator("#maker").is_hidden()
+        assert page.get_attribute("#own-page", "href") == "/driver?lang=en"
         browser.close()
     # The browser logs the refused give-back (409) and the offline request itself; nothing
     # else may fail.

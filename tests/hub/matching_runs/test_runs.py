@@ -63,9 +63,15 @@ async def test_run_proposes_and_second_run_never_double_books(
     # Lyon to Grenoble, as the crow flies, is about 95 km.
     assert 85 < body["assignments"][0]["distance_km"] < 105
     assert body["unit_km"] == pytest.approx(30 * body["assignments"][0]["distance_km"], rel=1e-6)
-    proposals = await client.get(
-        f"/api/v1/batches?lab_id={w['lab']['id']}&state=proposed", headers=w["maker"].headers
+    # A draft until the coordinator sends it: the lab sees nothing yet.
+    assert body["sent"] is False
+    mine = f"/api/v1/batches?lab_id={w['lab']['id']}"
+    assert (await client.get(mine, headers=w["maker"].headers)).json()["items"] == []
+    sent = await client.post(
+        f"/api/v1/matching/runs/{body['id']}/send", headers=w["coordinator"].headers
     )
+    assert sent.status_code == 200, sent.text
+    proposals = await client.get(f"{mine}&state=proposed", headers=w["maker"].headers)
     assert [b["quantity"] for b in proposals.json()["items"]] == [30]
     # Same inputs again: nothing left to give, nothing to take.
     again = (await _run(client, w["coordinator"])).json()
@@ -107,10 +113,12 @@ async def test_declined_units_go_back_to_the_pool(hub, client: httpx.AsyncClient
     w = world
     await _offer(client, w, stock=100)
     await hub.need(w["staff"], w["hospital"]["id"], quantity=60, design=DESIGN)
-    batch_id = (await _run(client, w["coordinator"])).json()["assignments"][0]["batch_id"]
+    batch_id = (await _run(client, w["coordinator"], send=True)).json()["assignments"][0][
+        "batch_id"
+    ]
     declined = await client.post(f"/api/v1/batches/{batch_id}/decline", headers=w["maker"].headers)
     assert declined.json()["state"] == "declined"
-    rerun = (await _run(client, w["coordinator"])).json()
+    rerun = (await _run(client, w["coordinator"], send=True)).json()
     assert sum(a["quantity"] for a in rerun["assignments"]) == 60
     accepted = await client.post(
         f"/api/v1/batches/{rerun['assignments'][0]['batch_id']}/accept",
@@ -235,3 +243,67 @@ async def test_totals_the_matcher_refuses_get_a_conflict_and_store_nothing(
     )
     assert proposals.json()["items"] == []
     assert (await _run(client, w["coordinator"])).status_code == 201
+
+
+async def test_a_run_is_reviewed_as_drafts_then_sent(hub, client: httpx.AsyncClient, world) -> None:
+    """Drafts: the lab cannot see, accept or print them; the coordinator adjusts one, cancels
+    another and sends the run; only what was sent reaches the lab, each with its event."""
+    w = world
+    await _offer(client, w, stock=100)
+    first = await hub.need(w["staff"], w["hospital"]["id"], quantity=30, design=DESIGN)
+    second = await hub.need(w["staff"], w["hospital"]["id"], quantity=20, design=DESIGN)
+    run = (await _run(client, w["coordinator"])).json()
+    by_need = {a["need_id"]: a["batch_id"] for a in run["assignments"]}
+    assert set(by_need) == {first["id"], second["id"]}
+    maker, coordinator = w["maker"].headers, w["coordinator"].headers
+    draft = by_need[first["id"]]
+    assert (await client.get(f"/api/v1/batches/{draft}", headers=maker)).status_code == 404
+    assert (await client.post(f"/api/v1/batches/{draft}/accept", headers=maker)).status_code == 409
+    # The draft holds its units: the need has nothing left to claim meanwhile.
+    claim = await client.post(
+        f"/api/v1/needs/{first['id']}/claims",
+        json={"lab_id": w["lab"]["id"], "quantity": 1},
+        headers=maker,
+    )
+    assert claim.status_code == 409, claim.text
+    review = await client.get(f"/api/v1/matching/runs/{run['id']}/proposals", headers=coordinator)
+    assert review.status_code == 200, review.text
+    assert review.json()["drafts"] == 2
+    item = next(p for p in review.json()["items"] if p["batch_id"] == draft)
+    assert item["hospital"]["id"] == w["hospital"]["id"] and item["lab"]["id"] == w["lab"]["id"]
+    assert item["state"] == "draft" and item["need_quantity"] == 30
+    adjusted = await client.post(
+        f"/api/v1/batches/{draft}/adjust", json={"quantity": 25}, headers=coordinator
+    )
+    assert adjusted.status_code == 200 and adjusted.json()["quantity"] == 25
+    cancelled = await client.post(
+        f"/api/v1/batches/{by_need[second['id']]}/cancel", headers=coordinator
+    )
+    assert cancelled.json()["state"] == "cancelled"
+    # Only the coordinators of the run's area send it.
+    brittany = await hub.account("coordinator", area="region:53")
+    send = f"/api/v1/matching/runs/{run['id']}/send"
+    assert (await client.post(send, headers=brittany.headers)).status_code == 403
+    assert (await client.post(send, headers=maker)).status_code == 403
+    sent = await client.post(send, headers=coordinator)
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["drafts"] == 0
+    # The cancelled draft is gone: no lab ever saw it.
+    assert [(p["batch_id"], p["state"]) for p in sent.json()["items"]] == [(draft, "proposed")]
+    gone = await client.get(f"/api/v1/batches/{by_need[second['id']]}", headers=coordinator)
+    assert gone.status_code == 404
+    seen = (await client.get(f"/api/v1/batches?lab_id={w['lab']['id']}", headers=maker)).json()
+    assert [(b["id"], b["state"], b["quantity"]) for b in seen["items"]] == [
+        (draft, "proposed", 25)
+    ]
+    # Sending again sends nothing more; the lab can now accept.
+    assert (await client.post(send, headers=coordinator)).json()["drafts"] == 0
+    accepted = await client.post(f"/api/v1/batches/{draft}/accept", headers=maker)
+    assert accepted.json()["state"] == "claimed"
+    events = await client.get("/api/v1/events?limit=500", headers=coordinator)
+    kinds = [
+        e["kind"]
+        for e in events.json()["items"]
+        if e["entity"] == "batch" and e["entity_id"] == draft
+    ]
+    assert kinds == ["batch.adjusted", "batch.proposed", "batch.accepted"]

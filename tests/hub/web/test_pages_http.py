@@ -16,7 +16,7 @@ from support.pagecheck import UNFILLED, assert_strict_csp, english_words, french
 from hub.web.endpoints import HERE
 
 #: Every page, and what it is for the check.
-PAGES = ["/", "/app", "/driver", "/dashboard", "/label/1", "/account", "/reset"]
+PAGES = ["/", "/app", "/coordinate", "/driver", "/dashboard", "/label/1", "/account", "/reset"]
 DOCS = ["/docs", "/redoc"]
 
 

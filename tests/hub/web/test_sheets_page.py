@@ -1,4 +1,4 @@
-"""The coordinators' spreadsheets on ``/app``, in a real browser against a real ``hub serve``.
+"""The coordinators' spreadsheets on ``/coordinate``, in a real browser against ``hub serve``.
 
 A coordinator of région 84, on a 360 px phone in French, uploads the hospitals file French
 Excel saved ("CSV UTF-8": a byte-order mark, ``;``, decimal commas), sees the preview with the
@@ -56,7 +56,7 @@ def test_coordinator_imports_a_french_excel_file_then_exports(
     errors: list[str] = []
     with sync_playwright() as p:
         browser, page = phone_page(p, errors, timeout_ms=20_000, viewport=PHONE)
-        page.goto(f"{sqlite_server.url}/app")
+        page.goto(f"{sqlite_server.url}/coordinate")
         page.fill("#signin-email", "coord@example.org")
         page.fill("#signin-password", PASSWORD)
         page.click("#signin-form button[type=submit]")
@@ -86,7 +86,7 @@ def test_coordinator_imports_a_french_excel_file_then_exports(
         # Confirm: the two good rows go in.
         page.click("#import-confirm")
         page.wait_for_function(
-            "() => document.getElementById('notice').textContent.startsWith('Importé')"
+            "() => document.getElementById('import-said').textContent.startsWith('Importé')"
         )
         assert page.locator("#import-confirm").is_hidden()
         with httpx.Client(base_url=sqlite_server.url) as c:
