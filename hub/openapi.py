@@ -237,6 +237,21 @@ def document_errors(document: dict[str, Any], routes: list[Any]) -> dict[str, An
     return document
 
 
+def optional_bodies_as_models(document: dict[str, Any]) -> dict[str, Any]:
+    """Document an optional JSON body (``body: Model | None = None``) as its model with
+    ``required: false``, not as ``anyOf [Model, null]``: the same requests are valid, and
+    ReDoc draws the latter as an unlabelled choice between "Model" and "Body"."""
+    for operation in (op for item in document["paths"].values() for op in item.values()):
+        body: dict[str, Any] = operation.get("requestBody") or {}
+        for media in body.get("content", {}).values():
+            choices = media.get("schema", {}).get("anyOf", [])
+            models = [c for c in choices if c != {"type": "null"}]
+            if len(choices) == 2 and len(models) == 1 and "$ref" in models[0]:
+                media["schema"] = models[0]
+                body["required"] = False
+    return document
+
+
 def install_openapi(app: FastAPI) -> None:
     """Make ``app.openapi()`` return the completed document (built once)."""
 
@@ -248,7 +263,7 @@ def install_openapi(app: FastAPI) -> None:
                 description=app.description,
                 routes=app.routes,
             )
-            app.openapi_schema = document_errors(document, app.routes)
+            app.openapi_schema = optional_bodies_as_models(document_errors(document, app.routes))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -30,7 +30,7 @@ const PRIORITIES = {
 };
 const STATES = { draft: pgettext("batch state", "draft"), proposed: pgettext("batch state", "proposed") };
 
-const state = { me: null, designs: {}, registry: null, sheets: false };
+const state = { me: null, designs: {}, sheets: false };
 
 // --- Feedback next to the action ----------------------------------------------------------------
 
@@ -121,30 +121,38 @@ whenSignedOut(clearAll);
 
 // --- Sites to verify -------------------------------------------------------------------------
 
-// Whether this hub answers GET /{hospitals|labs}/{id}/registry: asked once, from the API's
-// own description, so that no page asks a question the server cannot answer (a 404 each).
-function hasRegistry() {
-  // The promise is kept: the sites of one list ask at once, and the API is read once.
-  state.registry ||= fetch("/openapi.json")
-    .then((r) => r.json())
-    .then((doc) => Object.keys(doc.paths || {}).some((p) => p.endsWith("/registry")))
-    .catch(() => false);
-  return state.registry;
-}
-
-// What the registry (FINESS, SIRET) says of a site, as label: value lines; nothing if it
-// has nothing to say or cannot be asked.
+// What the registry (FINESS for hospitals, SIRET for labs) says of a site, in words, so that
+// "verified" means something: the registry's address and phone to call back, and how far
+// its point is from the one typed (GET /{hospitals|labs}/{id}/registry).
 async function registryInfo(site) {
-  if (!(await hasRegistry())) return null;
+  let info;
   try {
-    const info = await getJson(`/${site.type === "lab" ? "labs" : "hospitals"}/${site.id}/registry`);
-    const entries = Object.entries(info || {}).filter(([, v]) => v !== null && v !== "" && typeof v !== "object");
-    if (!entries.length) return null;
-    return h("dl", { class: "registry" }, h("dt", {}, _("Registry")),
-      entries.map(([k, v]) => h("dd", {}, `${k}: ${typeof v === "number" ? number(v) : v}`)));
+    info = await getJson(`/${site.type === "lab" ? "labs" : "hospitals"}/${site.id}/registry`);
   } catch (_err) {
-    return h("p", { class: "muted" }, _("The registry does not know this site."));
+    return null; // said by the page's error line
   }
+  const lines = [];
+  if (info.siret) {
+    lines.push(info.siret_valid ? _("SIRET {siret}: valid.", { siret: info.siret })
+      : _("SIRET {siret}: its check digit is wrong.", { siret: info.siret }));
+  }
+  if (info.match && info.entry) {
+    const e = info.entry;
+    const place = [e.address, [e.postcode, e.city].filter(Boolean).join(" ")].filter(Boolean).join(", ");
+    lines.push(_("FINESS {number}: {name}, {place}.", { number: e.number, name: e.name, place }));
+    if (e.category) lines.push(e.category);
+    if (e.phone) lines.push(h("a", { href: `tel:${e.phone}` }, _("Call the number the registry gives: {phone}", { phone: e.phone })));
+    if (info.distance_km !== null && info.distance_km !== undefined) {
+      lines.push(_("The typed point is {km} km from the registry's.", { km: number(Math.round(info.distance_km * 10) / 10) }));
+    }
+    if (info.same_departement === false) lines.push(_("Not in the same département as the registry says."));
+  } else if (info.finess) {
+    lines.push(_("The FINESS registry has no establishment numbered {number}.", { number: info.finess }));
+  } else if (!info.siret) {
+    lines.push(_("No registry number given: check the site another way."));
+  }
+  return h("div", { class: "registry" }, h("strong", {}, _("Registry")),
+    ...lines.map((line) => h("p", {}, line)));
 }
 
 async function pendingItem({ site, created_by: creator }) {

@@ -99,6 +99,7 @@ def _token(page: "Page") -> dict[str, str]:
 def _site(page: "Page", prefix: str, name: str, lat: str, lon: str) -> None:
     page.fill(f"#{prefix}-name", name)
     page.fill(f"#{prefix}-address", "1 rue du Test, Grenoble")
+    page.click(f"#{prefix}-form details.coords summary")  # folded: the place finder comes first
     page.fill(f"#{prefix}-lat", lat)
     page.fill(f"#{prefix}-lon", lon)
     page.click(f"#{prefix}-form button[type=submit]")
