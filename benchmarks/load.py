@@ -323,9 +323,28 @@ async def steady_rate(target: Target, rate: float, seconds: float, seed: int) ->
 # ---------------------------------------------------------------- invariants
 
 
+def run_queries(url: str, queries: dict[str, str]) -> dict[str, list[tuple[Any, ...]]]:
+    """Run each named query on the SQLite file or PostgreSQL database at ``url``: its rows."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.split("///", 1)[1]) as conn:
+            for key, sql in queries.items():
+                rows[key] = conn.execute(sql).fetchall()
+        return rows
+    import asyncpg
+
+    async def fetch() -> None:
+        conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+        for key, sql in queries.items():
+            rows[key] = [tuple(r) for r in await conn.fetch(sql)]
+        await conn.close()
+
+    asyncio.run(fetch())
+    return rows
+
+
 def hub_invariants(url: str, target: Target, stats: dict[str, Any]) -> list[str]:
     """Check the hub's invariants by query; return what is broken."""
-    rows: dict[str, list[tuple[Any, ...]]] = {}
     queries = {
         "counters": "SELECT count(*) FROM batches WHERE NOT (0 <= delivered AND delivered <= "
         "picked_up AND picked_up <= made AND made <= quantity AND accepted + rejected <= "
@@ -336,21 +355,7 @@ def hub_invariants(url: str, target: Target, stats: dict[str, Any]) -> list[str]
         "kinds": "SELECT kind, count(*) FROM events GROUP BY kind",
         "deltas": "SELECT payload FROM events",
     }
-    if url.startswith("sqlite"):
-        with sqlite3.connect(url.split("///", 1)[1]) as conn:
-            for key, sql in queries.items():
-                rows[key] = conn.execute(sql).fetchall()
-    else:
-        import asyncpg
-
-        async def fetch() -> None:
-            """Run the queries."""
-            conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
-            for key, sql in queries.items():
-                rows[key] = [tuple(r) for r in await conn.fetch(sql)]
-            await conn.close()
-
-        asyncio.run(fetch())
+    rows = run_queries(url, queries)
     broken = []
     if rows["counters"][0][0]:
         broken.append(f"{rows['counters'][0][0]} batches with counters out of order")
@@ -386,22 +391,7 @@ def bare_invariants(url: str, target: Target) -> list[str]:
         "made": "SELECT id, made FROM bare_items",
         "events": "SELECT count(*) FROM bare_events",
     }
-    rows: dict[str, list[tuple[Any, ...]]] = {}
-    if url.startswith("sqlite"):
-        with sqlite3.connect(url.split("///", 1)[1]) as conn:
-            for key, sql in queries.items():
-                rows[key] = conn.execute(sql).fetchall()
-    else:
-        import asyncpg
-
-        async def fetch() -> None:
-            """Run the queries."""
-            conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
-            for key, sql in queries.items():
-                rows[key] = [tuple(r) for r in await conn.fetch(sql)]
-            await conn.close()
-
-        asyncio.run(fetch())
+    rows = run_queries(url, queries)
     broken = []
     made = dict(rows["made"])
     if any(made.get(b) != m for b, m in target.made.items()):

@@ -28,6 +28,10 @@ class Column:
     aliases: tuple[str, ...] = ()
 
 
+#: How coordinators head a quantity column (a need's or a batch's), accents or not.
+QUANTITY_ALIASES = ("quantite", "quantité", "qte", "qté", "nombre", "nb", "qty")
+
+
 def _c(key: str, label: Message, hxl: str, type: CellType = "text", *aliases: str) -> Column:
     return Column(key, label, hxl, type, aliases)
 
@@ -177,19 +181,7 @@ NEEDS = (
         "accepte aussi",
         "alternatives",
     ),
-    _c(
-        "quantity",
-        C_("column", "quantity"),
-        "#output+needed",
-        "int",
-        "quantite",
-        "quantité",
-        "qte",
-        "qté",
-        "nombre",
-        "nb",
-        "qty",
-    ),
+    _c("quantity", C_("column", "quantity"), "#output+needed", "int", *QUANTITY_ALIASES),
     _c(
         "needed_by",
         C_("column", "needed_by"),
@@ -258,19 +250,7 @@ BATCHES = (
     _c("lab", C_("column", "lab"), "#org+name", "text", "atelier", "fablab", "fabricant"),
     DESIGN,
     _c("state", C_("column", "state"), "#status", "code", "etat", "état", "statut", "status"),
-    _c(
-        "quantity",
-        C_("column", "quantity"),
-        "#output+planned",
-        "int",
-        "quantite",
-        "quantité",
-        "qte",
-        "qté",
-        "nombre",
-        "nb",
-        "qty",
-    ),
+    _c("quantity", C_("column", "quantity"), "#output+planned", "int", *QUANTITY_ALIASES),
     _c(
         "made",
         C_("column", "made"),
