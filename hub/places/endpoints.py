@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 
 from hub.deps import CurrentUser, ReadSessionDep, SettingsDep
 from hub.places import service
+from hub.places.index import MAX_QUERY_CHARS
 from hub.places.schemas import PlaceOut
 from hub.validation import NAME_PATTERN
 
@@ -30,7 +31,11 @@ async def find(
         str,
         Query(
             description="A postcode, commune, address or establishment.",
-            json_schema_extra={"minLength": 1, "maxLength": 200, "pattern": NAME_PATTERN},
+            json_schema_extra={
+                "minLength": 1,
+                "maxLength": MAX_QUERY_CHARS,
+                "pattern": NAME_PATTERN,
+            },
         ),
     ],
     limit: Annotated[int, Query(ge=1, le=20)] = 10,
