@@ -139,7 +139,15 @@ async def authenticate_password(session: AsyncSession, *, email: str, password: 
 
 async def session_for_token(session: AsyncSession, raw: str) -> tuple[User, Token]:
     """Return the user a bearer token belongs to and its row, or raise 401."""
-    token = await session.scalar(select(Token).where(Token.token_hash == digest(raw)))
+    # One statement for both rows: every authenticated request runs it.
+    row = (
+        await session.execute(
+            select(Token, User)
+            .outerjoin(User, User.id == Token.user_id)
+            .where(Token.token_hash == digest(raw))
+        )
+    ).one_or_none()
+    token, user = row if row is not None else (None, None)
     if token is None or token.revoked_at is not None:
         raise Unauthenticated(
             _("This token is not valid; sign in again."),
@@ -148,7 +156,6 @@ async def session_for_token(session: AsyncSession, raw: str) -> tuple[User, Toke
         raise Unauthenticated(
             _("This token has expired; sign in again."),
         )
-    user = await session.get(User, token.user_id)
     if user is None:
         raise Unauthenticated(_("This account no longer exists."))
     return user, token

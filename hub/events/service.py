@@ -203,6 +203,10 @@ async def snapshot_head(session: AsyncSession) -> int:
 
 async def totals_overhang(session: AsyncSession, area: Area | None, head: int) -> Totals:
     """Return the summed ``totals_delta`` of the events this session sees beyond ``head``."""
+    if session.get_bind().dialect.name != "postgresql":
+        # SQLite's head is read inside the session's own transaction (snapshot_head): the
+        # session sees no event beyond it, and the query would cost every /stats a statement.
+        return {}
     rows = await session.scalars(
         select(Event.payload).where(
             Event.id > head, area_condition(area, Event.region, Event.departement)

@@ -3,8 +3,9 @@
 import hashlib
 import json
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, bindparam, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -239,10 +240,7 @@ async def refresh_status(session: AsyncSession, need: Need) -> None:
 _ON_THE_ROAD = (BatchState.READY, BatchState.PICKED_UP, BatchState.DELIVERED)
 
 
-async def progress_of(session: AsyncSession, need_ids: list[int]) -> dict[int, Progress]:
-    """Return the progress counters of several needs in one query."""
-    if not need_ids:
-        return {}
+def _progress_statement() -> Select[*tuple[Any, ...]]:
     committed = Batch.state.in_(COMMITTED)
 
     def total(
@@ -250,7 +248,7 @@ async def progress_of(session: AsyncSession, need_ids: list[int]) -> dict[int, P
     ) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
-    rows = await session.execute(
+    return (
         select(
             Batch.need_id,
             total(Batch.quantity, Batch.state.in_(PROPOSALS)),
@@ -268,9 +266,22 @@ async def progress_of(session: AsyncSession, need_ids: list[int]) -> dict[int, P
             total(Batch.delivered, Batch.state.in_(_ON_THE_ROAD)),
             total(Batch.quantity, Batch.state == BatchState.RECEIVED),
         )
-        .where(Batch.need_id.in_(need_ids))
+        .where(Batch.need_id.in_(bindparam("need_ids", expanding=True)))
         .group_by(Batch.need_id)
     )
+
+
+#: Built once: building this statement and its cache key cost 2.5 ms a call (profiled under
+#: the load benchmark, where GET /needs, POST /needs and progress reports all run it); a
+#: statement object keeps its cache key, and the ids go in as an expanding parameter.
+_PROGRESS = _progress_statement()
+
+
+async def progress_of(session: AsyncSession, need_ids: list[int]) -> dict[int, Progress]:
+    """Return the progress counters of several needs in one query."""
+    if not need_ids:
+        return {}
+    rows = await session.execute(_PROGRESS, {"need_ids": need_ids})
     out: dict[int, Progress] = {}
     for row in rows:
         need_id, proposed, claimed, made, ready, picked, delivered, accepted, rejected = row[:9]
