@@ -1,4 +1,4 @@
-"""``benchmarks/load.py`` still runs (2 s, a few clients); the real runs are in the README."""
+"""``benchmarks/load.py`` and ``request_cost.py`` still run, briefly (real runs: the README)."""
 
 import subprocess
 import sys
@@ -33,3 +33,23 @@ def test_load_benchmark_runs_with_no_errors_and_no_broken_invariants() -> None:
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "errors: 0; broken invariants: 0" in run.stdout
     assert "| SQLite, 1 process | closed 4 |" in run.stdout
+
+
+@pytest.mark.slow
+def test_request_cost_benchmark_prints_every_operation_of_the_mix() -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(LOAD.with_name("request_cost.py")),
+            "--requests",
+            "3",
+            "--rounds",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    for op in ("stats", "needs", "post_need", "progress", "batches", "**mix**"):
+        assert f"| {op} |" in run.stdout, run.stdout
