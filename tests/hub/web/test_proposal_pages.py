@@ -3,7 +3,8 @@
 On a 360 px phone, brand-new accounts sign up on ``/app``: hospital staff create a site and
 post two needs, a maker creates a lab and declares a capacity, and stays on the page. In a
 second browser context a coordinator (made with ``hub users create``) verifies both sites on
-``/coordinate``, runs the matcher and sends its two draft proposals. The maker's page shows them
+``/coordinate``, runs the matcher, runs it again (the new run replaces the unsent drafts of
+the first, and says so) and sends its two draft proposals. The maker's page shows them
 without a reload (the live stream), and says so; the Refresh next to them says how many wait.
 
 Each proposal card shows the hospital, the distance, the date needed, the quantity and what the
@@ -49,6 +50,7 @@ WORDS = {
         "label": "Imprimer l’étiquette",
         "claimed": "pris en charge",
         "sent": "Envoyé",
+        "replaces": "Ce calcul remplace 2 propositions non envoyées de calculs précédents.",
     },
     "en": {
         "posted": "Need posted",
@@ -61,6 +63,7 @@ WORDS = {
         "label": "Print label",
         "claimed": "claimed",
         "sent": "Sent",
+        "replaces": "It replaces 2 unsent proposals of earlier runs.",
     },
 }
 
@@ -139,6 +142,16 @@ def _coordinate(page: "Page", base: str, lang: str, email: str, words: dict[str,
         )
     page.click("#match-run")
     page.wait_for_function("() => document.querySelectorAll('#runs .proposal').length === 2")
+    first = page.get_attribute("#runs .run", "data-run")
+    # Run again before sending: the new run replaces the unsent drafts, and says so.
+    page.click("#match-run")
+    page.locator("#match-result").filter(has_text=words["replaces"]).wait_for()
+    page.wait_for_function(
+        "old => document.querySelectorAll('#runs .run').length === 1"
+        " && document.querySelector('#runs .run').dataset.run !== old",
+        arg=first,
+    )
+    assert page.locator("#runs .proposal").count() == 2
     page.click("#runs button.send")
     page.locator("#runs .run-said").filter(has_text=words["sent"]).wait_for()
     check_page(page, f"proposal-coordinator-sent-{lang}", allowed=TYPED)
@@ -205,7 +218,9 @@ def test_maker_accepts_and_declines_proposals_through_the_pages(
         # The lab's verification shows by itself, and so do the proposals, which the page
         # announces (read out; it does not scroll away from what the maker is doing).
         page.wait_for_selector("#labs .st-verified")
-        page.wait_for_function("() => document.querySelectorAll('#proposals .proposal').length === 2")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#proposals .proposal').length === 2"
+        )
         _said(page, "#proposals-said", w["arrived"])
         # The Refresh next to them says how many wait for an answer.
         page.click("#proposals-refresh")
