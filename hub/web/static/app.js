@@ -517,7 +517,7 @@ function sayProposals(message, { show = false } = {}) {
   const said = $("proposals-said");
   said.textContent = message;
   if (!show || !message) return;
-  // In view, below the sticky header (scroll-margin), when the user asked for it.
+  // In view, below the sticky header, when the user asked for it.
   const top = document.querySelector("body > header").getBoundingClientRect().bottom;
   const rect = said.getBoundingClientRect();
   if (rect.top < top || rect.bottom > window.innerHeight) said.scrollIntoView({ block: "center" });
@@ -539,12 +539,13 @@ $("proposals-refresh").addEventListener("click", (ev) => act(ev.currentTarget, a
 // drawn anew and the live region next to the proposals says so (a screen reader reads it; the
 // page does not scroll away from what the maker is doing). A dropped connection comes back
 // and catches up by reading the lists again.
-const live = { ws: null, retry: 0, timer: null, connected: false };
+const live = { ws: null, retry: 0, reload: null, reconnect: null, connected: false };
 
 function stopListening() {
   const ws = live.ws;
   live.ws = null;
-  clearTimeout(live.timer);
+  clearTimeout(live.reload);
+  clearTimeout(live.reconnect);
   live.connected = false;
   $("proposals-section").removeAttribute("data-live");
   if (ws) ws.close();
@@ -552,9 +553,9 @@ function stopListening() {
 
 // Read the lists again, then say how many proposals are new to the page.
 function proposalsChanged() {
-  clearTimeout(live.timer);
+  clearTimeout(live.reload);
   // One send is one event per batch: read the lists once for all of them.
-  live.timer = setTimeout(() => act(null, async () => {
+  live.reload = setTimeout(() => act(null, async () => {
     const before = new Set([...document.querySelectorAll("#proposals [data-batch]")].map((el) => Number(el.dataset.batch)));
     const [now] = await Promise.all([loadBatches(), loadNearby()]);
     const fresh = [...now].filter((id) => !before.has(id)).length;
@@ -590,7 +591,7 @@ function listen() {
     $("proposals-section").dataset.live = "closed";
     const delay = Math.min(30000, 1000 * 2 ** live.retry) * (0.75 + Math.random() / 2);
     live.retry += 1;
-    live.timer = setTimeout(() => { if (!live.ws && state.me) listen(); }, delay);
+    live.reconnect = setTimeout(() => { if (!live.ws && state.me) listen(); }, delay);
   };
 }
 
