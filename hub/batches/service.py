@@ -357,10 +357,18 @@ async def receipt(
 
 
 async def cancel_batch_row(
-    session: AsyncSession, *, batch: Batch, need: Need, actor: User, reason: str
+    session: AsyncSession,
+    *,
+    batch: Batch,
+    need: Need,
+    actor: User,
+    reason: str,
+    extra: dict[str, Any] | None = None,
+    discard: bool = True,
 ) -> None:
     """Cancel a locked batch that has not left its lab, nor been promised to a driver (a draft
-    proposal is discarded)."""
+    proposal is discarded, unless ``discard`` is false: the caller deletes its row later in
+    the transaction); ``extra`` goes into its event."""
     require_action(batch, BatchAction.CANCEL)
     reserved = await session.scalar(
         select(RouteStop.route_id).where(RouteStop.open_batch_id == batch.id).limit(1)
@@ -384,9 +392,9 @@ async def cancel_batch_row(
         before=before,
         kind="batch.cancelled",
         actor=actor,
-        extra={"reason": reason, "draft": draft},
+        extra={"reason": reason, "draft": draft, **(extra or {})},
     )
-    if draft:
+    if draft and discard:
         # A draft no lab ever saw is discarded, not kept as a cancelled batch the lab would
         # then see; its events stay, the audit trail of the review.
         await session.delete(batch)

@@ -38,6 +38,12 @@ class RunOut(BaseModel):
     id: int
     area: str
     sent: bool = Field(description="False while the proposals are drafts the labs do not see.")
+    superseded: int = Field(
+        0,
+        ge=0,
+        description="Unsent drafts of earlier runs for needs of this area, which this run "
+        "replaced (cancelled, each with a batch.cancelled event, reason superseded).",
+    )
     assignments: list[AssignmentOut]
     unmet: dict[int, int]
     unit_km: float

@@ -8,6 +8,8 @@ A run's proposals are drafts: only coordinators see them, adjust their quantity 
 them, until a coordinator sends them to the labs (:func:`send_run`, draft → proposed, one
 ``batch.proposed`` event each). A draft holds its units against the need and the lab's
 capacity like a proposal does, so that neither a claim nor a second run takes them meanwhile.
+
+A new run replaces the unsent drafts of its area (:func:`stale_drafts`): see there why.
 """
 
 import asyncio
@@ -25,6 +27,7 @@ from hub.area_filter import area_condition, coordinator_area
 from hub.auth.models import User
 from hub.batches.models import Batch
 from hub.batches.records import lock_batch, new_batch, record, require_action
+from hub.batches.service import cancel_batch_row
 from hub.db import Database
 from hub.errors import Conflict, Forbidden, NotFound
 from hub.events import service as events
@@ -67,14 +70,45 @@ class Inputs:
     offers: list[matching.Offer]
     # Units promised per (lab, design) when the inputs were read: checked again at store time.
     work: dict[tuple[int, str], int]
+    # The unsent drafts of the area the run replaces, as they were when the inputs were read.
+    stale: frozenset[int] = frozenset()
+
+
+async def stale_drafts(session: AsyncSession, area: Area) -> list[tuple[int, int]]:
+    """The unsent drafts (batch id, need id) of earlier runs for needs in ``area``, which a new
+    run of the area replaces.
+
+    Why replace rather than let drafts expire: a run plans every open need of its area from
+    what is true now, so the drafts an earlier run left there are stale by construction, and
+    while they wait they hold their needs' units and their labs' capacity against claims and
+    runs. Replacing them in the run's own transaction frees those units for the new plan at
+    once (nothing is booked twice: the needs are locked, then the drafts cancelled, then the
+    new proposals written within what the needs still have room for), needs no clock, no
+    delay to choose and no sweeper on every replica, and leaves each draft's end in the
+    audit trail (``batch.cancelled``, reason ``superseded``, with the replacing run). An expiry
+    would still hold the units for its whole delay. The cost: a coordinator reviewing drafts
+    while another runs the matcher over the same area loses that review, and sees the newer
+    run's drafts instead. Drafts of needs outside the area (a national run's, say) stay.
+    """
+    rows = await session.execute(
+        select(Batch.id, Batch.need_id)
+        .join(Need, Need.id == Batch.need_id)
+        .where(
+            Batch.state == BatchState.DRAFT,
+            area_condition(area, Need.region, Need.departement),
+        )
+        .order_by(Batch.id)
+    )
+    return [(batch_id, need_id) for batch_id, need_id in rows.all()]
 
 
 async def load_inputs(session: AsyncSession, *, area: Area, today: date, lead_days: int) -> Inputs:
     """Open needs of verified hospitals in the area, and offers of verified labs with the work
-    they already owe."""
+    they already owe, as if the area's unsent drafts (which the run replaces) were gone."""
+    stale = frozenset(batch_id for batch_id, _ in await stale_drafts(session, area))
     held = (
         select(Batch.need_id, func.sum(Batch.quantity).label("held"))
-        .where(Batch.state.not_in(INACTIVE))
+        .where(Batch.state.not_in(INACTIVE), Batch.id.not_in(sorted(stale)))
         .group_by(Batch.need_id)
         .subquery()
     )
@@ -102,7 +136,7 @@ async def load_inputs(session: AsyncSession, *, area: Area, today: date, lead_da
         for need, site, taken in rows.all()
         if need.quantity - int(taken) > 0
     ]
-    promised = await promised_work(session, today=today, lead_days=lead_days)
+    promised = await promised_work(session, today=today, lead_days=lead_days, except_batches=stale)
     offer_rows = await session.execute(
         select(Offer, Site)
         .join(Site, Site.id == Offer.lab_id)
@@ -114,7 +148,7 @@ async def load_inputs(session: AsyncSession, *, area: Area, today: date, lead_da
         if converted is not None:
             offers.append(converted)
     work = {key: sum(units for _, units in days) for key, days in promised.items()}
-    return Inputs(needs=needs, offers=offers, work=work)
+    return Inputs(needs=needs, offers=offers, work=work, stale=stale)
 
 
 class CapacityChanged(Conflict):
@@ -279,6 +313,7 @@ async def _log_run(
     area: Area,
     proposals: int,
     sent: bool,
+    superseded: int,
 ) -> None:
     """One event for the whole run: proposals change no totals and no need status."""
     await events.append(
@@ -297,8 +332,44 @@ async def _log_run(
             "unit_km": run.unit_km,
             "proposals": proposals,
             "sent": sent,
+            "superseded": superseded,
         },
     )
+
+
+async def _replace(
+    session: AsyncSession,
+    *,
+    run: MatchingRun,
+    user: User,
+    stale: list[tuple[int, int]],
+    needs: dict[int, Need],
+) -> list[Batch]:
+    """Cancel the stale drafts (their needs locked by the caller), each with its event, and
+    return them, for the caller to delete once the new proposals are written (a SQLite row id
+    is taken again when the highest one is deleted first: new ids, never an old draft's). One
+    sent or removed since it was read is left as it is."""
+    replaced = []
+    for batch_id, need_id in stale:
+        batch = await session.scalar(
+            select(Batch)
+            .where(Batch.id == batch_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if batch is None or batch.state != BatchState.DRAFT:
+            continue  # sent, or removed by its reviewer, since the list was read
+        await cancel_batch_row(
+            session,
+            batch=batch,
+            need=needs[need_id],
+            actor=user,
+            reason="superseded",
+            extra={"run_id": batch.run_id, "superseded_by": run.id},
+            discard=False,
+        )
+        replaced.append(batch)
+    return replaced
 
 
 async def store_run(
@@ -327,8 +398,12 @@ async def store_run(
     for assignment in result.assignments:
         by_need[int(assignment.need_id)].append(assignment)  # type: ignore[call-overload]
     unmet = {int(k): int(v) for k, v in result.unmet.items()}  # type: ignore[call-overload]
-    # Lock every need that gets a proposal, then re-check what each still has room for.
-    needs = await _lock_needs(session, sorted(by_need))
+    # Lock every need that gets a proposal or loses a stale draft (read again: another run may
+    # have stored drafts since), replace those drafts, then re-check what each need still has
+    # room for.
+    stale = await stale_drafts(session, area)
+    needs = await _lock_needs(session, sorted(set(by_need) | {need_id for _, need_id in stale}))
+    replaced = await _replace(session, run=run, user=user, stale=stale, needs=needs)
     held = await allocated_many(session, sorted(by_need))
     await _check_capacity(session, inputs, result)
     state = BatchState.PROPOSED if params.send else BatchState.DRAFT
@@ -336,12 +411,26 @@ async def store_run(
     # Batches carry run_id: one insert, and accepting one emits its own event.
     session.add_all([batch for batch, _ in planned])
     await session.flush()
+    # Discarded as a reviewer's removal is: no lab ever saw them; their events stay.
+    for batch in replaced:
+        await session.delete(batch)
+    await session.flush()
+    superseded = len(replaced)
     out = _summarise(run, planned, unmet, started)
-    await _log_run(session, run=run, user=user, area=area, proposals=len(out), sent=params.send)
+    await _log_run(
+        session,
+        run=run,
+        user=user,
+        area=area,
+        proposals=len(out),
+        sent=params.send,
+        superseded=superseded,
+    )
     return RunOut(
         id=run.id,
         area=run.area,
         sent=params.send,
+        superseded=superseded,
         assignments=out,
         unmet=unmet,
         unit_km=run.unit_km,

@@ -7,6 +7,7 @@ new work fits by a day with every promise still kept, made deadline-first.
 """
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import func, select
@@ -34,10 +35,17 @@ def day_number(day: date, today: date) -> int:
 
 
 async def promised_work(
-    session: AsyncSession, *, today: date, lead_days: int, lab_ids: list[int] | None = None
+    session: AsyncSession,
+    *,
+    today: date,
+    lead_days: int,
+    lab_ids: list[int] | None = None,
+    except_batches: Collection[int] = (),
 ) -> Promised:
     """Per (lab, design), the units still to make for proposed or claimed batches, each with
     the day it must be made by (its need's due day less the lead time, today at the earliest).
+
+    ``except_batches`` leaves out batches about to go (drafts a new matcher run replaces).
     """
     query = (
         select(Batch.lab_id, Batch.design, Need.needed_by, Batch.quantity - Batch.made)
@@ -46,6 +54,8 @@ async def promised_work(
     )
     if lab_ids is not None:
         query = query.where(Batch.lab_id.in_(lab_ids))
+    if except_batches:
+        query = query.where(Batch.id.not_in(except_batches))
     promised: Promised = defaultdict(list)
     for lab_id, design, needed_by, units in await session.execute(query):
         day = max(0, day_number(needed_by, today) - lead_days)

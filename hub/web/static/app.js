@@ -208,9 +208,11 @@ onSubmit($("signup-form"), async () => {
 });
 
 whenSignedOut(() => {
-  for (const id of ["hospitals", "needs", "labs", "offers", "nearby", "batches"]) {
+  stopListening();
+  for (const id of ["hospitals", "needs", "labs", "offers", "proposals", "nearby", "batches"]) {
     $(id).replaceChildren();
   }
+  $("proposals-said").textContent = "";
   notify("");
   showSignedOut();
 });
@@ -383,15 +385,21 @@ async function loadLabs() {
   $("labs").replaceChildren(...(state.labs.length ? state.labs.map(siteItem)
     : [h("li", { class: "muted" }, _("No lab yet: add yours below."))]));
   $("lab-new").open = state.labs.length === 0;
-  for (const id of ["offer-section", "nearby-section", "batches-section"]) $(id).hidden = state.labs.length === 0;
+  for (const id of ["offer-section", "proposals-section", "nearby-section", "batches-section"]) {
+    $(id).hidden = state.labs.length === 0;
+  }
   for (const id of ["offer-lab", "nearby-lab"]) {
     const chosen = $(id).value;
     $(id).replaceChildren(...state.labs.map((s) => h("option", { value: s.id }, s.name)));
     if (chosen) $(id).value = chosen;
   }
   if (!$("offer-from").value) $("offer-from").value = isoDay(0);
-  if (state.labs.length) await Promise.all([loadOffers(), loadNearby(), loadBatches()]);
-  else { $("offers").replaceChildren(); $("nearby").replaceChildren(); $("batches").replaceChildren(); }
+  if (state.labs.length) {
+    await Promise.all([loadOffers(), loadNearby(), loadBatches()]);
+    listen();
+  } else {
+    for (const id of ["offers", "proposals", "nearby", "batches"]) $(id).replaceChildren();
+  }
 }
 
 onSubmit($("lab-form"), async (form) => {
@@ -425,7 +433,8 @@ async function saveOffers(list) {
     available_until: o.available_until || null, stock: o.stock || 0,
   }));
   await api("PUT", `/labs/${$("offer-lab").value}/offers`, body);
-  await loadOffers();
+  // What the lab can make by each need's date changes with its capacity.
+  await Promise.all([loadOffers(), loadNearby()]);
   notify(_("Saved."));
 }
 
@@ -482,21 +491,148 @@ function nearbyCard(need, lab) {
 $("nearby-lab").addEventListener("change", () => act(null, loadNearby));
 $("nearby-refresh").addEventListener("click", (ev) => act(ev.currentTarget, loadNearby));
 
+// The lab's proposals (under "Proposals for my labs") and its other batches (under "My
+// batches"); returns the ids of the proposals shown.
 async function loadBatches() {
   const lists = await Promise.all(state.labs.map((s) => getJson(`/batches?lab_id=${s.id}&limit=500`)));
-  const batches = lists.flatMap((l) => l.items).sort((a, b) => b.id - a.id);
+  const all = lists.flatMap((l) => l.items).sort((a, b) => b.id - a.id);
   // A proposal is judged on its need: whose it is, for when, and what the lab can make by then.
-  const proposals = batches.filter((b) => b.state === "proposed");
+  const proposals = all.filter((b) => b.state === "proposed");
+  // A declined proposal never was the lab's work: it is not listed among its batches.
+  const batches = all.filter((b) => !["proposed", "declined"].includes(b.state));
   const needs = new Map();
   await Promise.all([...new Set(proposals.map((b) => b.need_id))].map(async (id) => {
     const b = proposals.find((x) => x.need_id === id);
-    needs.set(id, { need: await getJson(`/needs/${id}?lab_id=${b.lab_id}`) });
+    needs.set(id, await getJson(`/needs/${id}?lab_id=${b.lab_id}`));
   }));
-  $("batches").replaceChildren(...(batches.length ? batches.map((b) => batchCard(b, needs.get(b.need_id)))
+  $("proposals").replaceChildren(...(proposals.length ? proposals.map((b) => proposalCard(b, needs.get(b.need_id)))
+    : [h("p", { class: "muted" }, _("No proposal waiting for your answer."))]));
+  $("batches").replaceChildren(...(batches.length ? batches.map((b) => batchCard(b))
     : [h("p", { class: "muted" }, _("No batch yet."))]));
+  return new Set(proposals.map((b) => b.id));
 }
 
-function batchCard(b, proposal) {
+// "2 proposals wait for your answer.", in the live region next to the proposals.
+function sayProposals(message, { show = false } = {}) {
+  const said = $("proposals-said");
+  said.textContent = message;
+  if (!show || !message) return;
+  // In view, below the sticky header, when the user asked for it.
+  const top = document.querySelector("body > header").getBoundingClientRect().bottom;
+  const rect = said.getBoundingClientRect();
+  if (rect.top < top || rect.bottom > window.innerHeight) said.scrollIntoView({ block: "center" });
+}
+
+const waiting = (ids) => (ids.size
+  ? ngettext("{n} proposal waits for your answer.", "{n} proposals wait for your answer.", ids.size)
+  : _("No proposal waiting for your answer."));
+
+$("proposals-refresh").addEventListener("click", (ev) => act(ev.currentTarget, async () => {
+  sayProposals("");
+  sayProposals(waiting(await loadBatches()), { show: true });
+}));
+
+// --- Proposals arrive live ----------------------------------------------------------------------
+
+// The public live stream (/ws/live, the dashboard's) says when a batch is proposed to a lab:
+// its event names the lab but nobody. When one of this maker's labs gets one, the lists are
+// drawn anew and the live region next to the proposals says so (a screen reader reads it; the
+// page does not scroll away from what the maker is doing). A dropped connection comes back
+// and catches up by reading the lists again.
+const live = { ws: null, retry: 0, reload: null, reconnect: null, connected: false };
+
+function stopListening() {
+  const ws = live.ws;
+  live.ws = null;
+  clearTimeout(live.reload);
+  clearTimeout(live.reconnect);
+  live.connected = false;
+  $("proposals-section").removeAttribute("data-live");
+  if (ws) ws.close();
+}
+
+// Read the lists again, then say how many proposals are new to the page.
+function proposalsChanged() {
+  clearTimeout(live.reload);
+  // One send is one event per batch: read the lists once for all of them.
+  live.reload = setTimeout(() => act(null, async () => {
+    const before = new Set([...document.querySelectorAll("#proposals [data-batch]")].map((el) => Number(el.dataset.batch)));
+    const [now] = await Promise.all([loadBatches(), loadNearby()]);
+    const fresh = [...now].filter((id) => !before.has(id)).length;
+    if (fresh) sayProposals(ngettext("A new proposal arrived.", "{n} new proposals arrived.", fresh));
+  }), 300);
+}
+
+function listen() {
+  if (live.ws || !state.labs.length) return;
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${proto}://${location.host}/ws/live?area=FR`);
+  live.ws = ws;
+  const mine = () => new Set(state.labs.map((s) => s.id));
+  ws.onmessage = (e) => {
+    if (ws !== live.ws) return;
+    const m = JSON.parse(e.data);
+    if (m.type === "snapshot" || m.type === "resumed") {
+      live.retry = 0;
+      $("proposals-section").dataset.live = "open";
+      // Back after a drop: what was proposed meanwhile is read from the lists.
+      if (live.connected) proposalsChanged();
+      live.connected = true;
+    } else if (m.type === "event" && m.kind === "batch.proposed" && m.data && mine().has(m.data.lab_id)) {
+      proposalsChanged();
+    } else if (m.type === "event" && ["lab.verified", "lab.suspended"].includes(m.kind) && mine().has(m.entity_id)) {
+      // The lab's badge, and what it may do, change with its verification.
+      act(null, loadLabs);
+    }
+  };
+  ws.onclose = () => {
+    if (ws !== live.ws) return;
+    live.ws = null;
+    $("proposals-section").dataset.live = "closed";
+    const delay = Math.min(30000, 1000 * 2 ** live.retry) * (0.75 + Math.random() / 2);
+    live.retry += 1;
+    live.reconnect = setTimeout(() => { if (!live.ws && state.me) listen(); }, delay);
+  };
+}
+
+// A proposal is judged on its need: whose it is, how far, for when, and what the lab can make
+// by then. It is answered here; a label comes once it is accepted.
+function proposalCard(b, need) {
+  const lab = state.labs.find((s) => s.id === b.lab_id);
+  // "1,3 km" on one line.
+  const km = b.distance_km != null ? _("{km} km", { km: number(b.distance_km, 1) }).replace(/ /g, "\u00a0") : null;
+  const answer = (path) => async () => {
+    await api("POST", `/batches/${b.id}/${path}`);
+    // Both lists change: the units accepted or given back change what the needs nearby lack.
+    await Promise.all([loadBatches(), loadNearby()]);
+  };
+  return h("div", { class: "card batch proposal st-proposed", "data-batch": b.id },
+    h("h3", {}, designName(b.design), " × ", number(b.quantity), " ", badge(b.state, BATCH_STATES)),
+    need ? h("p", { class: "proposal-for" }, _("For {hospital}", { hospital: need.hospital.name }),
+      km ? [" · ", km] : null) : null,
+    h("p", {}, _("needed {date}", { date: dueBy(need ? need.needed_by : b.due) }),
+      need ? [" · ", PRIORITIES[need.priority]] : null),
+    need && need.lab_can_make != null ? h("p", { class: "muted can-make" }, ngettext(
+      "{lab} can make {n} more unit by then, from its declared capacity.",
+      "{lab} can make {n} more units by then, from its declared capacity.", need.lab_can_make,
+      { lab: lab ? lab.name : "" })) : null,
+    h("p", { class: "muted" }, _("Batch {code}", { code: b.code })),
+    h("div", { class: "buttons" },
+      h("button", { type: "button", class: "ok accept", onclick: (ev) => act(ev.currentTarget, async () => {
+        await answer("accept")();
+        // Said next to the batch, now under My batches; the count above is no longer true.
+        sayProposals("");
+        notify(_("Proposal accepted: batch {code} is yours to make.", { code: b.code }));
+      }) }, _("Accept")),
+      h("button", { type: "button", class: "danger decline", onclick: (ev) => act(ev.currentTarget, async () => {
+        await answer("decline")();
+        // The card is gone: said where it stood, at the head of the proposals.
+        notify("");
+        sayProposals(_("Proposal declined: its units go back to the need."), { show: true });
+      }) }, _("Decline"))));
+}
+
+function batchCard(b) {
   const lab = state.labs.find((s) => s.id === b.lab_id);
   const card = h("div", { class: "card batch", "data-batch": b.id },
     h("h3", {}, _("Batch {code}", { code: b.code }), " ", badge(b.state, BATCH_STATES)),
@@ -504,27 +640,6 @@ function batchCard(b, proposal) {
       lab ? " · " + lab.name : ""),
     h("p", { class: "made" }, madeOf(b)));
   const post = (path, body) => async () => { await api("POST", `/batches/${b.id}/${path}`, body); await loadBatches(); };
-  if (b.state === "proposed") {
-    const need = proposal && proposal.need;
-    if (need) {
-      const where = b.distance_km != null ? _("{km} km", { km: number(b.distance_km, 1) }) : "";
-      card.append(h("p", { class: "proposal-for" }, _("For {hospital}", { hospital: need.hospital.name }),
-        where ? " · " + where : "", " · ", _("needed {date}", { date: dueBy(need.needed_by) })),
-        need.lab_can_make != null ? h("p", { class: "muted can-make" }, ngettext(
-          "{lab} can make {n} more unit by then, from its declared capacity.",
-          "{lab} can make {n} more units by then, from its declared capacity.", need.lab_can_make,
-          { lab: lab ? lab.name : "" })) : null);
-    }
-    card.append(h("div", { class: "buttons" },
-      h("button", { type: "button", class: "ok accept", onclick: (ev) => act(ev.currentTarget, async () => {
-        await post("accept")();
-        notify(_("Proposal accepted: batch {code} is yours to make.", { code: b.code }));
-      }) }, _("Accept")),
-      h("button", { type: "button", class: "danger decline", onclick: (ev) => act(ev.currentTarget, async () => {
-        await post("decline")();
-        notify(_("Proposal declined: its units go back to the need."));
-      }) }, _("Decline"))));
-  }
   if (b.state === "claimed") {
     const made = h("input", { id: `made-${b.id}`, type: "number", min: b.made, max: b.quantity, step: 1,
       inputmode: "numeric", value: b.made, class: "made-input", required: true });

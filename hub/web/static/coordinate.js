@@ -205,7 +205,11 @@ function summary(run) {
     needs: ngettext("{n} need", "{n} needs", run.needs_considered),
     offers: ngettext("{n} offer", "{n} offers", run.offers_considered),
   };
-  return _("Matching done in {seconds}: {batches}, {units}, {short}, {unit_km} ({needs}, {offers}).", parts);
+  const done = _("Matching done in {seconds}: {batches}, {units}, {short}, {unit_km} ({needs}, {offers}).", parts);
+  // A run replaces the unsent drafts of earlier runs in its area (hub/matching_runs).
+  if (!run.superseded) return done;
+  return done + " " + ngettext("It replaces {n} unsent proposal of an earlier run.",
+    "It replaces {n} unsent proposals of earlier runs.", run.superseded);
 }
 
 function proposalItem(runId, p) {
@@ -281,7 +285,9 @@ async function loadDrafts() {
 $("match-run").addEventListener("click", (ev) => act(ev.currentTarget, async () => {
   say($("match-result"), "");
   const run = await (await api("POST", "/matching/runs", {})).json();
-  if (run.assignments.length) await loadRun(run.id);
+  // Earlier runs' drafts it replaced leave the screen with their runs.
+  if (run.superseded) await loadDrafts();
+  if (run.assignments.length && !document.querySelector(`[data-run="${run.id}"]`)) await loadRun(run.id);
   say($("match-result"), summary(run));
   await loadClaimed();
 }, $("match-result")));

@@ -327,14 +327,18 @@ function box(id, role) {
 
 function place(id, role, message) {
   const { el, home } = box(id, role);
-  el.textContent = message || "";
-  if (!message) return;
+  if (!message) { el.textContent = ""; return; }
   const block = anchor();
   if (!block) home.after(el);
   else if (block.tagName === "LI") block.append(el); // a list holds only its items
   else if (block.nextElementSibling !== el) block.after(el);
+  // The words change once the region is in its place, so that it is their change that is read.
+  el.textContent = message;
+  // Seen means below the sticky header, not under it.
+  const header = document.querySelector("body > header");
+  const top = header ? header.getBoundingClientRect().bottom : 0;
   const rect = el.getBoundingClientRect();
-  if (rect.top < 0 || rect.bottom > window.innerHeight) el.scrollIntoView({ block: "center" });
+  if (rect.top < top || rect.bottom > window.innerHeight) el.scrollIntoView({ block: "center" });
 }
 
 // A success, in the page's words, next to where the user acted (an empty message clears it).

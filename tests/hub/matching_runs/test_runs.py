@@ -307,3 +307,101 @@ async def test_a_run_is_reviewed_as_drafts_then_sent(hub, client: httpx.AsyncCli
         if e["entity"] == "batch" and e["entity_id"] == draft
     ]
     assert kinds == ["batch.adjusted", "batch.proposed", "batch.accepted"]
+
+
+async def test_a_new_run_replaces_the_areas_unsent_drafts(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    """A run nobody sent does not hold its needs forever: the next run of the area cancels its
+    drafts (an event each, saying which run replaced them) and plans those units again. Sent
+    proposals stay, and so do the drafts of needs outside the new run's area."""
+    w = world
+    coordinator = w["coordinator"].headers
+    await _offer(client, w, stock=100)
+    need = await hub.need(w["staff"], w["hospital"]["id"], quantity=30, design=DESIGN)
+    first = (await _run(client, w["coordinator"])).json()
+    assert first["superseded"] == 0
+    [old] = [a["batch_id"] for a in first["assignments"]]
+    # A run of an area without the need (Rhône, where the lab is) leaves the draft alone.
+    elsewhere = (await _run(client, w["coordinator"], area="departement:69")).json()
+    assert elsewhere["superseded"] == 0 and elsewhere["assignments"] == []
+    assert (await client.get(f"/api/v1/batches/{old}", headers=coordinator)).json()["state"] == (
+        "draft"
+    )
+    # The region's next run replaces it: the 30 units are planned again, not held twice.
+    second = (await _run(client, w["coordinator"])).json()
+    assert second["superseded"] == 1
+    assert [(a["need_id"], a["quantity"]) for a in second["assignments"]] == [(need["id"], 30)]
+    [new] = [a["batch_id"] for a in second["assignments"]]
+    assert new != old
+    assert (await client.get(f"/api/v1/batches/{old}", headers=coordinator)).status_code == 404
+    drafts = await client.get("/api/v1/batches?state=draft&area=region:84", headers=coordinator)
+    assert [(b["id"], b["quantity"]) for b in drafts.json()["items"]] == [(new, 30)]
+    # The first run has nothing left to send.
+    review = await client.get(f"/api/v1/matching/runs/{first['id']}/proposals", headers=coordinator)
+    assert review.json()["drafts"] == 0 and review.json()["items"] == []
+    sent = await client.post(f"/api/v1/matching/runs/{first['id']}/send", headers=coordinator)
+    assert sent.json()["items"] == []
+    # The audit trail: the draft was cancelled, superseded by the second run.
+    events = (await client.get("/api/v1/events?limit=500", headers=coordinator)).json()["items"]
+    ends = [e for e in events if e["kind"] == "batch.cancelled" and e["entity_id"] == old]
+    assert len(ends) == 1
+    payload = ends[0]["payload"]
+    assert (payload["reason"], payload["run_id"], payload["superseded_by"]) == (
+        "superseded",
+        first["id"],
+        second["id"],
+    )
+    runs = [e["payload"] for e in events if e["kind"] == "matching.run" and e["region"] == "84"]
+    assert [r["superseded"] for r in runs] == [0, 1]
+    # Sent proposals are the labs' to answer: a third run replaces nothing and adds nothing.
+    send = f"/api/v1/matching/runs/{second['id']}/send"
+    assert (await client.post(send, headers=coordinator)).status_code == 200
+    third = (await _run(client, w["coordinator"])).json()
+    assert (third["superseded"], third["assignments"]) == (0, [])
+    mine = await client.get(f"/api/v1/batches?lab_id={w['lab']['id']}", headers=w["maker"].headers)
+    assert [(b["id"], b["state"]) for b in mine.json()["items"]] == [(new, "proposed")]
+
+
+async def test_a_draft_sent_while_the_matcher_solves_is_not_replaced(
+    hub, client: httpx.AsyncClient, app, world
+) -> None:
+    """The run read a draft as stale (its units free to plan again); the coordinator sends it
+    before the run stores: the draft stays sent and the run starts over, so the need is never
+    booked twice."""
+    import matching
+    from hub.area_filter import coordinator_area
+    from hub.matching_runs import service
+    from hub.matching_runs.schemas import RunIn
+
+    w = world
+    coordinator = w["coordinator"].headers
+    await _offer(client, w, stock=100)
+    need = await hub.need(w["staff"], w["hospital"]["id"], quantity=30, design=DESIGN)
+    first = (await _run(client, w["coordinator"])).json()
+    db = app.state.db
+    user = await _user(db, w["coordinator"].id)
+    area = coordinator_area(user, "region:84")
+    async with db.read_sessions() as session:
+        inputs = await service.load_inputs(session, area=area, today=today(), lead_days=1)
+    assert inputs.stale == {first["assignments"][0]["batch_id"]}
+    # As if the draft were gone: the whole need is planned again.
+    assert [(n.id, n.quantity) for n in inputs.needs] == [(need["id"], 30)]
+    result = matching.match(inputs.needs, inputs.offers)
+    sent = await client.post(f"/api/v1/matching/runs/{first['id']}/send", headers=coordinator)
+    assert sent.status_code == 200
+    with pytest.raises(service.CapacityChanged):
+        async with db.transaction() as session:
+            await service.store_run(
+                session,
+                user=user,
+                area=area,
+                params=RunIn(),
+                inputs=inputs,
+                result=result,
+                started=0.0,
+            )
+    again = (await _run(client, w["coordinator"])).json()
+    assert (again["superseded"], again["assignments"]) == (0, [])
+    held = await client.get(f"/api/v1/batches?need_id={need['id']}", headers=coordinator)
+    assert [(b["state"], b["quantity"]) for b in held.json()["items"]] == [("proposed", 30)]
