@@ -47,8 +47,17 @@ async def test_shared_addresses_migrate_up_and_down(blank_database_url: str) -> 
         )
         async with engine.begin() as connection:
             await connection.execute(insert, {"email": "ana@example.org"})
+            await connection.execute(
+                text(
+                    "INSERT INTO tokens (user_id, token_hash, created_at, expires_at) "
+                    "SELECT id, 'h', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM users"
+                )
+            )
         await upgrade(engine)
         assert await _users(engine) == [("ana@example.org", True)]
+        # SQLite rebuilt the table: its dependants were not cascaded away.
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT count(*) FROM tokens")) == 1
         shadow = text(
             "INSERT INTO users (email, name, password_hash, role, created_at, email_holder) "
             "VALUES ('ana@example.org', 'Y', '!', 'maker', CURRENT_TIMESTAMP, :holder)"
