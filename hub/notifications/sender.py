@@ -42,6 +42,7 @@ class Round:
 def compose(mail: Mail, settings: Settings) -> EmailMessage:
     """The mail as an RFC 5322 message: plain text, UTF-8, its language declared."""
     message = EmailMessage()
+    message.set_content(mail.body)  # first: it replaces every Content-* header
     message["From"] = settings.mail_from
     message["To"] = mail.to_address
     message["Subject"] = mail.subject
@@ -50,7 +51,6 @@ def compose(mail: Mail, settings: Settings) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain=domain)
     message["Content-Language"] = mail.language
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(mail.body)
     return message
 
 
