@@ -54,8 +54,9 @@ class Settings(BaseSettings):
     smtp_username: str | None = Field(default=None, description="SMTP login, if it asks for one.")
     smtp_password: str | None = Field(default=None, description="SMTP password.")
     smtp_starttls: bool = Field(
-        default=True, description="Upgrade the connection with STARTTLS (off only for a relay "
-        "on the same machine or network)."
+        default=True,
+        description="Upgrade the connection with STARTTLS (off only for a relay "
+        "on the same machine or network).",
     )
     smtp_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for the server.")
     mail_from: str = Field(

@@ -36,11 +36,13 @@ LAST_USED_EVERY = timedelta(minutes=15)
 #: How many of an address's newest accounts that do not hold it a password is tried against,
 #: besides the holder. Every sign-in and sign-up tries exactly this many plus one, padding with
 #: a dummy hash, so the time taken tells nothing of whether the address is held or how many
-#: accounts share it; the bound keeps that fixed work small whatever an attacker adds (the
-#: sign-up rate limit per address slows additions, it does not cap them). An older account
-#: pushed out of the window by newer ones no longer signs in: a known limit, for accounts
-#: that were never the address's owner's.
-SHARED_CANDIDATES = 4
+#: accounts share it (without the padding, "sign up, then sign in" would time one argon2
+#: check more on a held address). The bound keeps that fixed work small whatever an attacker
+#: adds: the sign-up rate limit per address slows additions, it does not cap them, and each
+#: check is an argon2 verification (tens of milliseconds of CPU; the four run in parallel
+#: threads). An older account pushed out of the window by newer ones no longer signs in: a
+#: known limit, for accounts that never held the address.
+SHARED_CANDIDATES = 3
 #: The "someone signed up with your address" mail goes at most this often to an address: a
 #: stranger signing up again and again must not turn the hub into a mail cannon.
 SIGNUP_NOTICE_GAP = timedelta(hours=1)

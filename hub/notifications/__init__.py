@@ -1,1 +1,1 @@
-"""Mails to people: an outbox written in the caller's transaction, and the sender that empties it."""
+"""Mails to people: an outbox written in the caller's transaction, and its sender."""

@@ -68,9 +68,7 @@ async def deliver(message: EmailMessage, settings: Settings) -> None:
     )
 
 
-async def send_due(
-    db: Database, settings: Settings, *, now: datetime | None = None
-) -> Round:
+async def send_due(db: Database, settings: Settings, *, now: datetime | None = None) -> Round:
     """Send the mails due at ``now`` (default: now); record each success or failure."""
     now = now or utcnow()
     async with db.transaction() as session:

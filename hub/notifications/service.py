@@ -120,7 +120,8 @@ async def take_due(session: AsyncSession, *, now: datetime, limit: int) -> list[
 
 def backoff(attempts: int) -> timedelta:
     """How long to wait after the ``attempts``-th failed attempt."""
-    return min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** max(0, min(attempts - 1, 20)))
+    wait: timedelta = FIRST_BACKOFF * 2 ** max(0, min(attempts - 1, 20))
+    return min(MAX_BACKOFF, wait)
 
 
 async def record_sent(session: AsyncSession, *, mail_id: int) -> None:
@@ -130,9 +131,7 @@ async def record_sent(session: AsyncSession, *, mail_id: int) -> None:
         row.sent_at, row.next_attempt_at, row.last_error = utcnow(), None, None
 
 
-async def record_failure(
-    session: AsyncSession, *, mail_id: int, error: str, now: datetime
-) -> None:
+async def record_failure(session: AsyncSession, *, mail_id: int, error: str, now: datetime) -> None:
     """Sending failed: try again after :func:`backoff`, or give up after MAX_ATTEMPTS."""
     row = await session.get(OutboxMessage, mail_id, with_for_update=True)
     if row is None:

@@ -72,7 +72,11 @@ async def pending_sites(
     out = []
     for site in sites:
         who = first.get(site.id)
-        creator = Creator(id=who.id, name=who.name, email=who.email, email_holder=who.email_holder) if who else None
+        creator = (
+            Creator(id=who.id, name=who.name, email=who.email, email_holder=who.email_holder)
+            if who
+            else None
+        )
         view = await site_view(session, user, site)
         out.append(PendingSite(site=site_out(site, view), created_by=creator))
     return out

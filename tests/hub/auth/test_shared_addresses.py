@@ -74,9 +74,7 @@ async def test_a_held_address_and_a_wrong_password_answer_like_a_new_address(
     ]
 
 
-async def test_the_newcomer_gets_nothing_of_the_holder(
-    client: httpx.AsyncClient, hub: Hub
-) -> None:
+async def test_the_newcomer_gets_nothing_of_the_holder(client: httpx.AsyncClient, hub: Hub) -> None:
     holder = await hub.account("hospital_staff")
     hospital = await hub.site(holder, "hospitals")
     lab_maker = await hub.account("maker")

@@ -43,7 +43,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         """Keep the message; answer 250."""
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
@@ -127,7 +127,8 @@ async def test_a_real_smtp_server_gets_the_reset_link_and_the_signup_notice(
 ) -> None:
     email = f"owner-{lang}@example.org"
     assert await _sign_up(client, email, PASSWORD, lang) == 201
-    assert await _sign_up(client, email, "a quite different passphrase 42", "en" if lang == "fr" else "fr") == 201
+    other = "en" if lang == "fr" else "fr"  # the newcomer's language is not the holder's
+    assert await _sign_up(client, email, "a quite different passphrase 42", other) == 201
     r = await client.post(
         f"{AUTH}/password-reset", json={"email": email}, headers={"Accept-Language": lang}
     )
@@ -186,8 +187,9 @@ async def test_a_sender_whose_server_is_down_tries_again_later_and_loses_nothing
     assert mail.sent_at is not None and mail.attempts == 2
 
 
-async def test_backoff_grows_between_failures(client: httpx.AsyncClient, hub: Hub, app: Any,
-                                              settings: Settings) -> None:
+async def test_backoff_grows_between_failures(
+    client: httpx.AsyncClient, hub: Hub, app: Any, settings: Settings
+) -> None:
     owner = await hub.account("maker")
     await client.post(f"{AUTH}/password-reset", json={"email": owner.email})
     config = mail_settings(settings, free_port())
