@@ -216,15 +216,15 @@ async def sign_up(
         session.add(user)
         await session.flush()
     if not user.email_holder:
-        await _tell_holder(session, email=email, lang=lang, base_url=base_url)
+        holder = holder or await holder_of(session, email)
+        if holder is not None:
+            await _tell_holder(session, holder=holder, lang=lang, base_url=base_url)
     return user, True
 
 
-async def _tell_holder(session: AsyncSession, *, email: str, lang: Lang, base_url: str) -> None:
+async def _tell_holder(session: AsyncSession, *, holder: User, lang: Lang, base_url: str) -> None:
     """Mail the holder that someone signed up with its address (at most once an hour)."""
-    holder = await holder_of(session, email)
-    if holder is None:
-        return
+    email = holder.email
     since = utcnow() - SIGNUP_NOTICE_GAP
     if await enqueued_since(session, kind="signup_notice", to=email, since=since):
         return
