@@ -387,8 +387,11 @@ async def _set_password(
     await session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
 
 
-async def _new_reset(session: AsyncSession, *, user: User, ttl_hours: float) -> str:
-    await session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
+async def _new_reset(
+    session: AsyncSession, *, user: User, ttl_hours: float, void_older: bool
+) -> str:
+    if void_older:
+        await session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
     raw = secrets.token_urlsafe(32)
     session.add(
         PasswordReset(
@@ -410,7 +413,7 @@ async def create_password_reset(session: AsyncSession, *, email: str, ttl_hours:
     user = await holder_of(session, email)
     if user is None:
         raise NotFound(_("There is no account for {email}."), email=normal_email(email))
-    return await _new_reset(session, user=user, ttl_hours=ttl_hours)
+    return await _new_reset(session, user=user, ttl_hours=ttl_hours, void_older=True)
 
 
 async def request_password_reset(
@@ -436,7 +439,9 @@ async def request_password_reset(
         session, kind="password_reset", to=email, since=utcnow() - RESET_MAIL_GAP
     ):
         return
-    raw = await _new_reset(session, user=user, ttl_hours=ttl_hours)
+    # Older links stay valid: anyone may ask, and a stranger asking must not void the link
+    # the owner holds (from an administrator, or an earlier mail). Using any link voids all.
+    raw = await _new_reset(session, user=user, ttl_hours=ttl_hours, void_older=False)
     words = _account_language(user, lang)
     await enqueue(
         session,

@@ -247,3 +247,22 @@ async def test_an_administrator_cannot_create_a_second_account_on_a_held_address
             await auth_service.create_user(
                 session, email=holder.email, password=OTHER, name="X", role="coordinator"
             )
+
+
+async def test_asking_for_a_link_does_not_void_the_one_the_owner_holds(
+    client: httpx.AsyncClient, hub: Hub, app
+) -> None:
+    """Anyone may ask for a reset of any address: that must not void the administrator's link."""
+    holder = await hub.account("maker")
+    async with app.state.db.transaction() as session:
+        given = await create_password_reset(session, email=holder.email)
+    assert (await client.post(f"{AUTH}/password-reset", json={"email": holder.email})).is_success
+    r = await client.post(f"{AUTH}/password-reset/confirm", json={"token": given, "password": NEW})
+    assert r.status_code == 204, r.text
+    # Using it voided the mailed one.
+    (mail,) = [m for m in await _outbox(app) if m.kind == "password_reset"]
+    mailed = next(w for w in mail.body.split() if "/reset" in w).split("#", 1)[1]
+    again = await client.post(
+        f"{AUTH}/password-reset/confirm", json={"token": mailed, "password": NEW + "!"}
+    )
+    assert again.status_code == 422
