@@ -51,7 +51,7 @@ def run(coro: Callable[[Database], Awaitable[T]], *, migrate: bool = True) -> T:
 
 async def system_user(session: AsyncSession) -> User:
     """Return the account command-line imports act as (it can never sign in)."""
-    user = await session.scalar(select(User).where(User.email == SYSTEM_EMAIL))
+    user = await session.scalar(select(User).where(User.email == SYSTEM_EMAIL, User.email_holder))
     if user is None:
         # "!" is not an argon2 hash, so no password ever verifies against it.
         user = User(email=SYSTEM_EMAIL, name="command line", password_hash="!", role="admin")
@@ -253,10 +253,11 @@ def users_reset(
         str | None, typer.Option(help="The hub's address as users reach it (HUB_PUBLIC_URL).")
     ] = None,
 ) -> None:
-    """Print a one-time link that lets the account's owner set a new password.
+    """Print a one-time link that lets the owner of the account holding EMAIL set a new password.
 
     Pass it on to the owner only (by phone, say): whoever opens it can take the account. It
-    works once, for HUB_RESET_TTL_HOURS, and a newer link voids it.
+    works once, for HUB_RESET_TTL_HOURS, and a newer link voids it. Without HUB_SMTP_HOST,
+    this is how a reset link reaches anyone (asked for on /reset, it waits in the outbox).
     """
     settings = get_settings()
 
@@ -273,9 +274,7 @@ def users_reset(
     except HubError as exc:
         err.print(f"[red]{exc.detail}[/red]")
         raise typer.Exit(1) from exc
-    base = (base_url or settings.public_url or f"http://{settings.host}:{settings.port}").rstrip(
-        "/"
-    )
+    base = (base_url or settings.base_url).rstrip("/")
     # In the fragment (after #): browsers never send it, so it stays out of access logs.
     console.print(f"{base}/reset#{raw}", soft_wrap=True, highlight=False)
     err.print(f"Valid once, for {settings.reset_ttl_hours:g} hours; give it to the owner only.")

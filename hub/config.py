@@ -45,6 +45,29 @@ class Settings(BaseSettings):
         description="The hub's address as users reach it (https://hub.example.org), for links "
         "such as password resets; http://HOST:PORT when unset.",
     )
+    # Mail (the notifications outbox's sender, README "Configuration"): without a host the
+    # mails wait in the outbox and no sender runs.
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server the outbox's mails go through; unset: none sent."
+    )
+    smtp_port: int = Field(default=587, description="Its port (587: submission with STARTTLS).")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if it asks for one.")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(
+        default=True,
+        description="Upgrade the connection with STARTTLS (off only for a relay "
+        "on the same machine or network).",
+    )
+    smtp_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for the server.")
+    mail_from: str = Field(
+        default="hub@localhost", description="The sender address of the hub's mails."
+    )
+    mail_poll_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often the sender looks for due mails written by other processes (its "
+        "own process wakes it at each commit).",
+    )
     token_ttl_hours: int = 24 * 30
     max_body_bytes: int = 1_000_000
     # Spreadsheets uploaded to /api/v1/imports/ (issue 16: 20 MB, 100,000 rows at most).
@@ -93,6 +116,11 @@ class Settings(BaseSettings):
         description="With crossings allowed: the route planner's extra distance per leg that "
         "crosses the sea (a ferry's cost, as km).",
     )
+
+    @property
+    def base_url(self) -> str:
+        """The hub's address as users reach it, without a trailing slash (for links)."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def crossing_km(self) -> float | None:

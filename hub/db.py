@@ -108,6 +108,8 @@ class Database:
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         # Called after a commit that appended events (the live stream listens here).
         self.after_events: list[Callable[[], None]] = []
+        # Called after a commit that wrote a mail to the outbox (its sender listens here).
+        self.after_mail: list[Callable[[], None]] = []
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
@@ -127,6 +129,9 @@ class Database:
                 raise
         if session.info.pop("events_appended", False):
             for callback in list(self.after_events):
+                callback()
+        if session.info.pop("hub_mail_enqueued", False):
+            for callback in list(self.after_mail):
                 callback()
 
     async def write(self) -> AsyncIterator[AsyncSession]:

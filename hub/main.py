@@ -29,6 +29,7 @@ from hub.imports.endpoints import router as imports_router
 from hub.limits.limiter import Limiter, make_storage
 from hub.matching_runs.endpoints import router as matching_router
 from hub.needs.endpoints import router as needs_router
+from hub.notifications.sender import start_sender, stop_sender
 from hub.offers.endpoints import router as offers_router
 from hub.openapi import install_openapi
 from hub.ops.endpoints import router as operations_router
@@ -166,7 +167,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await start_live(app)
+        start_sender(app)  # only with HUB_SMTP_HOST: otherwise mails wait in the outbox
         yield
+        await stop_sender(app)
         await stop_live(app)
         await app.state.limiter.close()
         await app.state.db.dispose()
@@ -184,6 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = Database(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     app.state.limiter = Limiter(make_storage(settings, app.state.db), settings)
+    app.state.sender = None
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,

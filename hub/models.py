@@ -8,6 +8,7 @@ from hub.events.models import Event
 from hub.limits.models import RateLimitCounter
 from hub.matching_runs.models import MatchingRun
 from hub.needs.models import IdempotencyKey, Need
+from hub.notifications.models import OutboxMessage
 from hub.offers.models import Offer
 from hub.registry.models import RegistryEntry
 from hub.sites.models import Invitation, Membership, Site
@@ -22,6 +23,7 @@ __all__ = [
     "Membership",
     "Need",
     "Offer",
+    "OutboxMessage",
     "PasswordReset",
     "RateLimitCounter",
     "RegistryEntry",

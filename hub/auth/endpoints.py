@@ -37,6 +37,12 @@ TOO_MANY: Responses = {429: _error("Too many attempts; Retry-After says how many
 INVALID: Responses = {422: _error("Invalid input, or a password the policy refuses.")}
 
 
+#: The answer to a reset request, the same whether the address has an account or not: with
+#: mail configured (HUB_SMTP_HOST) the link is mailed, else an administrator makes one.
+RESET_MAILED = _(
+    "If this address has an account, a link to set a new password is on its way to it. It "
+    "works only once; look in your spam folder if it does not arrive."
+)
 RESET_ASKED = _(
     "If this address has an account, ask the hub’s administrator or your coordinator for a "
     "link to set a new password: they can make one. A link works only once."
@@ -53,7 +59,6 @@ def _agent(request: Request) -> str | None:
     response_model=SignupOut,
     responses={
         200: _error("The address has an account and this is its password: signed in."),
-        409: _error("The address has an account and this is not its password."),
         **INVALID,
         **TOO_MANY,
     },
@@ -67,11 +72,17 @@ async def signup(
 ) -> SignupOut:
     """Create an account (hospital staff, maker or driver) and return a first token.
 
-    Signing up again with an account's own e-mail and password signs in (200) rather than
-    telling the owner the address is taken.
+    Signing up again with an account's own e-mail and password signs in (200). With an
+    address that has an account and another password, the answer is a new account's (201):
+    it shares the address but gets nothing tied to it, and the address's owner is mailed.
     """
     await limit(request, Action.SIGN_UP, account=body.email)
-    user, created = await service.sign_up(session, **body.model_dump())
+    user, created = await service.sign_up(
+        session,
+        **body.model_dump(),
+        lang=language(request.headers.get("accept-language")),
+        base_url=settings.base_url,
+    )
     if not created:
         response.status_code = status.HTTP_200_OK
     raw, token = await service.issue_token(
@@ -179,14 +190,21 @@ async def change_password(
     responses=TOO_MANY,
 )
 async def request_reset(
-    body: ResetRequestIn, request: Request, session: SessionDep
+    body: ResetRequestIn, request: Request, session: SessionDep, settings: SettingsDep
 ) -> ResetRequested:
-    """Ask for a one-time link to set a new password; the answer never tells if the address
-    has an account."""
+    """Ask for a one-time link to set a new password, mailed to the address's account; the
+    answer never tells if the address has an account."""
     await limit(request, Action.RESET_REQUEST, account=body.email)
-    await service.request_password_reset(session, email=body.email)
     lang = language(request.headers.get("accept-language"))
-    return ResetRequested(detail=render(RESET_ASKED, {}, lang))
+    await service.request_password_reset(
+        session,
+        email=body.email,
+        lang=lang,
+        base_url=settings.base_url,
+        ttl_hours=settings.reset_ttl_hours,
+    )
+    answer = RESET_MAILED if settings.smtp_host else RESET_ASKED
+    return ResetRequested(detail=render(answer, {}, lang))
 
 
 @router.post(

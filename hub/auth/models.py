@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, utcnow
@@ -13,9 +13,25 @@ class User(Base):
     """A person: hospital staff, maker, driver, coordinator or admin."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        # One account holds an address; others may share it (see ``email_holder``).
+        Index(
+            "uq_users_email_holder",
+            "email",
+            unique=True,
+            sqlite_where=text("email_holder"),
+            postgresql_where=text("email_holder"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    # The first account of an address holds it: invitations, password resets and mails for
+    # the address are its. A later sign-up with the address and another password makes an
+    # account that holds nothing (hub.auth.service.sign_up says why).
+    email_holder: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The language the account signed up in ("fr", "en"), for the mails sent to it.
+    language: Mapped[str | None] = mapped_column(String(2), default=None)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))

@@ -1,5 +1,13 @@
-"""Accounts, tokens, passwords and their resets."""
+"""Accounts, tokens, passwords and their resets.
 
+Accounts may share an address. The first account of an address *holds* it
+(``User.email_holder``): invitations, password resets and mails for the address are the
+holder's. Signing up with a held address and another password makes a new account that holds
+nothing, answered exactly as for a new address: a 409 ("this address is taken") would tell
+anyone which addresses have accounts. The holder gets a mail saying so (see :func:`sign_up`).
+"""
+
+import asyncio
 import hashlib
 import logging
 import secrets
@@ -16,7 +24,8 @@ from hub.auth.policy import check_password
 from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from hub.geo.areas import parse_area
-from hub.i18n import _
+from hub.i18n import Lang, _
+from hub.notifications.service import enqueue, enqueued_since
 from hub.rules.states import Role
 
 log = logging.getLogger("hub.auth")
@@ -24,15 +33,49 @@ log = logging.getLogger("hub.auth")
 LAST_USED_EVERY = timedelta(minutes=15)
 
 
-def _account_exists() -> Conflict:
-    # Says no more than the status does: the address is taken. Signing up again with the
-    # account's own password signs in instead (see sign_up).
-    return Conflict(
-        _(
-            "This address cannot be used to sign up: sign in with it, or reset your password "
-            "if you forgot it."
-        )
-    )
+#: How many of an address's newest accounts that do not hold it a password is tried against,
+#: besides the holder. Every sign-in and sign-up tries exactly this many plus one, padding with
+#: a dummy hash, so the time taken tells nothing of whether the address is held or how many
+#: accounts share it (without the padding, "sign up, then sign in" would time one argon2
+#: check more on a held address). The bound keeps that fixed work small whatever an attacker
+#: adds: the sign-up rate limit per address slows additions, it does not cap them, and each
+#: check is an argon2 verification (tens of milliseconds of CPU; the four run in parallel
+#: threads). An older account pushed out of the window by newer ones no longer signs in: a
+#: known limit, for accounts that never held the address.
+SHARED_CANDIDATES = 3
+#: The "someone signed up with your address" mail goes at most this often to an address: a
+#: stranger signing up again and again must not turn the hub into a mail cannon.
+SIGNUP_NOTICE_GAP = timedelta(hours=1)
+#: A reset link is mailed at most this often to an address (a second request within it is
+#: answered the same and sends nothing: the first link still works).
+RESET_MAIL_GAP = timedelta(minutes=1)
+
+SIGNUP_NOTICE_SUBJECT = _("Someone signed up with your address")
+SIGNUP_NOTICE = _(
+    "Hello,\n\n"
+    "Someone just signed up on the hub with this address, {email}, and a password other than "
+    "your account's. The hub made them a separate account: it sees nothing of yours (your "
+    "sites, invitations and password stay yours).\n\n"
+    "If it was you, you already had an account. Sign in with its password:\n{sign_in}\n\n"
+    "or, if you forgot it, ask for a link to set a new one:\n{reset}\n\n"
+    "If it was not you, there is nothing to do.\n\n"
+    "The hub"
+)
+RESET_SUBJECT = _("A new password for the hub")
+RESET_MAIL = _(
+    "Hello,\n\n"
+    "Someone, you we hope, asked to set a new password for your account on the hub. Open this "
+    "link to choose one:\n\n{link}\n\n"
+    "It works once, for {hours} hours, and a newer link replaces it. Every session of your "
+    "account will be signed out.\n\n"
+    "If you did not ask, ignore this mail: your password stays as it is.\n\n"
+    "The hub"
+)
+
+
+def _address_taken(email: str) -> Conflict:
+    # Only administrators' commands say so (hub users create): sign-up never does.
+    return Conflict(_("An account already holds the address {email}."), email=email)
 
 
 def digest(token: str) -> str:
@@ -45,6 +88,22 @@ def normal_email(email: str) -> str:
     return email.strip().lower()
 
 
+def _check_role(role: str) -> None:
+    if role not in list(Role):
+        raise Invalid(
+            _("Unknown role {role}; choose one of {roles}."),
+            role=repr(role),
+            roles=", ".join(Role),
+        )
+
+
+async def holder_of(session: AsyncSession, email: str) -> User | None:
+    """The account that holds ``email`` (invitations, resets and mails go to it), if any."""
+    return await session.scalar(
+        select(User).where(User.email == normal_email(email), User.email_holder)
+    )
+
+
 async def create_user(
     session: AsyncSession,
     *,
@@ -54,13 +113,9 @@ async def create_user(
     role: str,
     area: str | None = None,
 ) -> User:
-    """Create an account; 422 for a weak password, 409 if the email is taken."""
-    if role not in list(Role):
-        raise Invalid(
-            _("Unknown role {role}; choose one of {roles}."),
-            role=repr(role),
-            roles=", ".join(Role),
-        )
+    """Create an account holding ``email`` (an administrator's command); 422 for a weak
+    password, 409 if an account already holds the address."""
+    _check_role(role)
     if area is not None:
         if role != Role.COORDINATOR:
             raise Invalid(_("Only coordinators have an area."))
@@ -70,8 +125,8 @@ async def create_user(
             raise unknown_area(area) from exc
     email = normal_email(email)
     check_password(password, email=email, name=name)
-    if await session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise _account_exists()
+    if await holder_of(session, email) is not None:
+        raise _address_taken(email)
     user = User(
         email=email,
         name=name.strip(),
@@ -82,31 +137,116 @@ async def create_user(
     session.add(user)
     try:
         await session.flush()
-    except IntegrityError as exc:  # a concurrent signup with the same email won the race
-        raise _account_exists() from exc
+    except IntegrityError as exc:  # a concurrent creation with the same email won the race
+        raise _address_taken(email) from exc
     return user
 
 
+async def _password_owner(
+    session: AsyncSession, *, email: str, password: str
+) -> tuple[User | None, User | None]:
+    """The holder of ``email``, and the account of ``email`` whose password this is, if any.
+
+    Always the same work: the holder and :data:`SHARED_CANDIDATES` newest other accounts are
+    tried, a dummy hash standing in for each one missing. The holder wins a tie.
+    """
+    rows = list(
+        await session.scalars(
+            select(User)
+            .where(User.email == email)
+            .order_by(User.email_holder.desc(), User.id.desc())
+            .limit(SHARED_CANDIDATES + 1)
+        )
+    )
+    holder = rows[0] if rows and rows[0].email_holder else None
+    others = [u for u in rows if not u.email_holder][:SHARED_CANDIDATES]
+    candidates: list[User | None] = [holder, *others]
+    candidates += [None] * (SHARED_CANDIDATES + 1 - len(candidates))
+    matches = await asyncio.gather(
+        *(verify_password(u.password_hash if u else None, password) for u in candidates)
+    )
+    owner = next((u for u, ok in zip(candidates, matches, strict=True) if ok and u), None)
+    return holder, owner
+
+
 async def sign_up(
-    session: AsyncSession, *, email: str, password: str, name: str, role: str
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    role: str,
+    lang: Lang = "en",
+    base_url: str = "",
 ) -> tuple[User, bool]:
-    """Create an account, or return the existing one when ``password`` is its password.
+    """Create an account, or return the existing one of the address whose password this is.
 
     Returns the user and whether it is new. Someone signing up with an address that has an
-    account is almost always its owner, who forgot: with the right password they are signed
-    in; otherwise 409, which sends them to sign in or reset. The password policy is checked
-    first, so a weak password gets the same 422 whether the address has an account or not.
+    account is almost always its owner, who forgot: with its password they are signed in.
+    With another password, the answer must not differ from a new address's (a refusal would
+    tell anyone which addresses have accounts): a new account is made that shares the address
+    but does not hold it, so it gets nothing tied to the address, and the holder is mailed
+    (in its language) that someone did this, with the way to sign in or reset. Both paths do
+    the same work: the same password checks, one hash. The password policy is checked first,
+    so a weak password gets the same 422 whether the address has an account or not.
     """
+    _check_role(role)
     email = normal_email(email)
     check_password(password, email=email, name=name)
-    existing = await session.scalar(select(User).where(User.email == email))
-    if existing is None:
-        return await create_user(
-            session, email=email, password=password, name=name, role=role
-        ), True
-    if await verify_password(existing.password_hash, password):
-        return existing, False
-    raise _account_exists()
+    holder, owner = await _password_owner(session, email=email, password=password)
+    if owner is not None:
+        return owner, False
+    fields = {
+        "email": email,
+        "name": name.strip(),
+        "password_hash": await hash_password(password),
+        "role": role,
+        "language": lang,
+    }
+    user = User(email_holder=holder is None, **fields)
+    try:
+        async with session.begin_nested():
+            session.add(user)
+            await session.flush()
+    except IntegrityError:
+        if holder is not None:
+            raise
+        # A concurrent sign-up took the address first: this one shares it, as above.
+        user = User(email_holder=False, **fields)
+        session.add(user)
+        await session.flush()
+    if not user.email_holder:
+        holder = holder or await holder_of(session, email)
+        if holder is not None:
+            await _tell_holder(session, holder=holder, lang=lang, base_url=base_url)
+    return user, True
+
+
+async def _tell_holder(session: AsyncSession, *, holder: User, lang: Lang, base_url: str) -> None:
+    """Mail the holder that someone signed up with its address (at most once an hour)."""
+    email = holder.email
+    since = utcnow() - SIGNUP_NOTICE_GAP
+    if await enqueued_since(session, kind="signup_notice", to=email, since=since):
+        return
+    words = _account_language(holder, lang)
+    await enqueue(
+        session,
+        kind="signup_notice",
+        to=email,
+        subject=SIGNUP_NOTICE_SUBJECT,
+        body=SIGNUP_NOTICE,
+        lang=words,
+        values={
+            "email": email,
+            "sign_in": f"{base_url}/app?lang={words}",
+            "reset": f"{base_url}/reset?lang={words}",
+        },
+    )
+
+
+def _account_language(user: User, fallback: Lang) -> Lang:
+    """The language of the account's mails: its own if the hub knows it, else ``fallback``."""
+    return "fr" if user.language == "fr" else "en" if user.language == "en" else fallback
 
 
 async def issue_token(
@@ -129,12 +269,15 @@ async def issue_token(
 
 
 async def authenticate_password(session: AsyncSession, *, email: str, password: str) -> User:
-    """Return the user with these credentials, or raise 401."""
-    user = await session.scalar(select(User).where(User.email == normal_email(email)))
-    ok = await verify_password(user.password_hash if user else None, password)
-    if user is None or not ok:
+    """Return the account of ``email`` whose password this is, or raise 401.
+
+    The holder if it is its password, else the newest other account of the address whose
+    password it is (:data:`SHARED_CANDIDATES` say how many are tried, and why).
+    """
+    _holder, owner = await _password_owner(session, email=normal_email(email), password=password)
+    if owner is None:
         raise Unauthenticated(_("Wrong email or password."))
-    return user
+    return owner
 
 
 async def session_for_token(session: AsyncSession, raw: str) -> tuple[User, Token]:
@@ -251,16 +394,11 @@ async def _set_password(
     await session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
 
 
-async def create_password_reset(session: AsyncSession, *, email: str, ttl_hours: float = 24) -> str:
-    """Make a one-time reset token for an account and return it in clear; 404 if none.
-
-    Older links of the account stop working. For ``hub users reset`` (and a future outbox):
-    whoever gets the token must hand it only to the account's owner.
-    """
-    user = await session.scalar(select(User).where(User.email == normal_email(email)))
-    if user is None:
-        raise NotFound(_("There is no account for {email}."), email=normal_email(email))
-    await session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
+async def _new_reset(
+    session: AsyncSession, *, user: User, ttl_hours: float, void_older: bool
+) -> str:
+    if void_older:
+        await session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
     raw = secrets.token_urlsafe(32)
     session.add(
         PasswordReset(
@@ -273,18 +411,56 @@ async def create_password_reset(session: AsyncSession, *, email: str, ttl_hours:
     return raw
 
 
-async def request_password_reset(session: AsyncSession, *, email: str) -> None:
-    """Note that someone asked to reset ``email``'s password; the same for unknown addresses.
+async def create_password_reset(session: AsyncSession, *, email: str, ttl_hours: float = 24) -> str:
+    """Make a one-time reset token for the account holding ``email``; 404 if none.
 
-    There is no outbox to send the link yet: an administrator makes one with
-    ``hub users reset EMAIL``. The log names the account by its id only.
+    Older links of the account stop working. For ``hub users reset``: whoever gets the token
+    must hand it only to the account's owner.
     """
-    user_id = await session.scalar(select(User.id).where(User.email == normal_email(email)))
-    if user_id is not None:
-        log.info(
-            "password reset asked for account %d: an administrator can run `hub users reset`",
-            user_id,
-        )
+    user = await holder_of(session, email)
+    if user is None:
+        raise NotFound(_("There is no account for {email}."), email=normal_email(email))
+    return await _new_reset(session, user=user, ttl_hours=ttl_hours, void_older=True)
+
+
+async def request_password_reset(
+    session: AsyncSession,
+    *,
+    email: str,
+    lang: Lang = "en",
+    base_url: str = "",
+    ttl_hours: float = 24,
+) -> None:
+    """Mail a one-time link to the account holding ``email``; nothing for unknown addresses.
+
+    The caller answers the same either way. The link goes through the notifications outbox,
+    in the account's language (else ``lang``), at most once a minute per address; without
+    SMTP it waits there and an administrator makes one with ``hub users reset EMAIL``. The log
+    names the account by its id only.
+    """
+    email = normal_email(email)
+    user = await holder_of(session, email)
+    if user is None:
+        return
+    if await enqueued_since(
+        session, kind="password_reset", to=email, since=utcnow() - RESET_MAIL_GAP
+    ):
+        return
+    # Older links stay valid: anyone may ask, and a stranger asking must not void the link
+    # the owner holds (from an administrator, or an earlier mail). Using any link voids all.
+    raw = await _new_reset(session, user=user, ttl_hours=ttl_hours, void_older=False)
+    words = _account_language(user, lang)
+    await enqueue(
+        session,
+        kind="password_reset",
+        to=email,
+        subject=RESET_SUBJECT,
+        body=RESET_MAIL,
+        lang=words,
+        # In the fragment (after #): browsers never send it, so it stays out of access logs.
+        values={"link": f"{base_url}/reset?lang={words}#{raw}", "hours": ttl_hours},
+    )
+    log.info("password reset link for account %d written to the outbox", user.id)
 
 
 async def reset_password(session: AsyncSession, *, token: str, password: str) -> None:
@@ -315,8 +491,9 @@ async def reset_password(session: AsyncSession, *, token: str, password: str) ->
 
 
 async def set_password(session: AsyncSession, *, email: str, password: str) -> User:
-    """Set an account's password (an administrator's command); every session is signed out."""
-    user = await session.scalar(select(User).where(User.email == normal_email(email)))
+    """Set the password of the account holding ``email`` (an administrator's command); every
+    session is signed out."""
+    user = await holder_of(session, email)
     if user is None:
         raise NotFound(_("There is no account for {email}."), email=normal_email(email))
     check_password(password, email=user.email, name=user.name)

@@ -43,7 +43,7 @@ HISTORY_DAYS = 10
 
 async def _actor(db: Database, email: str) -> User:
     async with db.read_sessions() as session:
-        user = await session.scalar(select(User).where(User.email == email))
+        user = await session.scalar(select(User).where(User.email == email, User.email_holder))
     assert user is not None, f"demo account {email} is missing"
     return user
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from hub.errors import Forbidden
 from hub.i18n import _
 from hub.limits.clients import client_address
+from hub.notifications.service import Backlog, backlog
 from hub.ops.health import schema_state
 from hub.ops.metrics import render
 
@@ -84,5 +85,11 @@ async def metrics(request: Request) -> Response:
                 "the metrics token."
             )
         )
-    body, content_type = render(request.app)
+    outbox: Backlog | None = None
+    try:
+        async with request.app.state.db.read_sessions() as session:
+            outbox = await backlog(session)
+    except Exception:  # the other readings still help while the database is away
+        log.exception("could not read the notifications backlog")
+    body, content_type = render(request.app, outbox)
     return Response(body, media_type=content_type)

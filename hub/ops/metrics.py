@@ -34,6 +34,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from hub.notifications.service import Backlog
 from hub.ops.context import EVENT_KINDS
 
 # No ``*_created`` series: a timestamp per series that doubles the text and that Prometheus
@@ -96,10 +97,12 @@ def _forget_rolled_back_events(session: Session) -> None:
 
 
 class LiveReadings(Collector):
-    """Readings taken when scraped, from one app: live-stream clients and database pools."""
+    """Readings taken when scraped, from one app: live-stream clients, database pools and the
+    notifications outbox (read from the database by the scrape, so the same in every process)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, outbox: Backlog | None = None) -> None:
         self.app = app
+        self.outbox = outbox
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         """Yield the gauges, read now."""
@@ -129,10 +132,27 @@ class LiveReadings(Collector):
                 if read is not None:
                     pool.add_metric([name, state], max(0, int(read())))
         yield pool
+        if self.outbox is not None:
+            backlog = GaugeMetricFamily(
+                "hub_notifications_backlog",
+                "Mails in the notifications outbox not sent yet and still to try (without "
+                "HUB_SMTP_HOST they all wait here).",
+            )
+            backlog.add_metric([], self.outbox.waiting)
+            yield backlog
+            failed = GaugeMetricFamily(
+                "hub_notifications_failed",
+                "Mails the sender gave up on after its retries (their last_error says why).",
+            )
+            failed.add_metric([], self.outbox.failed)
+            yield failed
 
 
-def render(app: Any) -> tuple[bytes, str]:
-    """The metrics' text (Prometheus exposition format 0.0.4) and its content type."""
+def render(app: Any, outbox: Backlog | None = None) -> tuple[bytes, str]:
+    """The metrics' text (Prometheus exposition format 0.0.4) and its content type.
+
+    ``outbox``: the notifications backlog read by the caller (a collector cannot await).
+    """
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         shared = CollectorRegistry()
         MultiProcessCollector(shared)  # type: ignore[no-untyped-call]
@@ -140,5 +160,5 @@ def render(app: Any) -> tuple[bytes, str]:
     else:
         text = generate_latest(REGISTRY)
     own = CollectorRegistry(auto_describe=False)
-    own.register(LiveReadings(app))
+    own.register(LiveReadings(app, outbox))
     return text + generate_latest(own), CONTENT_TYPE_LATEST

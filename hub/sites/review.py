@@ -4,7 +4,7 @@ A site's creator is its first member (the creator becomes a member, SPEC section
 coordinator sees their name and e-mail next to the site's contact, to call before verifying.
 """
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,10 @@ class Creator(BaseModel):
     id: int
     name: str
     email: str
+    email_holder: bool = Field(
+        description="False when an older account holds this address: this one was made "
+        "without that account's password, so the address says nothing of who made it."
+    )
 
 
 class PendingSite(BaseModel):
@@ -68,7 +72,11 @@ async def pending_sites(
     out = []
     for site in sites:
         who = first.get(site.id)
-        creator = Creator(id=who.id, name=who.name, email=who.email) if who else None
+        creator = (
+            Creator(id=who.id, name=who.name, email=who.email, email_holder=who.email_holder)
+            if who
+            else None
+        )
         view = await site_view(session, user, site)
         out.append(PendingSite(site=site_out(site, view), created_by=creator))
     return out

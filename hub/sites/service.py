@@ -224,19 +224,6 @@ async def _require_can_add(session: AsyncSession, user: User, site: Site) -> Non
         await require_member(session, user, site)
 
 
-async def add_member(session: AsyncSession, *, user: User, site: Site, email: str) -> User:
-    """Add an existing account to a site at once (the command line's import, for operators).
-
-    People invited through the API join only when they accept (:func:`invite`).
-    """
-    await _require_can_add(session, user, site)
-    other = await session.scalar(select(User).where(User.email == email.strip().lower()))
-    if other is None:
-        raise NotFound(_("No account uses {email}; ask them to sign up first."), email=email)
-    await _join(session, user=other, site=site)
-    return other
-
-
 async def _join(session: AsyncSession, *, user: User, site: Site) -> None:
     """Make ``user`` a member, if their role may belong to this kind of site (409 if not)."""
     expected = MEMBERS[SiteType(site.type)]
@@ -255,7 +242,8 @@ async def invite(session: AsyncSession, *, user: User, site: Site, email: str) -
     """Invite someone by e-mail to join a site; they join only when they accept.
 
     The answer is the same whether or not an account uses the e-mail, and whatever its role:
-    an invitation never tells who has an account. Inviting the same e-mail again while the
+    an invitation never tells who has an account. It waits for the account holding the
+    address (:func:`my_invitations`). Inviting the same e-mail again while the
     first invitation waits returns that one.
     """
     await _require_can_add(session, user, site)
@@ -276,7 +264,13 @@ async def invite(session: AsyncSession, *, user: User, site: Site, email: str) -
 
 
 async def my_invitations(session: AsyncSession, *, user: User) -> list[tuple[Invitation, Site]]:
-    """The invitations waiting for the user's e-mail, newest first, with their sites."""
+    """The invitations waiting for the user's e-mail, newest first, with their sites.
+
+    Only the account holding the address gets them: another account sharing the address
+    (``User.email_holder``) was made by someone who did not know its password.
+    """
+    if not user.email_holder:
+        return []
     rows = await session.execute(
         select(Invitation, Site)
         .join(Site, Site.id == Invitation.site_id)
@@ -289,13 +283,13 @@ async def my_invitations(session: AsyncSession, *, user: User) -> list[tuple[Inv
 async def answer_invitation(
     session: AsyncSession, *, user: User, invitation_id: int, accept: bool
 ) -> Site:
-    """Accept (join the site) or decline an invitation sent to the user's e-mail."""
+    """Accept (join the site) or decline an invitation sent to the e-mail the user holds."""
     invitation = await session.scalar(
         select(Invitation)
         .where(Invitation.id == invitation_id, Invitation.email == user.email)
         .with_for_update()
     )
-    if invitation is None or invitation.answered_at is not None:
+    if invitation is None or invitation.answered_at is not None or not user.email_holder:
         # Someone else's invitation is as unknown as a missing one.
         raise NotFound(_("There is no invitation {id} waiting for you."), id=invitation_id)
     site = await session.get(Site, invitation.site_id)

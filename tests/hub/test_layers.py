@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HUB = ROOT / "hub"
 #: The order data flows in (STYLE.md): a domain's services may call those of earlier domains.
 DOMAINS = (
+    "notifications",
     "auth",
     "catalogue",
     "sites",

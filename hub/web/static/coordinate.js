@@ -173,6 +173,9 @@ async function pendingItem({ site, created_by: creator }) {
     h("p", { class: "creator" }, creator
       ? _("Created by {name} ({email}) on {date}", { name: creator.name, email: creator.email, date: day(site.created_at) })
       : _("Created on {date}", { date: day(site.created_at) })),
+    creator && !creator.email_holder
+      ? h("p", { class: "error" }, _("An older account holds this address: whoever made this one did not know its password, so the address proves nothing."))
+      : null,
     h("p", { class: "contact" }, contact ? _("Contact: {contact}", { contact }) : _("No contact given.")),
     site.contact_phone ? h("a", { class: "button secondary", href: "tel:" + site.contact_phone.replace(/[^0-9+]/g, "") },
       _("Call {phone}", { phone: site.contact_phone })) : null,

@@ -19,7 +19,12 @@ async def test_the_queue_names_each_sites_creator_and_contact(
     # Oldest first; Brest (région 53) is another coordinator's.
     assert [p["site"]["id"] for p in queue] == [hospital["id"], lab["id"]]
     me = (await client.get("/api/v1/auth/me", headers=staff.headers)).json()
-    assert queue[0]["created_by"] == {"id": staff.id, "name": me["name"], "email": staff.email}
+    assert queue[0]["created_by"] == {
+        "id": staff.id,
+        "name": me["name"],
+        "email": staff.email,
+        "email_holder": True,
+    }
     assert queue[0]["site"]["contact_phone"] == "+33 4 76 00 00 00"
     assert queue[1]["created_by"]["email"] == maker.email
     verified = await client.post(f"/api/v1/labs/{lab['id']}/verify", headers=coordinator.headers)
@@ -33,3 +38,29 @@ async def test_the_queue_names_each_sites_creator_and_contact(
     national = await hub.national_coordinator()
     everywhere = await client.get("/api/v1/sites/pending", headers=national.headers)
     assert far["id"] in [p["site"]["id"] for p in everywhere.json()]
+
+
+async def test_the_queue_says_when_a_creator_does_not_hold_its_address(
+    hub, client: httpx.AsyncClient
+) -> None:
+    """A sign-up with someone's address and another password makes an account sharing it:
+    the coordinator is told that the address proves nothing about who made the site."""
+    staff = await hub.account("hospital_staff")
+    r = await client.post(
+        "/api/v1/auth/signup",
+        json={
+            "email": staff.email,
+            "password": "not the holder's passphrase",
+            "name": "Impostor",
+            "role": "hospital_staff",
+        },
+    )
+    assert r.status_code == 201, r.text
+    impostor = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    body = {"name": "CHU", "kind": "hospital", "address": "1 rue", "lat": 45.19, "lon": 5.72}
+    site = (await client.post("/api/v1/hospitals", json=body, headers=impostor)).json()
+    coordinator = await hub.account("coordinator", area="region:84")
+    queue = (await client.get("/api/v1/sites/pending", headers=coordinator.headers)).json()
+    (pending,) = [p for p in queue if p["site"]["id"] == site["id"]]
+    assert pending["created_by"]["email"] == staff.email
+    assert pending["created_by"]["email_holder"] is False

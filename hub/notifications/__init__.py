@@ -1,0 +1,1 @@
+"""Mails to people: an outbox written in the caller's transaction, and its sender."""
