@@ -472,11 +472,11 @@ def run_setup(setup: Setup, args: argparse.Namespace) -> tuple[list[Run], list[s
 def report_run(run: Run) -> None:
     """Print one line per run."""
     errors = sum(run.errors.values())
+    per_op = ", ".join(f"{op} {run.pct(0.99, op):.0f}" for op, _ in MIX)
     print(
         f"  {run.target:<28} {run.shape:<12} {run.throughput:7.1f} req/s  "
         f"p50 {run.pct(0.5):7.1f}  p99 {run.pct(0.99):7.1f} ms  "
-        f"(writes p99 {run.pct(0.99, 'progress'):.0f}, reads p99 {run.pct(0.99, 'stats'):.0f}; "
-        f"server CPU {run.cpu_ms:.1f} ms/req)"
+        f"(p99 by operation: {per_op}; server CPU {run.cpu_ms:.1f} ms/req)"
         f"  errors {errors}{' ' + str(dict(run.errors)) if errors else ''}",
         flush=True,
     )

@@ -25,6 +25,8 @@ class Batch(Base):
             name="receipt_within_delivered",
         ),
         Index("uq_batches_external_id", "external_id", unique=True),
+        # SQLite: a deleted draft's id is never given to another batch (migration 0011).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

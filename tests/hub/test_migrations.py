@@ -81,3 +81,28 @@ async def test_shared_addresses_migrate_up_and_down(blank_database_url: str) -> 
             assert await connection.run_sync(_differences) == []
     finally:
         await db.dispose()
+
+
+async def test_batch_ids_start_above_every_id_an_event_names(blank_database_url: str) -> None:
+    """0011 (SQLite): a batch deleted before the migration is not given its id back either."""
+    if not blank_database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's sequences never handed an id out twice")
+    db = Database(blank_database_url)
+    try:
+        await upgrade(db.engine, "0010")
+        async with db.engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO events (at, kind, entity, entity_id, payload) "
+                    "VALUES (CURRENT_TIMESTAMP, 'batch.cancelled', 'batch', 41, '{}')"
+                )
+            )
+        await upgrade(db.engine)
+        async with db.engine.connect() as connection:
+            seq = await connection.scalar(
+                text("SELECT seq FROM sqlite_sequence WHERE name = 'batches'")
+            )
+            assert seq == 41
+            assert await connection.run_sync(_differences) == []
+    finally:
+        await db.dispose()

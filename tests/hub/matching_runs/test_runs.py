@@ -405,3 +405,24 @@ async def test_a_draft_sent_while_the_matcher_solves_is_not_replaced(
     assert (again["superseded"], again["assignments"]) == (0, [])
     held = await client.get(f"/api/v1/batches?need_id={need['id']}", headers=coordinator)
     assert [(b["state"], b["quantity"]) for b in held.json()["items"]] == [("proposed", 30)]
+
+
+async def test_a_removed_drafts_id_is_never_given_to_another_batch(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    """The draft with the highest id is removed (deleted); the next batch gets a new id, so
+    the removed draft's events never name another batch (SQLite reused the id before 0011)."""
+    w = world
+    await _offer(client, w, stock=100)
+    need = await hub.need(w["staff"], w["hospital"]["id"], quantity=30, design=DESIGN)
+    run = (await _run(client, w["coordinator"])).json()
+    [draft] = [a["batch_id"] for a in run["assignments"]]
+    cancel = await client.post(f"/api/v1/batches/{draft}/cancel", headers=w["coordinator"].headers)
+    assert cancel.status_code == 200, cancel.text
+    claim = await client.post(
+        f"/api/v1/needs/{need['id']}/claims",
+        json={"lab_id": w["lab"]["id"], "quantity": 10},
+        headers=w["maker"].headers,
+    )
+    assert claim.status_code == 201, claim.text
+    assert claim.json()["id"] > draft
