@@ -2,6 +2,8 @@
 
 import ua_parser
 
+from hub.validation import LINE_CONTROLS
+
 #: Longest description kept (the column holds 100).
 MAX_LENGTH = 100
 
@@ -18,7 +20,9 @@ def describe_agent(user_agent: str | None) -> str | None:
     An agent ua-parser does not know is named by its first product token (``python-httpx``);
     no header gives None. The header itself is never stored.
     """
-    if not user_agent or not user_agent.strip():
+    # Control characters (a C1 arrives as a Latin-1 byte) go: the description is stored and shown.
+    user_agent = LINE_CONTROLS.sub("", user_agent or "")
+    if not user_agent.strip():
         return None
     parsed = ua_parser.parse(user_agent[:1000])
     browser = parsed.user_agent and _named(parsed.user_agent.family, parsed.user_agent.major)

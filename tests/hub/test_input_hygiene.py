@@ -327,3 +327,19 @@ def test_documented_patterns_say_what_the_types_accept(kind: Any, pattern: str, 
     if kind is not LongText and kind is not Secret:
         documented = documented and len(text) >= 1
     assert accepted == documented, (repr(text), accepted, documented)
+
+
+@pytest.mark.parametrize("char", [b"\x00", b"\x1f", b"\x7f", b"\x85"])
+async def test_control_characters_in_an_idempotency_key_are_refused(
+    client: httpx.AsyncClient, hub: Hub, char: bytes
+) -> None:
+    """A header value the hub stores (Idempotency-Key) is one line, like any text; a C1
+    character arrives as a Latin-1 byte and is refused too. Nothing is created."""
+    staff = await hub.account("hospital_staff")
+    hospital = await hub.site(staff, "hospitals")
+    body = {"hospital_id": hospital["id"], "design": "face-shield-prusa-rc3", "quantity": 5}
+    headers = {**staff.headers, **FR, "Idempotency-Key": b"retry-" + char + b"-1"}
+    r = await client.post("/api/v1/needs", json=body, headers=headers)
+    assert "caractères de contrôle" in _refused(r)["detail"]
+    mine = await client.get("/api/v1/needs?mine=true", headers=staff.headers)
+    assert mine.json()["items"] == []

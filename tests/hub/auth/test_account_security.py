@@ -305,3 +305,14 @@ async def test_signup_with_a_taken_email_and_another_password_tells_nothing(
 async def test_account_endpoints_need_a_session(client: httpx.AsyncClient, path: str) -> None:
     method = client.get if path == "/sessions" else client.post
     assert (await method(f"{AUTH}{path}")).status_code == 401
+
+
+def test_a_sessions_description_drops_control_characters() -> None:
+    """The description is stored and shown on the account page: a C1 byte (Latin-1) or an
+    ESC in an unknown agent's first token does not reach it."""
+    from hub.auth.agents import describe_agent
+
+    described = describe_agent("evil\x85\x1b[31mbot/1.0")
+    assert described is not None and described.startswith("evil[31mbot")
+    assert not {"\x85", "\x1b"} & set(described)
+    assert describe_agent("\x85\x9b") is None
