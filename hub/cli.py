@@ -68,6 +68,13 @@ def serve(
     """Apply pending migrations, then serve the API, the dashboard and the live stream."""
     import uvicorn
 
+    # The app reads its settings from the environment in its factory: the address served is
+    # what links in mails name (Settings.base_url) when no HUB_PUBLIC_URL says otherwise.
+    if host:
+        os.environ["HUB_HOST"] = host
+    if port:
+        os.environ["HUB_PORT"] = str(port)
+    get_settings.cache_clear()
     settings = get_settings()
 
     async def nothing(_: Database) -> None:
@@ -114,6 +121,7 @@ def demo(
 
     settings = get_settings()
     port = port or settings.port
+    settings = settings.model_copy(update={"port": port})  # links in mails name this port
 
     async def main() -> None:
         app_ = create_app(settings)
