@@ -1,5 +1,6 @@
 """The migrations build exactly the tables the models describe, on both databases."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -8,6 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
+from support.databases import sqlite_url
 
 import hub.models  # noqa: F401  (every table registered on the metadata)
 from hub.db import Base, Database
@@ -83,11 +85,10 @@ async def test_shared_addresses_migrate_up_and_down(blank_database_url: str) -> 
         await db.dispose()
 
 
-async def test_batch_ids_start_above_every_id_an_event_names(blank_database_url: str) -> None:
-    """0011 (SQLite): a batch deleted before the migration is not given its id back either."""
-    if not blank_database_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL's sequences never handed an id out twice")
-    db = Database(blank_database_url)
+async def test_batch_ids_start_above_every_id_an_event_names(tmp_path: Path) -> None:
+    """0011 (SQLite only: PostgreSQL's sequences never hand an id out twice): a batch deleted
+    before the migration is not given its id back either."""
+    db = Database(sqlite_url(tmp_path / "batch-ids.sqlite"))
     try:
         await upgrade(db.engine, "0010")
         async with db.engine.begin() as connection:
