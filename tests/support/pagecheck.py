@@ -179,13 +179,13 @@ def assert_accessible(page: "Page", *, where: str = "", disable: tuple[str, ...]
     assert bad == [], f"{where or page.url}: accessibility violations:\n" + "\n".join(bad)
 
 
-def screenshot(page: "Page", name: str) -> Path:
-    """Save a full-page picture of ``page`` as ``SHOTS/name.png``, to look at."""
+def screenshot(page: "Page", name: str, *, full_page: bool = True) -> Path:
+    """Save a picture of ``page`` (all of it, or its first screen) as ``SHOTS/name.png``."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
     # From the top: the sticky header would otherwise be drawn where the page was scrolled.
     page.evaluate("() => window.scrollTo(0, 0)")
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

@@ -106,7 +106,8 @@ def test_the_api_docs_work_with_the_network_cut(sqlite_server: HubProcess) -> No
         assert page.get_by_text("/api/v1/needs/{need_id}/claims").count() >= 1
         page.locator(".opblock-summary-control").first.click()
         page.wait_for_selector(".opblock-body")
-        screenshot(page, "docs")
+        # The reference is tens of thousands of pixels long: its first screen is enough to look at.
+        screenshot(page, "docs", full_page=False)
         # Swagger UI nests its operation's buttons (nested-interactive): upstream's markup,
         # which no style sheet can change; every other rule holds.
         assert_accessible(page, where="/docs", disable=("nested-interactive",))
@@ -126,7 +127,7 @@ def test_the_api_reference_works_with_the_network_cut(sqlite_server: HubProcess)
         page.goto(f"{sqlite_server.url}/redoc")
         page.wait_for_selector("[data-section-id^='operation/']")
         assert page.locator("[data-section-id^='operation/']").count() > 20
-        screenshot(page, "redoc")
+        screenshot(page, "redoc", full_page=False)
         # ReDoc colours its response tabs alike on its dark panel and on white (its theme has
         # one colour for both): no colour passes both; every other rule holds.
         assert_accessible(page, where="/redoc", disable=("color-contrast",))
