@@ -145,8 +145,12 @@ def demo(
         )
         console.print(
             Panel(
-                f"Hospitals and makers  {base}/app\nDashboard            {base}/dashboard\n"
-                f"Driver               {base}/driver\nAPI docs             {base}/docs"
+                f"Every page           {base}/\n"
+                f"Hospitals and makers {base}/app\n"
+                f"Drivers              {base}/driver\n"
+                f"Coordinators         {base}/coordinate\n"
+                f"Dashboard            {base}/dashboard\n"
+                f"API docs             {base}/docs"
                 f"\n\nAccounts (password [bold]{demo_seed.PASSWORD}[/bold]):\n{accounts}",
                 title="The hub is running",
             )

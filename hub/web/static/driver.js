@@ -3,6 +3,7 @@ import {
   $, LANG, _, api, clock, getJson, h, ngettext, number, pgettext, pointToOwnPage, showError,
   token, whenSignedOut,
 } from "./hub.js";
+import { initSiteForm } from "./site-form.js";
 
 const STATUSES = {
   active: pgettext("route status", "active"), done: pgettext("route status", "done"),
@@ -195,24 +196,18 @@ $("signup-form").addEventListener("submit", (e) => {
   }, $("signup-password"));
 });
 
-$("locate").addEventListener("click", () => {
-  const failed = () => showError(_("Geolocation is not available; type the latitude and longitude."));
-  if (!navigator.geolocation) { failed(); return; }
-  navigator.geolocation.getCurrentPosition(
-    (pos) => {
-      $("lat").value = pos.coords.latitude.toFixed(5);
-      $("lon").value = pos.coords.longitude.toFixed(5);
-      showError("");
-    },
-    failed,
-    { enableHighAccuracy: true, timeout: 10000 });
-});
+initSiteForm("start", showError);
 
 $("plan-form").addEventListener("submit", async (e) => {
   e.preventDefault();
+  if ($("start-lat").value === "" || $("start-lon").value === "") {
+    showError(_("Find where you start (postcode, commune or address), or use your position."));
+    $("start-place").focus();
+    return;
+  }
   const num = (id) => Number(String($(id).value).replace(",", "."));
   const body = {
-    start_lat: num("lat"), start_lon: num("lon"),
+    start_lat: num("start-lat"), start_lon: num("start-lon"),
     capacity_units: num("capacity"), available_minutes: num("minutes"),
   };
   if (Object.values(body).some((v) => !Number.isFinite(v))) { showError(_("Type valid numbers.")); return; }

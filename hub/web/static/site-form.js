@@ -1,6 +1,7 @@
 // The place and contact part of the hospital and lab forms: find a place by typing (postcode,
 // commune, address, establishment), see it on the map of France, refine with the phone's
-// position; latitude and longitude stay available, folded. Used by app.js.
+// position; latitude and longitude stay available, folded. Used by app.js, and by driver.js
+// for where a route starts.
 import { $, ApiError, _, api, h } from "./hub.js";
 
 // The dashboard's projection (hub/geo/areas.py map_projection): fixed bounds, 800 x 800 box.
@@ -67,9 +68,8 @@ function setPoint(prefix, lat, lon) {
   showOnMap(prefix, Number(lat), Number(lon));
 }
 
-function choose(prefix, place) {
-  setPoint(prefix, place.lat, place.lon);
-  const address = $(prefix + "-address");
+// A site form takes the place's name, address, FINESS number and phone where it has them.
+function fillSite(prefix, place, address) {
   if (place.kind === "establishment") {
     $(prefix + "-name").value = place.name || $(prefix + "-name").value;
     address.value = place.address || place.label;
@@ -83,6 +83,12 @@ function choose(prefix, place) {
     // A commune is the end of an address: keep what was typed before it, if anything.
     if (place.kind === "address" || !address.value.trim()) address.value = place.label;
   }
+}
+
+function choose(prefix, place) {
+  setPoint(prefix, place.lat, place.lon);
+  const address = $(prefix + "-address");
+  if (address) fillSite(prefix, place, address); // a driver's start is only a point
   $(prefix + "-place-results").replaceChildren();
   $(prefix + "-place-chosen").textContent = _("Chosen: {place}", { place: place.label });
 }
@@ -128,7 +134,7 @@ function locate(prefix, button, showError) {
   );
 }
 
-/** Wire the place finder of the form of ``prefix`` ("hospital" or "lab"). */
+/** Wire the place finder of the form of ``prefix`` ("hospital", "lab" or a driver's "start"). */
 export function initSiteForm(prefix, showError) {
   const input = $(prefix + "-place");
   const form = input.form;

@@ -84,7 +84,7 @@ def _scenario(server: HubProcess) -> dict[str, Any]:
 def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess) -> None:
     if datetime.now(PARIS).hour >= 23:
         pytest.skip("sites close at 23:59: too close to midnight to plan a route")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     world = _scenario(sqlite_server)
     errors: list[str] = []
@@ -108,9 +108,12 @@ def test_driver_plans_and_marks_a_stop_done_on_a_phone(sqlite_server: HubProcess
         page.wait_for_selector("#plan:not([hidden])")
         check_page(page, "driver-plan-fr", allowed=TYPED)
 
-        page.click("#locate")
-        page.wait_for_function("() => document.getElementById('lat').value !== ''")
-        assert float(page.input_value("#lat")) == pytest.approx(GRENOBLE[0], abs=1e-4)
+        # Planning before saying where the route starts says so, next to nothing sent.
+        page.click("#plan-submit")
+        expect(page.locator("#error")).to_contain_text("Indiquez d’où vous partez")
+        page.click("#plan-form button.locate")
+        page.wait_for_function("() => document.getElementById('start-lat').value !== ''")
+        assert float(page.input_value("#start-lat")) == pytest.approx(GRENOBLE[0], abs=1e-4)
         page.fill("#capacity", "30")
         page.fill("#minutes", "120")
         page.click("#plan-submit")

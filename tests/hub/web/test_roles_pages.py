@@ -89,14 +89,22 @@ def _revoked(server: HubProcess, token: str) -> bool:
 
 def _drive(page: "Page", base: str, lang: str, name: str, email: str) -> None:
     """Sign up on /driver as a new driver, plan a route, run its stops, sign out."""
+    from playwright.sync_api import expect
+
     page.goto(f"{base}/driver?lang={lang}")
     page.wait_for_selector("#auth:not([hidden])")
     check_page(page, f"driver-signup-{lang}")
     _sign_up(page, name, email)
     page.wait_for_selector("#plan:not([hidden])")
     check_page(page, f"driver-new-plan-{lang}", allowed=TYPED)
-    page.click("#locate")
-    page.wait_for_function("() => document.getElementById('lat').value !== ''")
+    if lang == "fr":
+        # Where the route starts, found by typing as a driver would (a postcode and a town).
+        page.fill("#start-place", "38000 Grenoble")
+        page.locator("#start-place-results .place-option").first.click()
+        expect(page.locator("#start-place-chosen")).to_contain_text("Grenoble")
+    else:
+        page.click("#plan-form button.locate")
+    page.wait_for_function("() => document.getElementById('start-lat').value !== ''")
     page.fill("#capacity", "30")
     page.fill("#minutes", "120")
     page.click("#plan-submit")
