@@ -49,6 +49,7 @@ const NEED_STATUSES = {
 const SITE_STATUSES = {
   pending: pgettext("site status", "awaiting verification"),
   verified: pgettext("site status", "verified"),
+  suspended: pgettext("site status", "suspended"),
 };
 // The headings of a need's progress counters.
 const COUNTERS = {
@@ -450,6 +451,11 @@ $("offer-lab").addEventListener("change", () => act(null, loadOffers));
 
 async function loadNearby() {
   const lab = state.labs.find((s) => String(s.id) === $("nearby-lab").value) || state.labs[0];
+  if (lab.status !== "verified") {
+    // Verified (or suspended) since the page was drawn? Refresh tells, and "My labs" too.
+    Object.assign(lab, await getJson(`/labs/${lab.id}`));
+    $("labs").replaceChildren(...state.labs.map(siteItem));
+  }
   const needs = (await getJson(
     `/needs?near=${lab.lat},${lab.lon}&radius_km=50&open=true&limit=100&lab_id=${lab.id}`)).items;
   $("nearby").replaceChildren(...(needs.length ? needs.map((n) => nearbyCard(n, lab))
@@ -471,6 +477,11 @@ function nearbyCard(need, lab) {
         "{lab} can make {n} units by then, from its declared capacity.", can, { lab: lab.name })
       : _("{lab} has no capacity left for this design by then: declare more under My capacity.", { lab: lab.name })),
     h("button", { type: "submit", class: "ok" }, _("Claim")));
+  // Only a verified lab takes work (SPEC section 2): say so before anyone types a quantity.
+  const action = lab.status === "verified" ? form : h("p", { class: "muted claim-waits" },
+    lab.status === "suspended"
+      ? _("{lab} is suspended by a coordinator: it cannot take work.", { lab: lab.name })
+      : _("{lab} awaits a coordinator's verification: it can take work once verified.", { lab: lab.name }));
   onSubmit(form, async () => {
     await api("POST", `/needs/${need.id}/claims`, { lab_id: lab.id, quantity: Number(qty.value) });
     await Promise.all([loadNearby(), loadBatches()]);
@@ -486,7 +497,7 @@ function nearbyCard(need, lab) {
       ngettext("{n} unit left", "{n} units left", left)),
     h("p", { class: "design-facts" }, h("a", { href: `/designs/${need.design}?lang=${LANG}`, target: "_blank" },
       _("The design sheet: validation, licence, settings"))),
-    form);
+    action);
 }
 $("nearby-lab").addEventListener("change", () => act(null, loadNearby));
 $("nearby-refresh").addEventListener("click", (ev) => act(ev.currentTarget, loadNearby));

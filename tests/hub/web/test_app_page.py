@@ -132,9 +132,16 @@ def test_hospital_and_maker_journeys_on_a_phone(sqlite_server: HubProcess) -> No
         assert "40 unités par jour" in page.inner_text("#offers")
 
         # A coordinator verifies both sites (on their own page, elsewhere): only then may the
-        # lab take work.
+        # lab take work. Until then the page says so instead of offering a claim.
+        waits = page.locator("#nearby .need .claim-waits").first
+        assert "attend la vérification d’un coordinateur" in waits.inner_text()
+        assert page.locator("#nearby .claim-form").count() == 0
+        check_page(page, "app-maker-pending-fr", allowed=TYPED)
         with httpx.Client(base_url=sqlite_server.url) as c:
             verify_all(c, coordinator(sqlite_server))
+        page.click("#nearby-refresh")
+        page.wait_for_selector("#nearby .claim-form")
+        assert "vérifié" in page.inner_text("#labs")
         page.fill("#nearby .claim-qty", "10")
         page.click("#nearby .claim-form button[type=submit]")
         page.wait_for_selector("#batches .batch .made-input")
