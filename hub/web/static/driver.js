@@ -198,6 +198,23 @@ $("signup-form").addEventListener("submit", (e) => {
 
 initSiteForm("start", showError);
 
+// The route's area: anywhere within reach, or the département or région of the place typed.
+function areaChoices(place) {
+  const options = [h("option", { value: "" }, _("Anywhere within reach"))];
+  if (place && place.departement) {
+    options.push(h("option", { value: `departement:${place.departement}` },
+      _("Département {code}", { code: place.departement })));
+  }
+  if (place && place.region) {
+    options.push(h("option", { value: `region:${place.region}` }, _("Région {code}", { code: place.region })));
+  }
+  $("area").replaceChildren(...options);
+}
+$("start-place").addEventListener("place-chosen", (event) => areaChoices(event.detail));
+// A position from the phone, or typed coordinates, have no codes here: only "anywhere" stays.
+$("plan-form").querySelector("button.locate").addEventListener("click", () => areaChoices(null));
+for (const id of ["start-lat", "start-lon"]) $(id).addEventListener("change", () => areaChoices(null));
+
 $("plan-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   if ($("start-lat").value === "" || $("start-lon").value === "") {
@@ -211,7 +228,7 @@ $("plan-form").addEventListener("submit", async (e) => {
     capacity_units: num("capacity"), available_minutes: num("minutes"),
   };
   if (Object.values(body).some((v) => !Number.isFinite(v))) { showError(_("Type valid numbers.")); return; }
-  if ($("area").value.trim()) body.area = $("area").value.trim();
+  if ($("area").value) body.area = $("area").value;
   const button = $("plan-submit");
   const label = button.textContent;
   button.disabled = true;

@@ -91,6 +91,8 @@ function choose(prefix, place) {
   if (address) fillSite(prefix, place, address); // a driver's start is only a point
   $(prefix + "-place-results").replaceChildren();
   $(prefix + "-place-chosen").textContent = _("Chosen: {place}", { place: place.label });
+  // The page may want more of the place (the driver's page: its département and région).
+  $(prefix + "-place").dispatchEvent(new CustomEvent("place-chosen", { detail: place }));
 }
 
 const KIND_WORDS = () => ({

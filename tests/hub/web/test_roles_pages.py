@@ -102,6 +102,11 @@ def _drive(page: "Page", base: str, lang: str, name: str, email: str) -> None:
         page.fill("#start-place", "38000 Grenoble")
         page.locator("#start-place-results .place-option").first.click()
         expect(page.locator("#start-place-chosen")).to_contain_text("Grenoble")
+        # The place's département and région are offered as the route's area, in words.
+        options = page.locator("#area option").all_inner_texts()
+        assert options == ["Partout où je peux aller", "Département 38", "Région 84"], options
+        page.select_option("#area", "departement:38")
+        check_page(page, "driver-start-found-fr", allowed=TYPED)
     else:
         page.click("#plan-form button.locate")
     page.wait_for_function("() => document.getElementById('start-lat').value !== ''")
