@@ -26,8 +26,8 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
-    # The first account of an address holds it: invitations, password resets and mails for
-    # the address are its. A later sign-up with the address and another password makes an
+    # The first account of an address holds it: password resets and mails for the address
+    # are its. A later sign-up with the address and another password makes an
     # account that holds nothing (hub.auth.service.sign_up says why).
     email_holder: Mapped[bool] = mapped_column(default=True, server_default=true())
     # The language the account signed up in ("fr", "en"), for the mails sent to it.

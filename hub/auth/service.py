@@ -1,10 +1,11 @@
 """Accounts, tokens, passwords and their resets.
 
 Accounts may share an address. The first account of an address *holds* it
-(``User.email_holder``): invitations, password resets and mails for the address are the
-holder's. Signing up with a held address and another password makes a new account that holds
-nothing, answered exactly as for a new address: a 409 ("this address is taken") would tell
-anyone which addresses have accounts. The holder gets a mail saying so (see :func:`sign_up`).
+(``User.email_holder``): password resets and mails for the address are the holder's (an
+invitation goes to whoever has its link, ``hub.sites.service.invite``). Signing up with a held
+address and another password makes a new account that holds nothing, answered exactly as for
+a new address: a 409 ("this address is taken") would tell anyone which addresses have
+accounts. The holder gets a mail saying so (see :func:`sign_up`).
 """
 
 import asyncio
@@ -98,7 +99,7 @@ def _check_role(role: str) -> None:
 
 
 async def holder_of(session: AsyncSession, email: str) -> User | None:
-    """The account that holds ``email`` (invitations, resets and mails go to it), if any."""
+    """The account that holds ``email`` (resets and mails go to it), if any."""
     return await session.scalar(
         select(User).where(User.email == normal_email(email), User.email_holder)
     )

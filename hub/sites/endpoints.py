@@ -2,18 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from hub.access import SiteView, site_view
 from hub.area_filter import parse_area_param
 from hub.batches.cascades import suspend_site
-from hub.deps import CurrentUser, ReadSessionDep, SessionDep
+from hub.deps import CurrentUser, ReadSessionDep, SessionDep, SettingsDep
+from hub.i18n import language
 from hub.rules.states import SiteStatus, SiteType
 from hub.sites import service
 from hub.sites.review import PendingSite, pending_sites
 from hub.sites.schemas import (
     HospitalIn,
-    InvitationOut,
+    InvitationAnswer,
     InvitedOut,
     LabIn,
     MemberIn,
@@ -99,13 +100,26 @@ def _router(type: SiteType, body_model: type[HospitalIn] | type[LabIn]) -> APIRo
         "/{site_id}/members", status_code=status.HTTP_202_ACCEPTED, response_model=InvitedOut
     )
     async def invite(
-        site_id: int, body: MemberIn, user: CurrentUser, session: SessionDep
+        site_id: int,
+        body: MemberIn,
+        request: Request,
+        user: CurrentUser,
+        session: SessionDep,
+        settings: SettingsDep,
     ) -> InvitedOut:
-        """Invite someone by e-mail (members and coordinators of the area); they join once
-        they accept. The answer never tells whether the e-mail has an account."""
+        """Invite someone by e-mail (members and coordinators of the area): the link is
+        mailed to them (and given to you), and they join once they accept through it. The
+        answer never tells whether the e-mail has an account."""
         site = await service.get_site(session, site_id, type)
-        invitation = await service.invite(session, user=user, site=site, email=body.email)
-        return InvitedOut(email=invitation.email, site_id=site.id)
+        invitation, link = await service.invite(
+            session,
+            user=user,
+            site=site,
+            email=body.email,
+            lang=language(request.headers.get("accept-language")),
+            base_url=settings.base_url,
+        )
+        return InvitedOut(email=invitation.email, site_id=site.id, link=link)
 
     return router
 
@@ -117,35 +131,25 @@ labs = _router(SiteType.LAB, LabIn)
 invitations = APIRouter(prefix="/invitations", tags=["invitations"])
 
 
-@invitations.get("", response_model=list[InvitationOut])
-async def my_invitations(user: CurrentUser, session: ReadSessionDep) -> list[InvitationOut]:
-    """Invitations waiting for your e-mail."""
-    rows = await service.my_invitations(session, user=user)
-    return [
-        InvitationOut(
-            id=invitation.id,
-            site_id=site.id,
-            site_type=SiteType(site.type),
-            site_name=site.name,
-            invited_at=invitation.created_at,
-        )
-        for invitation, site in rows
-    ]
-
-
 @invitations.post("/{invitation_id}/accept", response_model=SiteOut)
-async def accept_invitation(invitation_id: int, user: CurrentUser, session: SessionDep) -> SiteOut:
-    """Join the site you were invited to."""
+async def accept_invitation(
+    invitation_id: int, body: InvitationAnswer, user: CurrentUser, session: SessionDep
+) -> SiteOut:
+    """Join the site of the invitation whose link you have (its id and token)."""
     site = await service.answer_invitation(
-        session, user=user, invitation_id=invitation_id, accept=True
+        session, user=user, invitation_id=invitation_id, token=body.token, accept=True
     )
     return service.site_out(site, SiteView.everything())
 
 
 @invitations.post("/{invitation_id}/decline", status_code=status.HTTP_204_NO_CONTENT)
-async def decline_invitation(invitation_id: int, user: CurrentUser, session: SessionDep) -> None:
-    """Turn an invitation down."""
-    await service.answer_invitation(session, user=user, invitation_id=invitation_id, accept=False)
+async def decline_invitation(
+    invitation_id: int, body: InvitationAnswer, user: CurrentUser, session: SessionDep
+) -> None:
+    """Turn down the invitation whose link you have: the link stops working."""
+    await service.answer_invitation(
+        session, user=user, invitation_id=invitation_id, token=body.token, accept=False
+    )
 
 
 review = APIRouter(prefix="/sites", tags=["sites"])

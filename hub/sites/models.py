@@ -68,8 +68,9 @@ class Membership(Base):
 class Invitation(Base):
     """A member of a site invites someone by e-mail; they join only once they accept.
 
-    The invitation waits for whoever signs in with that e-mail: it never tells the inviter
-    whether an account exists.
+    The invitation's link (its id and a token, mailed to the address) is what lets someone
+    accept: an address proves nothing, anyone may sign up with any. Only the token's digest
+    is stored.
     """
 
     __tablename__ = "invitations"
@@ -78,6 +79,8 @@ class Invitation(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     invited_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # SHA-256 of the link's token; a new invitation of the same address replaces it.
+    token_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set once, when the invited person answers.
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

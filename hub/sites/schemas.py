@@ -199,13 +199,14 @@ class InvitedOut(BaseModel):
 
     email: str
     site_id: int
+    link: str = Field(
+        description="The invitation's link, also mailed to the address: whoever opens it, "
+        "signed in, may join. Pass it on only to the person invited."
+    )
 
 
-class InvitationOut(BaseModel):
-    """An invitation waiting for you: the site you would join."""
+class InvitationAnswer(BaseModel):
+    """The token of an invitation's link (after ``#invitation=ID.``)."""
 
-    id: int
-    site_id: int
-    site_type: SiteType
-    site_name: str
-    invited_at: datetime
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")

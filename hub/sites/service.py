@@ -1,5 +1,8 @@
 """Creating, verifying and reading sites, and who belongs to them."""
 
+import hashlib
+import secrets
+
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +22,8 @@ from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.events import service as events
 from hub.geo.areas import Area
 from hub.geo.territory import Whereabouts, looks_swapped, where
-from hub.i18n import _
+from hub.i18n import Lang, _
+from hub.notifications.service import enqueue
 from hub.rules.states import Role, SiteStatus, SiteType
 from hub.sites.models import Invitation, Membership, Site
 from hub.sites.schemas import HospitalIn, LabIn, SiteOut, SitePatch
@@ -238,60 +242,86 @@ async def _join(session: AsyncSession, *, user: User, site: Site) -> None:
         session.add(Membership(user_id=user.id, site_id=site.id))
 
 
-async def invite(session: AsyncSession, *, user: User, site: Site, email: str) -> Invitation:
-    """Invite someone by e-mail to join a site; they join only when they accept.
+INVITATION_SUBJECT = _("An invitation to join {site} on the hub")
+INVITATION_MAIL = _(
+    "Hello,\n\n"
+    "{inviter} invites you to join {site} on the hub, where hospitals post what they need "
+    "and labs and makers make it. Open this link, sign in or sign up, and accept:\n\n"
+    "{link}\n\n"
+    "If you do not know {inviter} or {site}, ignore this mail: nothing changes.\n\n"
+    "The hub"
+)
 
-    The answer is the same whether or not an account uses the e-mail, and whatever its role:
-    an invitation never tells who has an account. It waits for the account holding the
-    address (:func:`my_invitations`). Inviting the same e-mail again while the
-    first invitation waits returns that one.
+
+def invitation_digest(token: str) -> str:
+    """The SHA-256 (hex) under which an invitation's token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def invite(
+    session: AsyncSession,
+    *,
+    user: User,
+    site: Site,
+    email: str,
+    lang: Lang = "en",
+    base_url: str = "",
+) -> tuple[Invitation, str]:
+    """Invite someone by e-mail to join a site; return the invitation and its link.
+
+    The link (``/app#invitation=ID.TOKEN``: sign in or up there, then accept) is mailed to
+    the address through the notifications outbox and given to the inviter, who may pass it
+    on where mail is not set up. Whoever opens it, signed in, may accept: the token, not the
+    address, is the proof. An account made later with the address (anyone may sign up with
+    any address) gets nothing, and the answer is the same whether or not an account uses the
+    e-mail. Inviting the same e-mail again while the first invitation waits gives it a new
+    link (the old one stops working).
     """
     await _require_can_add(session, user, site)
     address = email.strip().lower()
-    waiting = await session.scalar(
+    invitation = await session.scalar(
         select(Invitation).where(
             Invitation.site_id == site.id,
             Invitation.email == address,
             Invitation.answered_at.is_(None),
         )
     )
-    if waiting is not None:
-        return waiting
-    invitation = Invitation(site_id=site.id, email=address, invited_by=user.id)
-    session.add(invitation)
+    if invitation is None:
+        invitation = Invitation(site_id=site.id, email=address, invited_by=user.id)
+        session.add(invitation)
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = invitation_digest(token)
     await session.flush()
-    return invitation
-
-
-async def my_invitations(session: AsyncSession, *, user: User) -> list[tuple[Invitation, Site]]:
-    """The invitations waiting for the user's e-mail, newest first, with their sites.
-
-    Only the account holding the address gets them: another account sharing the address
-    (``User.email_holder``) was made by someone who did not know its password.
-    """
-    if not user.email_holder:
-        return []
-    rows = await session.execute(
-        select(Invitation, Site)
-        .join(Site, Site.id == Invitation.site_id)
-        .where(Invitation.email == user.email, Invitation.answered_at.is_(None))
-        .order_by(Invitation.id.desc())
+    # In the fragment (after #): browsers never send it, so it stays out of access logs.
+    link = f"{base_url}/app?lang={lang}#invitation={invitation.id}.{token}"
+    values = {"inviter": user.name, "site": site.name, "link": link}
+    await enqueue(
+        session,
+        kind="invitation",
+        to=address,
+        subject=INVITATION_SUBJECT,
+        body=INVITATION_MAIL,
+        lang=lang,
+        values=values,
     )
-    return [(invitation, site) for invitation, site in rows.all()]
+    return invitation, link
 
 
 async def answer_invitation(
-    session: AsyncSession, *, user: User, invitation_id: int, accept: bool
+    session: AsyncSession, *, user: User, invitation_id: int, token: str, accept: bool
 ) -> Site:
-    """Accept (join the site) or decline an invitation sent to the e-mail the user holds."""
+    """Accept (join the site) or decline the invitation whose link's token is ``token``."""
     invitation = await session.scalar(
         select(Invitation)
-        .where(Invitation.id == invitation_id, Invitation.email == user.email)
+        .where(
+            Invitation.id == invitation_id,
+            Invitation.token_hash == invitation_digest(token),
+        )
         .with_for_update()
     )
-    if invitation is None or invitation.answered_at is not None or not user.email_holder:
-        # Someone else's invitation is as unknown as a missing one.
-        raise NotFound(_("There is no invitation {id} waiting for you."), id=invitation_id)
+    if invitation is None or invitation.answered_at is not None:
+        # A wrong token, a used link and a missing invitation answer alike.
+        raise NotFound(_("This invitation link is not valid (or was used); ask for a new one."))
     site = await session.get(Site, invitation.site_id)
     assert site is not None  # invitations go with their site (ON DELETE CASCADE)
     if accept:

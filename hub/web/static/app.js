@@ -164,12 +164,64 @@ const dueBy = (iso) => _("by {date}", { date: day(iso) });
 
 function showSignedOut() {
   state.me = null;
+  showInvitation(false);
   for (const id of ["staff", "maker", "whoami"]) $(id).hidden = true;
   pointToOwnPage(null);
   $("auth").hidden = false;
 }
 
+// --- An invitation's link (…/app#invitation=ID.TOKEN, mailed by the hub) -----------------------
+
+// Kept for the tab's life: signing up or in does not leave the page, a reload keeps it too.
+const INVITATION_KEY = "hub.invitation";
+const invitationMatch = /^#invitation=(\d+)\.([A-Za-z0-9_-]+)$/.exec(location.hash);
+if (invitationMatch) {
+  sessionStorage.setItem(INVITATION_KEY, JSON.stringify({ id: invitationMatch[1], token: invitationMatch[2] }));
+  // The token stays out of the address bar and the history.
+  history.replaceState(null, "", location.pathname + location.search);
+}
+
+function invitation() {
+  try { return JSON.parse(sessionStorage.getItem(INVITATION_KEY)); } catch { return null; }
+}
+
+function showInvitation(signedIn) {
+  const waiting = invitation();
+  $("invitation").hidden = !waiting;
+  $("invitation-accept").hidden = $("invitation-decline").hidden = !(waiting && signedIn);
+  $("invitation-text").textContent = signedIn
+    ? _("You are invited to join a site of the hub. Accept to become one of its members.")
+    : _("You are invited to join a site of the hub. Sign in or create an account below, then accept here.");
+}
+
+async function answerInvitation(button, accept) {
+  const waiting = invitation();
+  await act(button, async () => {
+    let r;
+    try {
+      r = await api("POST", `/invitations/${waiting.id}/${accept ? "accept" : "decline"}`,
+        { token: waiting.token });
+    } catch (err) {
+      // A used or unknown link will never work: say why, and stop offering it.
+      if (err instanceof ApiError && err.status === 404) sessionStorage.removeItem(INVITATION_KEY);
+      throw err;
+    }
+    sessionStorage.removeItem(INVITATION_KEY);
+    showInvitation(true);
+    if (accept) {
+      const site = await r.json();
+      await start();
+      notify(_("You joined {site}.", { site: site.name }));
+    } else {
+      notify(_("Invitation declined."));
+    }
+  });
+}
+$("invitation-accept").addEventListener("click", (ev) => answerInvitation(ev.currentTarget, true));
+$("invitation-decline").addEventListener("click", (ev) => answerInvitation(ev.currentTarget, false));
+
 async function start() {
+  showInvitation(Boolean(token.get()));
   if (!token.get()) { showSignedOut(); return; }
   await act(null, async () => {
     const [me, designs] = await Promise.all([getJson("/auth/me"), getJson("/designs")]);

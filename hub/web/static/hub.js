@@ -299,7 +299,9 @@ function keysOf(el) {
   return keys;
 }
 
-const shown = (el) => el.isConnected && el.getClientRects().length > 0;
+// checkVisibility: what a closed <details> holds still has boxes (getClientRects), unseen.
+const shown = (el) => el.isConnected
+  && (el.checkVisibility ? el.checkVisibility() : el.getClientRects().length > 0);
 
 // Where the message goes now: the block acted on, or the same block redrawn, else the top.
 function anchor() {

@@ -89,16 +89,14 @@ async def test_the_newcomer_gets_nothing_of_the_holder(client: httpx.AsyncClient
     assert mine.json()["items"] == []
     site = await client.get(f"/api/v1/hospitals/{hospital['id']}", headers=newcomer)
     assert site.json()["contact_phone"] is None
-    assert (await client.get("/api/v1/invitations", headers=newcomer)).json() == []
-    # The holder still sees its own.
-    waiting = (await client.get("/api/v1/invitations", headers=holder.headers)).json()
-    assert [i["site_id"] for i in waiting] == [lab["id"]]
-    theirs = f"/api/v1/invitations/{waiting[0]['id']}/decline"
-    assert (await client.post(theirs, headers=newcomer)).status_code == 404
+    # The invitation is the link's: an account with the address and no link has no way in.
+    invitation_id = invited.json()["link"].split("#invitation=")[1].split(".")[0]
+    theirs = f"/api/v1/invitations/{invitation_id}/decline"
+    assert (await client.post(theirs, json={"token": "guess"}, headers=newcomer)).status_code == 404
 
 
-async def test_invitations_after_the_newcomer_go_to_the_holder(
-    client: httpx.AsyncClient, hub: Hub
+async def test_an_invitation_is_mailed_to_the_address_and_taken_by_its_link(
+    client: httpx.AsyncClient, hub: Hub, app
 ) -> None:
     holder = await hub.account("maker")
     newcomer = (await _sign_up(client, holder.email, OTHER)).json()["access_token"]
@@ -108,12 +106,17 @@ async def test_invitations_after_the_newcomer_go_to_the_holder(
         f"/api/v1/labs/{lab['id']}/members", json={"email": holder.email}, headers=inviter.headers
     )
     assert r.status_code == 202
-    assert (await client.get("/api/v1/invitations", headers=_bearer(newcomer))).json() == []
-    (waiting,) = (await client.get("/api/v1/invitations", headers=holder.headers)).json()
+    link = r.json()["link"]
+    assert [m.body for m in await _outbox(app) if m.kind == "invitation" and link in m.body]
+    invitation_id, token = link.split("#invitation=")[1].split(".", 1)
     accepted = await client.post(
-        f"/api/v1/invitations/{waiting['id']}/accept", headers=holder.headers
+        f"/api/v1/invitations/{invitation_id}/accept",
+        json={"token": token},
+        headers=holder.headers,
     )
     assert accepted.status_code == 200, accepted.text
+    mine = await client.get("/api/v1/labs?mine=true", headers=_bearer(newcomer))
+    assert mine.json()["items"] == []
 
 
 async def test_each_signs_in_with_their_own_password(client: httpx.AsyncClient, hub: Hub) -> None:

@@ -2,7 +2,10 @@
 
 import httpx
 import pytest
+from sqlalchemy import select
 from support.data import BREST, GRENOBLE
+
+from hub.notifications.models import OutboxMessage
 
 
 @pytest.mark.parametrize(
@@ -107,10 +110,16 @@ async def test_nan_latitude_is_rejected(hub, client: httpx.AsyncClient) -> None:
     assert listing.json()["total"] == 0
 
 
+def _link(answer: httpx.Response) -> tuple[str, dict[str, str]]:
+    """The accept URL and the body of an invitation's link (``…#invitation=ID.TOKEN``)."""
+    invitation_id, token = answer.json()["link"].split("#invitation=")[1].split(".", 1)
+    return f"/api/v1/invitations/{invitation_id}/accept", {"token": token}
+
+
 async def test_members_invite_colleagues_who_join_when_they_accept(
-    hub, client: httpx.AsyncClient
+    hub, client: httpx.AsyncClient, app
 ) -> None:
-    """An invitation is only an invitation: the colleague joins when they accept."""
+    """An invitation is only an invitation: the colleague joins when they accept its link."""
     maker = await hub.account("maker")
     colleague = await hub.account("maker")
     stranger = await hub.account("maker")
@@ -122,16 +131,50 @@ async def test_members_invite_colleagues_who_join_when_they_accept(
     assert ok.status_code == 202
     mine = await client.get("/api/v1/labs?mine=true", headers=colleague.headers)
     assert mine.json()["items"] == []  # not a member yet: no contacts, no batches
-    waiting = (await client.get("/api/v1/invitations", headers=colleague.headers)).json()
-    assert [(i["site_id"], i["site_name"]) for i in waiting] == [(lab["id"], lab["name"])]
-    assert (await client.get("/api/v1/invitations", headers=stranger.headers)).json() == []
-    theirs = f"/api/v1/invitations/{waiting[0]['id']}/accept"
-    assert (await client.post(theirs, headers=stranger.headers)).status_code == 404
-    joined = await client.post(theirs, headers=colleague.headers)
+    # The link is mailed to the address (the outbox), in the inviter's language.
+    async with app.state.db.read_sessions() as session:
+        mail = await session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "invitation"))
+    assert mail is not None and mail.to_address == colleague.email.lower()
+    assert ok.json()["link"] in mail.body and lab["name"] in mail.subject
+    accept, body = _link(ok)
+    wrong = await client.post(accept, json={"token": "x" * 43}, headers=colleague.headers)
+    assert wrong.status_code == 404
+    joined = await client.post(accept, json=body, headers=colleague.headers)
     assert joined.status_code == 200, joined.text
     mine = await client.get("/api/v1/labs?mine=true", headers=colleague.headers)
     assert [s["id"] for s in mine.json()["items"]] == [lab["id"]]
-    assert (await client.post(theirs, headers=colleague.headers)).status_code == 404
+    # Used once.
+    assert (await client.post(accept, json=body, headers=stranger.headers)).status_code == 404
+
+
+async def test_signing_up_with_an_invited_address_gives_nothing(
+    hub, client: httpx.AsyncClient
+) -> None:
+    """The hole (found attacking it): an invitation waited for whoever signed up first with
+    its address, and anyone may sign up with any address; so a stranger who knew or guessed
+    it joined a verified lab and saw its hospitals' contacts. The link is the proof now."""
+    maker = await hub.account("maker")
+    lab = await hub.site(maker, "labs")
+    await hub.verified("labs", lab["id"])
+    address = "new.colleague@lab.example.org"
+    invited = await client.post(
+        f"/api/v1/labs/{lab['id']}/members", json={"email": address}, headers=maker.headers
+    )
+    assert invited.status_code == 202
+    eve = await client.post(
+        "/api/v1/auth/signup",
+        json={"email": address, "password": "Attacker-Pass-77q!", "name": "Eve", "role": "maker"},
+    )
+    assert eve.status_code == 201
+    headers = {"Authorization": f"Bearer {eve.json()['access_token']}"}
+    # Nothing lists it, and its id without the token is no way in.
+    assert (await client.get("/api/v1/invitations", headers=headers)).status_code in (404, 405)
+    accept, _ = _link(invited)
+    for token in ("", "guess", "A" * 43):
+        r = await client.post(accept, json={"token": token}, headers=headers)
+        assert r.status_code in (404, 422), r.text
+    mine = await client.get("/api/v1/labs?mine=true", headers=headers)
+    assert mine.json()["items"] == []
 
 
 async def test_an_invitation_never_tells_who_has_an_account(hub, client: httpx.AsyncClient) -> None:
@@ -146,16 +189,18 @@ async def test_an_invitation_never_tells_who_has_an_account(hub, client: httpx.A
     for email in (coordinator.email, staff.email, "nobody-here@example.org"):
         r = await client.post(url, json={"email": email}, headers=maker.headers)
         assert r.status_code == 202, r.text
-        answers.add(tuple(sorted(r.json().items())[1:]))  # all but the e-mail itself
+        assert set(r.json()) == {"email", "site_id", "link"}
+        answers.add(r.json()["site_id"])
+        if email == staff.email:
+            staff_invited = r
     assert len(answers) == 1
     # The coordinator is not made a member, and learns only that someone invited them.
     mine = await client.get("/api/v1/labs?mine=true", headers=coordinator.headers)
     assert mine.json()["items"] == []
     # A hospital's staff invited to a lab is told, when they try, why they cannot join.
-    invitation = (await client.get("/api/v1/invitations", headers=staff.headers)).json()[0]
+    accept, body = _link(staff_invited)
     refused = await client.post(
-        f"/api/v1/invitations/{invitation['id']}/accept",
-        headers={**staff.headers, "Accept-Language": "fr"},
+        accept, json=body, headers={**staff.headers, "Accept-Language": "fr"}
     )
     assert refused.status_code == 409
     assert refused.json()["detail"].startswith("Vous êtes personnel soignant")

@@ -48,6 +48,8 @@ WORDS = {
         "posted": "Besoin publié",
         "claimed": "Lot pris en charge",
         "receipt": "Réception confirmée",
+        "site": "Établissement créé",
+        "lab": "Atelier créé",
     },
     "en": {
         "safety": "Not a certified medical device.",
@@ -58,6 +60,8 @@ WORDS = {
         "received": "The hospital received it",
         "can": "can make",
         "posted": "Need posted",
+        "site": "Site created",
+        "lab": "Lab created",
         "claimed": "Batch claimed",
         "receipt": "Receipt confirmed",
     },
@@ -142,6 +146,8 @@ def test_hospital_and_maker_journeys_through_the_pages(
         page.wait_for_selector("#staff:not([hidden])")
         _site(page, "hospital", "CHU <Grenoble>", "45.1885", "5.7245")
         page.wait_for_selector("#need-section:not([hidden])")
+        # Said where it can be seen, though the form it came from is folded away now.
+        _in_view(page, w["site"])
         page.select_option("#need-design", "face-shield-prusa-rc3")
         facts = page.locator("#need-design-facts")
         assert "45" in facts.inner_text() and w["safety"] in facts.inner_text()
@@ -164,6 +170,7 @@ def test_hospital_and_maker_journeys_through_the_pages(
         page.wait_for_selector("#maker:not([hidden])")
         _site(page, "lab", "Fablab Nord", "45.2000", "5.7300")
         page.wait_for_selector("#offer-section:not([hidden])")
+        _in_view(page, w["lab"])
         page.select_option("#offer-design", "face-shield-prusa-rc3")
         assert w["safety"] in page.inner_text("#offer-design-facts")
         page.fill("#offer-rate", "10")
