@@ -38,11 +38,11 @@ class StopOut(BaseModel):
     seq: int
     kind: Literal["pickup", "delivery"]
     batch_id: int
-    batch_code: str
+    batch_code: str | None = Field(description="The tracking code, while the stop is to do.")
     design: str
     site_id: int
     site: str
-    address: str
+    address: str | None = Field(description="None for a maker's home once the stop is done.")
     contact_name: str | None
     contact_phone: str | None
     lat: float

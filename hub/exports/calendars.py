@@ -42,7 +42,7 @@ def _event(
     start: datetime,
     summary: str,
     place: tuple[float, float],
-    address: str,
+    address: str | None,
     description: str,
     contact: str | None,
 ) -> Event:
@@ -53,7 +53,8 @@ def _event(
     event.add("dtend", start.astimezone(UTC) + timedelta(minutes=SERVICE_MIN))
     event.add("summary", printable(summary, newlines=False))
     event.add("geo", place)
-    event.add("location", printable(address))
+    if address:  # none for a maker's home once the stop is done (rendering._stop_out)
+        event.add("location", printable(address))
     event.add("description", printable(description))
     if contact:
         event.add("contact", printable(contact, newlines=False))

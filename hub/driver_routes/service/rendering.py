@@ -8,6 +8,7 @@ import gpxpy.gpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hub.access import HOME_KINDS, coarse
 from hub.batches.models import Batch
 from hub.driver_routes.models import Route, RouteStop
 from hub.driver_routes.schemas import RouteOut, StopOut
@@ -44,15 +45,15 @@ async def route_out(session: AsyncSession, route: Route) -> RouteOut:
             .order_by(RouteStop.seq)
         )
     ).all()
-    # Contacts are for the trip: on the stops still to do, on an active route (the rule of
+    # What the trip needs is for the stops still to do, on an active route (the rule of
     # ``hub.access.drives_to_site``, which every channel follows).
     active = route.status == RouteStatus.ACTIVE
     stops = []
     prev = (route.start_lat, route.start_lon)
     for stop, batch, site in rows:
-        with_contact = active and stop.open_batch_id is not None
-        stops.append(_stop_out(stop, batch, site, prev, with_contact=with_contact))
-        prev = (site.lat, site.lon)
+        out = _stop_out(stop, batch, site, prev, to_do=active and stop.open_batch_id is not None)
+        stops.append(out)
+        prev = (out.lat, out.lon)
     return RouteOut(
         id=route.id,
         driver_id=route.driver_id,
@@ -71,22 +72,29 @@ async def route_out(session: AsyncSession, route: Route) -> RouteOut:
 
 
 def _stop_out(
-    stop: RouteStop, batch: Batch, site: Site, prev: tuple[float, float], *, with_contact: bool
+    stop: RouteStop, batch: Batch, site: Site, prev: tuple[float, float], *, to_do: bool
 ) -> StopOut:
-    """One stop; ``prev`` is where the driver comes from (lat, lon), for the directions."""
+    """One stop; ``prev`` is where the driver comes from (lat, lon), for the directions.
+
+    A stop still ``to_do`` has what the trip needs: the contact, the exact place and the
+    batch's tracking code. Once done or given back the driver sees it as anyone does
+    (``hub.access``): no contact, no code, a maker's home to about a kilometre.
+    """
+    exact = to_do or site.kind not in HOME_KINDS
+    lat, lon = (site.lat, site.lon) if exact else (coarse(site.lat), coarse(site.lon))
     return StopOut(
         seq=stop.seq,
         kind="pickup" if stop.kind == "pickup" else "delivery",
         batch_id=batch.id,
-        batch_code=batch.code,
+        batch_code=batch.code if to_do else None,
         design=batch.design,
         site_id=site.id,
         site=site.name,
-        address=site.address,
-        contact_name=site.contact_name if with_contact else None,
-        contact_phone=site.contact_phone if with_contact else None,
-        lat=site.lat,
-        lon=site.lon,
+        address=site.address if exact else None,
+        contact_name=site.contact_name if to_do else None,
+        contact_phone=site.contact_phone if to_do else None,
+        lat=lat,
+        lon=lon,
         quantity=stop.quantity,
         eta=stop.eta.astimezone(zone(site.time_zone)),
         time_zone=site.time_zone,
@@ -98,8 +106,8 @@ def _stop_out(
         and stop.open_batch_id is None
         and stop.closed_reason is None,
         received_directly=stop.closed_reason == CLOSED_BY_RECEIPT,
-        geo_uri=geo_uri(site.lat, site.lon, site.name),
-        directions_url=directions_url(*prev, site.lat, site.lon),
+        geo_uri=geo_uri(lat, lon, site.name),
+        directions_url=directions_url(*prev, lat, lon),
     )
 
 
@@ -137,16 +145,16 @@ def stop_words(stop: StopOut, lang: Lang) -> tuple[str, str]:
     name = render(
         pickup if stop.kind == "pickup" else delivery, {"seq": stop.seq, "site": stop.site}, lang
     )
+    # A stop already done or given back has no code, and a home's no address (_stop_out).
     text = render(
-        _("{quantity} × {design}, batch {code}; {address}"),
-        {
-            "quantity": stop.quantity,
-            "design": stop.design,
-            "code": stop.batch_code,
-            "address": stop.address,
-        },
-        lang,
+        _("{quantity} × {design}"), {"quantity": stop.quantity, "design": stop.design}, lang
     )
+    if stop.batch_code:
+        text = render(
+            _("{details}, batch {code}"), {"details": text, "code": stop.batch_code}, lang
+        )
+    if stop.address:
+        text = render(_("{details}; {address}"), {"details": text, "address": stop.address}, lang)
     if stop.contact_phone:
         contact = f"{stop.contact_name or ''} {stop.contact_phone}".strip()
         text = render(

@@ -91,8 +91,10 @@ function stopCard(route, stop) {
     // Word joiners keep "08:00–18:00" on one line on a narrow screen.
     h("p", {}, _("Arrival {time} · open {hours}",
       { time: clock(stop.eta, stop.time_zone), hours: `${stop.opens}\u2060–\u2060${stop.closes}` })),
-    h("p", { class: "muted" }, _("Batch {code} · {design}",
-      { code: stop.batch_code, design: designs[stop.design] || stop.design })),
+    // A stop done or given back has no tracking code any more (nor a maker's home address).
+    h("p", { class: "muted" }, stop.batch_code
+      ? _("Batch {code} · {design}", { code: stop.batch_code, design: designs[stop.design] || stop.design })
+      : designs[stop.design] || stop.design),
     stop.contact_phone ? h("p", {}, `${stop.contact_name || ""} `,
       h("a", { href: "tel:" + stop.contact_phone.replace(/[^0-9+]/g, "") },
         _("Call {phone}", { phone: stop.contact_phone }))) : null,

@@ -695,3 +695,43 @@ async def test_suspending_a_lab_leaves_a_drivers_reserved_batches_alone(
     assert not held & set(r.json()["cancelled_batch_ids"])
     for bid in held:
         assert (await _batch(client, world["maker"], bid))["state"] == "ready"
+
+
+async def test_a_route_given_back_shows_a_home_as_anyone_sees_it(
+    hub, client: httpx.AsyncClient
+) -> None:
+    """The hole (found attacking it): once a driver gave the route back, its stops, GPX and
+    calendar still gave a maker's home address, exact place and the batches' tracking codes,
+    which every other channel had stopped giving that driver."""
+    staff = await hub.account("hospital_staff")
+    maker = await hub.account("maker")
+    hospital = await hub.site(staff, "hospitals", lat=HOSPITALS[0][0], lon=HOSPITALS[0][1])
+    home = await hub.site(
+        maker, "labs", lat=45.16123, lon=5.71234, kind="home", address="12 impasse Privée"
+    )
+    need = await hub.need(staff, hospital["id"], quantity=50)
+    bid = await _ready_batch(client, maker, home["id"], need["id"], 20)
+    code = (await _batch(client, maker, bid))["code"]
+    driver = await hub.account("driver")
+    planned = await _plan(client, driver)
+    assert planned.status_code == 201, planned.text
+    route = planned.json()
+    url = f"/api/v1/routes/{route['id']}"
+    pickup = next(s for s in route["stops"] if s["kind"] == "pickup")
+    # While the stop is to do, the driver has what the trip needs.
+    assert (pickup["address"], pickup["lat"], pickup["batch_code"]) == (
+        "12 impasse Privée",
+        45.16123,
+        code,
+    )
+    assert (await client.post(f"{url}/release", headers=driver.headers)).status_code == 200
+    seen = [
+        (await client.get(path, headers=driver.headers)).text
+        for path in (url, "/api/v1/routes", f"{url}/gpx", f"{url}/calendar.ics")
+    ]
+    for text in seen:
+        assert "impasse" not in text and code not in text and "45.16123" not in text, text
+    after = next(s for s in (await client.get(url, headers=driver.headers)).json()["stops"]
+                 if s["kind"] == "pickup")  # fmt: skip
+    assert after["address"] is None and after["batch_code"] is None
+    assert after["lat"] == pytest.approx(45.16, abs=0.006)
