@@ -27,9 +27,11 @@ from dashboards.protocol import (
 from hub.access import covers_area
 from hub.auth.models import User
 from hub.auth.service import user_for_token
+from hub.bodylimit import check_query
 from hub.errors import HubError
 from hub.events.service import list_events
 from hub.geo.areas import Area, parse_area
+from hub.i18n import render
 
 log = logging.getLogger("hub.live")
 router = APIRouter(tags=["live"])
@@ -130,6 +132,12 @@ async def _until_disconnect(websocket: WebSocket, sub: Subscriber) -> None:
 
 
 def _parse(websocket: WebSocket) -> tuple[Area, int | None]:
+    # The rule of every HTTP query (hub.bodylimit): a control character is refused, not
+    # stripped on the way (an area "region:84\x85" answered for région 84).
+    problem = check_query(websocket.scope.get("query_string", b""))
+    if problem is not None:
+        message, values, name = problem
+        raise ValueError(f"{name}: {render(message, values, 'en')}")
     area = parse_area(websocket.query_params.get("area") or "FR")
     raw_since = websocket.query_params.get("since")
     since = int(raw_since) if raw_since not in (None, "") else None

@@ -174,6 +174,16 @@ async def test_bad_area_is_refused_with_a_reason(live) -> None:
         assert "région" in closed.value.rcvd.reason
 
 
+@pytest.mark.parametrize("query", ["area=region:84%C2%85", "area=FR&since=1%00"])
+async def test_control_characters_in_the_query_are_refused(base_url, query: str) -> None:
+    """As over HTTP: refused with the reason, not stripped (found attacking the stream)."""
+    async with websockets.connect(f"ws://{base_url}/ws/live?{query}") as ws:
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.recv()
+        assert closed.value.rcvd.code == 4400
+        assert "control characters" in closed.value.rcvd.reason
+
+
 async def test_idle_connections_get_heartbeats(base_url) -> None:
     async with websockets.connect(f"ws://{base_url}/ws/live") as ws:
         assert json.loads(await ws.recv())["type"] == "snapshot"

@@ -142,6 +142,28 @@ async def test_blank_names_are_refused_in_the_readers_language(
     assert "only spaces" in _refused(r, "name")["detail"]
 
 
+#: What shows nothing or lies about its order (found attacking the hub): zero-width space,
+#: word joiner, byte-order mark, soft hyphen, a right-to-left override, line separators.
+INVISIBLE = ["\u200b", "\u2060\ufeff\u200d", "\u00ad ", "\u200e\u200b "]
+SPOOFING = ["Lab \u202egnp.exe", "a\u2028b", "a\u2029b", "x\u2066y\u2069", "\u202aLab"]
+
+
+async def test_invisible_or_spoofing_names_are_refused(client: httpx.AsyncClient, hub: Hub) -> None:
+    maker = await hub.account("maker")
+    for blank in INVISIBLE:
+        r = await client.post("/api/v1/labs", json=_site(name=blank), headers=maker.headers)
+        assert "only spaces" in _refused(r, "name")["detail"], blank
+    for name in SPOOFING:
+        r = await client.post("/api/v1/labs", json=_site(name=name), headers=maker.headers)
+        assert "control characters (U+" in _refused(r, "name")["detail"], name
+    # Invisible characters at the ends go like spaces; inside a word (a joiner) they stay.
+    r = await client.post(
+        "/api/v1/labs", json=_site(name="\u200bFab\u200dlab\ufeff "), headers=maker.headers
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["name"] == "Fab\u200dlab"
+
+
 async def test_names_are_stored_trimmed(client: httpx.AsyncClient, hub: Hub) -> None:
     maker = await hub.account("maker")
     r = await client.post(
@@ -314,7 +336,10 @@ async def test_every_operation_documents_its_errors_in_the_one_shape(
     ],
 )
 @settings(max_examples=300, deadline=None)
-@given(text=st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(CONTROLS))
+@given(
+    text=st.text(st.characters(codec="utf-8"), max_size=12)
+    | st.sampled_from(CONTROLS + INVISIBLE + SPOOFING)
+)
 def test_documented_patterns_say_what_the_types_accept(kind: Any, pattern: str, text: str) -> None:
     """The pattern a client reads and the validator the hub runs agree on every text."""
     try:
