@@ -50,12 +50,15 @@ function drawMap(route) {
   const pts = [[route.start_lat, route.start_lon], ...route.stops.map((s) => [s.lat, s.lon])];
   const k = Math.cos((pts.reduce((a, p) => a + p[0], 0) / pts.length) * Math.PI / 180);
   const xs = pts.map((p) => p[1] * k), ys = pts.map((p) => -p[0]);
-  const minX = Math.min(...xs), minY = Math.min(...ys);
+  const minX = Math.min(...xs), maxX = Math.max(...xs), minY = Math.min(...ys), maxY = Math.max(...ys);
   const W = 320, H = 200, pad = 18;
-  const w = Math.max(Math.max(...xs) - minX, 1e-4), ht = Math.max(Math.max(...ys) - minY, 1e-4);
+  // At least about 1 km across: sites in one street (or found by one postcode) stay in the
+  // middle of the box instead of being blown up into its corner.
+  const SPAN = 0.01;
+  const w = Math.max(maxX - minX, SPAN), ht = Math.max(maxY - minY, SPAN);
   const s = Math.min((W - 2 * pad) / w, (H - 2 * pad) / ht);
-  const ox = (W - w * s) / 2, oy = (H - ht * s) / 2; // centred in the box
-  const P = pts.map((_p, i) => [ox + (xs[i] - minX) * s, oy + (ys[i] - minY) * s]);
+  const cx = (minX + maxX) / 2, cy = (minY + maxY) / 2; // centred in the box
+  const P = pts.map((_p, i) => [W / 2 + (xs[i] - cx) * s, H / 2 + (ys[i] - cy) * s]);
   // SVG presentation attributes (fill, stroke), not inline styles: the CSP allows them.
   const el = (tag, attrs, text) => {
     const e = document.createElementNS(NS, tag);
