@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     need_address_rate_per_minute: int = Field(
         default=120, ge=1, description="Needs posted per client address (a hospital's NAT)."
     )
+    invite_rate_per_hour: int = Field(
+        default=20, ge=1, description="Invitations sent per user and hour (each one mails)."
+    )
     limits_url: str | None = Field(
         default=None,
         description="redis://host:6379/1 to count rate limits in Redis; the database otherwise.",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from fastapi import Request
-from limits import RateLimitItem, RateLimitItemPerMinute
+from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.aio.storage import Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
@@ -34,6 +34,7 @@ class Action(StrEnum):
     RESET_REQUEST = "reset-request"
     RESET = "reset"
     NEED = "need"
+    INVITE = "invite"
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,11 @@ MESSAGES = {
         "Too many needs posted in a short time; wait {n} seconds and try again.",
         "n",
     ),
+    "invitations": N_(
+        "Too many invitations sent in a short time; wait {n} second and try again.",
+        "Too many invitations sent in a short time; wait {n} seconds and try again.",
+        "n",
+    ),
 }
 
 
@@ -81,6 +87,10 @@ def rules(settings: Settings) -> dict[Action, Rule]:
             RateLimitItemPerMinute(settings.need_rate_per_minute),
             "need",
             "needs",
+        ),
+        # Each invitation mails its address: a member must not flood someone's mailbox.
+        Action.INVITE: Rule(
+            None, RateLimitItemPerHour(settings.invite_rate_per_hour), "invite", "invitations"
         ),
     }
 

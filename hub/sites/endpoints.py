@@ -2,13 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from hub.access import SiteView, site_view
 from hub.area_filter import parse_area_param
 from hub.batches.cascades import suspend_site
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep, SettingsDep
 from hub.i18n import language
+from hub.limits.limiter import Action, limit
 from hub.rules.states import SiteStatus, SiteType
 from hub.sites import service
 from hub.sites.review import PendingSite, pending_sites
@@ -27,6 +28,11 @@ from hub.sites.schemas import (
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
+
+
+async def _limit_invitations(request: Request, user: CurrentUser) -> None:
+    """Count an invitation (it mails its address) against the inviter's hourly limit."""
+    await limit(request, Action.INVITE, account=f"user:{user.id}")
 
 
 def _router(type: SiteType, body_model: type[HospitalIn] | type[LabIn]) -> APIRouter:
@@ -97,7 +103,11 @@ def _router(type: SiteType, body_model: type[HospitalIn] | type[LabIn]) -> APIRo
         )
 
     @router.post(
-        "/{site_id}/members", status_code=status.HTTP_202_ACCEPTED, response_model=InvitedOut
+        "/{site_id}/members",
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=InvitedOut,
+        dependencies=[Depends(_limit_invitations)],
+        responses={429: {"description": "Too many invitations; Retry-After says when to retry."}},
     )
     async def invite(
         site_id: int,

@@ -18,6 +18,7 @@ LIFTED_LIMITS = {
     "account_rate_per_minute": 100_000,
     "need_rate_per_minute": 100_000,
     "need_address_rate_per_minute": 100_000,
+    "invite_rate_per_hour": 100_000,
 }
 
 

@@ -36,6 +36,7 @@ async def hub_app(database_url: str, **limits: Any) -> AsyncIterator[Callable[..
             "account_rate_per_minute": LIFTED,
             "need_rate_per_minute": LIFTED,
             "need_address_rate_per_minute": LIFTED,
+            "invite_rate_per_hour": LIFTED,
             **limits,
         },
     )
@@ -208,6 +209,31 @@ async def test_need_creation_is_limited_per_user_and_per_address(database_url: s
         from_one = [await post(other, hospitals[1], c) for _ in range(2)]
         from_one += [await post(third, site, c) for _ in range(2)]
         assert from_one == [201, 201, 201, 429]
+
+
+async def test_invitations_are_limited_per_inviter(database_url: str) -> None:
+    """Each invitation mails its address: a member cannot flood someone's mailbox with them."""
+    async with hub_app(database_url, invite_rate_per_hour=2) as client:
+        c = client()
+        hub = Hub(c, client.app)  # type: ignore[attr-defined]
+        maker, other = await hub.account("maker"), await hub.account("maker")
+        lab = await hub.site(maker, "labs")
+        url = f"/api/v1/labs/{lab['id']}/members"
+        sent = [
+            await c.post(url, json={"email": "victim@example.org"}, headers=maker.headers)
+            for _ in range(3)
+        ]
+        assert [r.status_code for r in sent] == [202, 202, 429]
+        assert int(sent[2].headers["Retry-After"]) > 60  # an hour's window
+        assert "invitations" in sent[2].json()["detail"]
+        # Another member's count is their own.
+        lab_other = await hub.site(other, "labs")
+        r = await c.post(
+            f"/api/v1/labs/{lab_other['id']}/members",
+            json={"email": "victim@example.org"},
+            headers=other.headers,
+        )
+        assert r.status_code == 202, r.text
 
 
 async def test_limits_are_shared_by_two_apps_on_one_database(database_url: str) -> None:
