@@ -31,17 +31,15 @@ LINE_CONTROLS = re.compile(
 )
 #: Characters that show nothing (format characters: zero-width space, joiners, word joiner,
 #: byte-order mark, soft hyphen...): a name made of them and spaces is blank, and they are
-#: trimmed from its ends like spaces.
-INVISIBLE = "\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff"
+#: trimmed from its ends like spaces (regex escapes: the validators and the documented patterns
+#: share them).
+INVISIBLE = "\\u00ad\\u180e\\u200b-\\u200f\\u2060-\\u2064\\ufeff"
 # The documented forms (JSON Schema ``pattern``, ECMA-262 syntax that Python reads the same).
 # Surrogates are left out: they cannot be written in UTF-8, only as JSON escapes, and
 # ECMA-262 engines differ on them; the validators refuse them all the same.
 _ANY = "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"
 _LINE = "[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]"
-_VISIBLE = (
-    "[^\\s\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069"
-    "\\u00ad\\u180e\\u200b-\\u200f\\u2060-\\u2064\\ufeff]"
-)
+_VISIBLE = f"[^\\s\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069{INVISIBLE}]"
 _BLANK = re.compile(f"^[\\s{INVISIBLE}]+|[\\s{INVISIBLE}]+$")
 #: Any text the API reads: no control character but tab and line breaks.
 TEXT_PATTERN = f"^{_ANY}*$"

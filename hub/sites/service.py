@@ -1,6 +1,5 @@
 """Creating, verifying and reading sites, and who belongs to them."""
 
-import hashlib
 import secrets
 
 from sqlalchemy import Select, func, select
@@ -17,6 +16,7 @@ from hub.access import (
 )
 from hub.area_filter import area_condition
 from hub.auth.models import User
+from hub.auth.service import digest
 from hub.db import utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.events import service as events
@@ -253,11 +253,6 @@ INVITATION_MAIL = _(
 )
 
 
-def invitation_digest(token: str) -> str:
-    """The SHA-256 (hex) under which an invitation's token is stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 async def invite(
     session: AsyncSession,
     *,
@@ -290,7 +285,7 @@ async def invite(
         invitation = Invitation(site_id=site.id, email=address, invited_by=user.id)
         session.add(invitation)
     token = secrets.token_urlsafe(32)
-    invitation.token_hash = invitation_digest(token)
+    invitation.token_hash = digest(token)
     await session.flush()
     # In the fragment (after #): browsers never send it, so it stays out of access logs.
     link = f"{base_url}/app?lang={lang}#invitation={invitation.id}.{token}"
@@ -315,7 +310,7 @@ async def answer_invitation(
         select(Invitation)
         .where(
             Invitation.id == invitation_id,
-            Invitation.token_hash == invitation_digest(token),
+            Invitation.token_hash == digest(token),
         )
         .with_for_update()
     )
