@@ -39,6 +39,15 @@ async def cost(target: load.Target, op: str, requests: int) -> float:
         return 1000 * (target.cpu_seconds() - before) / requests
 
 
+def ratio(hub: float, bare: float) -> str:
+    """Return ``hub / bare`` to two decimals, or ``n/a`` when the bare CPU time read as zero.
+
+    psutil reads CPU time in clock ticks (10 ms on Linux): a few cheap requests can cost
+    the bare app less than one tick, and then there is no ratio to give.
+    """
+    return f"{hub / bare:.2f}" if bare > 0 else "n/a"
+
+
 def main() -> int:
     """Measure both servers and print a Markdown table of the ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -88,13 +97,14 @@ def main() -> int:
         b, h = best[("bare", op)], best[("hub", op)]
         mean["bare"] += b * weight / total
         mean["hub"] += h * weight / total
-        print(f"| {op} | {weight} % | {b:.2f} | {h:.2f} | {h / b:.2f} |")
+        print(f"| {op} | {weight} % | {b:.2f} | {h:.2f} | {ratio(h, b)} |")
     b, h = mean["bare"], mean["hub"]
-    print(f"| **mix** | 100 % | {b:.2f} | {h:.2f} | **{h / b:.2f}** |")
-    print(
-        f"\nOne process's bound on the mix: bare {1000 / b:.0f} req/s, hub {1000 / h:.0f} req/s "
-        "(both servers' CPU, all threads)"
-    )
+    print(f"| **mix** | 100 % | {b:.2f} | {h:.2f} | **{ratio(h, b)}** |")
+    if b > 0 and h > 0:
+        print(
+            f"\nOne process's bound on the mix: bare {1000 / b:.0f} req/s, "
+            f"hub {1000 / h:.0f} req/s (both servers' CPU, all threads)"
+        )
     return 0
 
 
