@@ -533,6 +533,13 @@ class HubProcess:
         """Return host:port."""
         return f"127.0.0.1:{self.port}"
 
+    def log_tail(self, chars: int = 4000) -> str:
+        """Return the warnings and errors among what the process wrote to stderr, the newest."""
+        self.log.seek(0)
+        lines = self.log.read().decode(errors="replace").splitlines()
+        worth = [ln for ln in lines if '"level": "info"' not in ln and '"level": "debug"' not in ln]
+        return "\n".join(worth)[-chars:]
+
     def stop(self) -> None:
         """Terminate the process and wait for it."""
         self.proc.terminate()

@@ -40,6 +40,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -83,15 +84,15 @@ class Target:
         """Remember the batches that progress reports go to (each used by one request)."""
         self.made = dict.fromkeys(ids, 0)
 
-    async def request(self, http: httpx.AsyncClient, op: str, k: int) -> int:
+    async def request(self, http: aiohttp.ClientSession, op: str, k: int) -> int:
         """Send one request of kind ``op`` to process ``k`` (mod count); return its status."""
         base = self.bases[k % len(self.bases)]
         if op == "stats":
-            r = await http.get(f"{base}/api/v1/stats")
+            status = await send(http, "GET", f"{base}/api/v1/stats")
         elif op == "needs":
-            r = await http.get(f"{base}/api/v1/needs", headers=self.headers.get("staff"))
+            status = await send(http, "GET", f"{base}/api/v1/needs", self.headers.get("staff"))
         elif op == "batches":
-            r = await http.get(f"{base}/api/v1/batches", headers=self.headers.get("maker"))
+            status = await send(http, "GET", f"{base}/api/v1/batches", self.headers.get("maker"))
         elif op == "post_need":
             body = {
                 "hospital_id": self.hospital_id,
@@ -99,26 +100,56 @@ class Target:
                 "quantity": 10,
                 "needed_by": (date.today() + timedelta(days=20)).isoformat(),
             }
-            r = await http.post(
-                f"{base}/api/v1/needs", json=body, headers=self.headers.get("staff")
+            status = await send(
+                http, "POST", f"{base}/api/v1/needs", self.headers.get("staff"), body
             )
         else:
             assert self.free is not None
             batch = await self.free.get()
             try:
                 made = self.made[batch] + 1
-                r = await http.post(
+                status = await send(
+                    http,
+                    "POST",
                     f"{base}/api/v1/batches/{batch}/progress",
-                    json={"made": made},
-                    headers=self.headers.get("maker"),
+                    self.headers.get("maker"),
+                    {"made": made},
                 )
-                if r.status_code < 300:
+                if status < 300:
                     self.made[batch] = made
             finally:
                 self.free.put_nowait(batch)
-        if r.status_code < 300:
+        if status < 300:
             self.acked[op] += 1
-        return r.status_code
+        return status
+
+
+async def send(
+    http: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    headers: dict[str, str] | None = None,
+    body: Any = None,
+) -> int:
+    """Send one request, read the whole answer, return its status."""
+    async with http.request(method, url, headers=headers, json=body) as response:
+        await response.read()
+        return response.status
+
+
+# The client's own cost must stay small next to the server's: httpx took about 3 ms of CPU
+# a request here (its pool scans every connection for each request), so at 64 clients the
+# generator used most of a core of this 2-core machine and the servers waited on it;
+# aiohttp takes a fraction of that. Idle connections are let go after 2 s, before uvicorn
+# closes them (5 s): one sent on just as the server closes it fails with a ReadError (seen
+# about once in 10,000 requests, on either server), so the client lets go first, as
+# browsers and proxies do.
+def http_client(connections: int) -> aiohttp.ClientSession:
+    """Return an HTTP client of up to ``connections`` keep-alive connections."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=connections, keepalive_timeout=2.0),
+        timeout=aiohttp.ClientTimeout(total=60),
+    )
 
 
 def hub_setup(base: str, database_url: str) -> Target:
@@ -269,12 +300,14 @@ class Run:
 
 
 async def _timed(
-    target: Target, http: httpx.AsyncClient, op: str, k: int, t0: float, run: Run
+    target: Target, http: aiohttp.ClientSession, op: str, k: int, t0: float, run: Run
 ) -> None:
     try:
         status = await target.request(http, op, k)
     except Exception as exc:
         run.errors[f"{op}: {type(exc).__name__}"] += 1
+        if sum(run.errors.values()) <= 3:
+            print(f"  {target.name}: {op} failed: {exc!r}", flush=True)
         return
     if status >= 300:
         run.errors[f"{op}: HTTP {status}"] += 1
@@ -285,8 +318,7 @@ async def _timed(
 async def closed_loop(target: Target, clients: int, seconds: float, seed: int) -> Run:
     """``clients`` clients, each sending its next request as soon as the last answered."""
     run = Run(target.name, f"closed {clients}", seconds, defaultdict(list), Counter())
-    limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    async with http_client(clients * 2) as http:
         stop = time.monotonic() + seconds
 
         async def client(k: int) -> None:
@@ -305,8 +337,7 @@ async def steady_rate(target: Target, rate: float, seconds: float, seed: int) ->
     """``rate`` requests a second on a fixed schedule; latency from the scheduled time."""
     run = Run(target.name, f"rate {rate:g}/s", seconds, defaultdict(list), Counter())
     rng = random.Random(seed)
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    async with http_client(1000) as http:
         tasks = []
         start = time.monotonic()
         for i in range(int(rate * seconds)):
@@ -459,6 +490,9 @@ def run_setup(setup: Setup, args: argparse.Namespace) -> tuple[list[Run], list[s
                         report_run(run)
 
         asyncio.run(measure_all())
+        if any(run.errors for run in runs if run.target == hub.name):
+            for h in hubs:  # what the server said about the failed requests
+                print(f"  hub {h.proc.pid} log, last lines:\n{h.log_tail()}")
         stats = httpx.get(f"{hub.bases[0]}/api/v1/stats", timeout=60).json()
     finally:
         for h in hubs:

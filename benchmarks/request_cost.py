@@ -21,8 +21,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).parent))
 import load
 from fanout import HubProcess
@@ -30,7 +28,7 @@ from fanout import HubProcess
 
 async def cost(target: load.Target, op: str, requests: int) -> float:
     """Return the server's CPU milliseconds per request of ``op``, requests sent one by one."""
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with load.http_client(1) as http:
         before = target.cpu_seconds()
         for _ in range(requests):
             status = await target.request(http, op, 0)

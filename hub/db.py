@@ -100,7 +100,7 @@ class Database:
             self.engine = _sqlite_engine(url, busy_timeout_ms, immediate=True)
             self.read_engine = _sqlite_engine(url, busy_timeout_ms, immediate=False)
         else:
-            self.engine = create_async_engine(url, pool_size=10, max_overflow=20)
+            self.engine = create_async_engine(url, pool_size=20, max_overflow=0)
             # Reads see one snapshot across statements, so totals and the event id they are
             # "as of" always agree. Shares the write engine's pool.
             self.read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")

@@ -198,7 +198,7 @@ async def snapshot_head(session: AsyncSession) -> int:
         return await last_event_id(session)
     bind = session.bind
     assert isinstance(bind, AsyncEngine)
-    return await safe_horizon(bind)
+    return await safe_horizon(bind, wait=0)
 
 
 async def totals_overhang(session: AsyncSession, area: Area | None, head: int) -> Totals:
