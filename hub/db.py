@@ -93,14 +93,22 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, *, immediate: bool) -> AsyncE
 class Database:
     """The hub's database: a write engine, a read engine and their session factories."""
 
-    def __init__(self, url: str, *, busy_timeout_ms: int = 30_000) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout_ms: int = 30_000,
+        pool_size: int = 20,
+        max_overflow: int = 10,
+    ) -> None:
         self.url = url
         self.sqlite = is_sqlite(url)
         if self.sqlite:
             self.engine = _sqlite_engine(url, busy_timeout_ms, immediate=True)
             self.read_engine = _sqlite_engine(url, busy_timeout_ms, immediate=False)
         else:
-            self.engine = create_async_engine(url, pool_size=20, max_overflow=0)
+            # Settings.db_pool_size says why the pool is larger than the overflow.
+            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
             # Reads see one snapshot across statements, so totals and the event id they are
             # "as of" always agree. Shares the write engine's pool.
             self.read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")

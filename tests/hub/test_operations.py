@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -148,6 +149,30 @@ async def test_not_ready_on_a_database_with_an_old_migration(blank_database_url:
             assert r.json()["database"] == ["0006"]
             await upgrade(app.state.db.engine)
             assert (await c.get("/readyz")).status_code == 200
+    finally:
+        await app.state.db.dispose()
+
+
+@pytest.mark.postgres
+async def test_postgres_pool_is_sized_by_the_settings(
+    postgres_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HUB_DB_POOL_SIZE connections stay open; HUB_DB_MAX_OVERFLOW more open for a burst."""
+    monkeypatch.setenv("HUB_DB_POOL_SIZE", "3")
+    monkeypatch.setenv("HUB_DB_MAX_OVERFLOW", "1")
+    app = create_app(Settings(database_url=postgres_database_url))
+    engine = app.state.db.engine
+    pool = engine.sync_engine.pool
+    try:
+        held = [await engine.connect() for _ in range(4)]
+        for connection in held:
+            await connection.execute(select(1))
+        with pytest.raises(TimeoutError):  # a fifth waits for one of the four
+            await asyncio.wait_for(engine.connect(), 0.5)
+        for connection in held:
+            await connection.close()
+        assert pool.checkedout() == 0
+        assert pool.checkedin() == 3  # the burst's connection was closed, the pool's kept
     finally:
         await app.state.db.dispose()
 
