@@ -1,8 +1,10 @@
 """A storage for the ``limits`` library in the hub's own database (SQLite or PostgreSQL).
 
-Every hub process sees the same counters, so N replicas allow what one does. Each hit is one
-atomic upsert in its own short transaction, committed whatever becomes of the request (a
-refused sign-in rolls its session back, but must still count).
+Every hub process sees the same counters, so N replicas allow what one does. A request's hits
+are atomic upserts in one short transaction of their own, committed whatever becomes of the
+request (a refused sign-in rolls its session back, but must still count). One transaction for
+all of them rather than one each: on SQLite every write transaction takes the database's one
+write lock, and ``POST /needs`` (two limits) spent two of its three there (issue 13).
 """
 
 import time
@@ -36,10 +38,37 @@ class DatabaseStorage(Storage):
     async def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         """Add ``amount`` to ``key``'s window (a new one of ``expiry`` seconds if it ended)."""
         now = time.time()
+        async with self.db.engine.begin() as connection:
+            hits = int(
+                (await connection.execute(self._upsert(key, expiry, amount, now))).scalar_one()
+            )
+        await self._counted(now)
+        return hits
+
+    async def hit_in_order(self, windows: list[tuple[str, int, int]]) -> int | None:
+        """Count one hit in each ``(key, expiry seconds, limit)`` window, in one transaction.
+
+        Stops at the first window over its limit and returns its index (the later ones are not
+        counted: a client over its address limit does not use up an account's attempts);
+        ``None`` when every window had room.
+        """
+        now = time.time()
+        spent = None
+        async with self.db.engine.begin() as connection:
+            for index, (key, expiry, limit) in enumerate(windows):
+                hits = (await connection.execute(self._upsert(key, expiry, 1, now))).scalar_one()
+                if int(hits) > limit:
+                    spent = index
+                    break
+        await self._counted(now)
+        return spent
+
+    def _upsert(self, key: str, expiry: int, amount: int, now: float) -> Any:
+        """The statement adding ``amount`` to ``key``'s window and returning its hits."""
         table = RateLimitCounter.__table__
         insert: Any = (sqlite if self.db.sqlite else postgresql).insert(table)
         ended = table.c.expires_at <= now
-        statement = (
+        return (
             insert.values(key=key, hits=amount, expires_at=now + expiry)
             .on_conflict_do_update(
                 index_elements=[table.c.key],
@@ -50,12 +79,11 @@ class DatabaseStorage(Storage):
             )
             .returning(table.c.hits)
         )
-        async with self.db.engine.begin() as connection:
-            hits = int((await connection.execute(statement)).scalar_one())
+
+    async def _counted(self, now: float) -> None:
         self._hits += 1
         if self._hits % SWEEP_EVERY == 0:
             await self._sweep(now)
-        return hits
 
     async def _sweep(self, now: float) -> None:
         async with self.db.engine.begin() as connection:

@@ -23,6 +23,7 @@ import httpx
 import pytest
 import websockets
 from support.data import BREST, GRENOBLE, LYON, PASSWORD
+from support.scenario import invitation_parts
 
 from hub.config import Settings
 from hub.driver_routes.service import planning
@@ -122,9 +123,7 @@ async def w(hub, client: httpx.AsyncClient) -> dict[str, Any]:
     w["invitation"] = await _post(
         client, f"/api/v1/labs/{w['L']['id']}/members", m, {"email": w["other_maker"].email}
     )
-    w["invitation_id"], w["invitation_token"] = (
-        w["invitation"]["link"].split("#invitation=")[1].split(".", 1)
-    )
+    w["invitation_id"], w["invitation_token"] = invitation_parts(w["invitation"]["link"])
     return w
 
 

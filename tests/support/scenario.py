@@ -12,6 +12,12 @@ from hub.timeutil import today
 from support.data import PASSWORD, Account
 
 
+def invitation_parts(link: str) -> tuple[str, str]:
+    """The id and the token of an invitation's link (``…/app?lang=…#invitation=ID.TOKEN``)."""
+    invitation_id, token = link.split("#invitation=", 1)[1].split(".", 1)
+    return invitation_id, token
+
+
 class Hub:
     """Shortcuts to build a scenario through the real API."""
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 from support.data import PASSWORD
-from support.scenario import Hub
+from support.scenario import Hub, invitation_parts
 
 from hub.auth import service as auth_service
 from hub.auth.models import User
@@ -90,7 +90,7 @@ async def test_the_newcomer_gets_nothing_of_the_holder(client: httpx.AsyncClient
     site = await client.get(f"/api/v1/hospitals/{hospital['id']}", headers=newcomer)
     assert site.json()["contact_phone"] is None
     # The invitation is the link's: an account with the address and no link has no way in.
-    invitation_id = invited.json()["link"].split("#invitation=")[1].split(".")[0]
+    invitation_id, _ = invitation_parts(invited.json()["link"])
     theirs = f"/api/v1/invitations/{invitation_id}/decline"
     assert (await client.post(theirs, json={"token": "guess"}, headers=newcomer)).status_code == 404
 
@@ -108,7 +108,7 @@ async def test_an_invitation_is_mailed_to_the_address_and_taken_by_its_link(
     assert r.status_code == 202
     link = r.json()["link"]
     assert [m.body for m in await _outbox(app) if m.kind == "invitation" and link in m.body]
-    invitation_id, token = link.split("#invitation=")[1].split(".", 1)
+    invitation_id, token = invitation_parts(link)
     accepted = await client.post(
         f"/api/v1/invitations/{invitation_id}/accept",
         json={"token": token},

@@ -321,6 +321,32 @@ async def test_database_storage_counts_concurrent_hits_exactly(database_url: str
             await db.dispose()
 
 
+async def test_a_requests_windows_are_counted_in_one_transaction_in_order(
+    database_url: str,
+) -> None:
+    """One write transaction for all of a request's windows; a spent one stops the count."""
+    from sqlalchemy import event
+
+    from hub.db import Database
+
+    db = Database(database_url)
+    storage = DatabaseStorage(db)
+    begins: list[object] = []
+    event.listen(db.engine.sync_engine, "begin", begins.append)
+    try:
+        windows = [("address", 60, 1), ("account", 60, 5)]
+        assert await storage.hit_in_order(windows) is None
+        assert len(begins) == 1  # one write transaction, not one per window
+        assert await storage.hit_in_order(windows) == 0
+        assert await storage.get("address") == 2
+        # The account's attempts were not used up by a request its address was refused.
+        assert await storage.get("account") == 1
+        assert await storage.hit_in_order([("other", 60, 3), ("account", 60, 1)]) == 1
+        assert await storage.get("other") == 1 and await storage.get("account") == 2
+    finally:
+        await db.dispose()
+
+
 def test_retry_after_is_whole_seconds_rounded_up() -> None:
     from hub.limits.limiter import retry_after
 

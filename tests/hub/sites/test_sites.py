@@ -4,6 +4,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 from support.data import BREST, GRENOBLE
+from support.scenario import invitation_parts
 
 from hub.notifications.models import OutboxMessage
 
@@ -112,7 +113,7 @@ async def test_nan_latitude_is_rejected(hub, client: httpx.AsyncClient) -> None:
 
 def _link(answer: httpx.Response) -> tuple[str, dict[str, str]]:
     """The accept URL and the body of an invitation's link (``…#invitation=ID.TOKEN``)."""
-    invitation_id, token = answer.json()["link"].split("#invitation=")[1].split(".", 1)
+    invitation_id, token = invitation_parts(answer.json()["link"])
     return f"/api/v1/invitations/{invitation_id}/accept", {"token": token}
 
 
