@@ -65,7 +65,12 @@ class ProgressIn(BaseModel):
 def engines(url: str) -> tuple[Any, Any]:
     """Return (write engine, read engine) with the hub's settings."""
     if not url.startswith("sqlite"):
-        engine = create_async_engine(url, pool_size=10, max_overflow=20)
+        # The hub's pool settings, read from the same variables (load.py sets them to fit).
+        engine = create_async_engine(
+            url,
+            pool_size=int(os.environ.get("HUB_DB_POOL_SIZE", "20")),
+            max_overflow=int(os.environ.get("HUB_DB_MAX_OVERFLOW", "10")),
+        )
         return engine, engine
     made = []
     for immediate in (True, False):

@@ -222,9 +222,10 @@ def hub_setup(base: str, database_url: str) -> Target:
 class BareProcess:
     """A uvicorn process serving ``bare_app.py``."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool: dict[str, str] | None = None) -> None:
         self.port = free_port()
         env = {**os.environ, "BARE_DATABASE_URL": url, "PYTHONPATH": str(BENCH_DIR)}
+        env.update({f"HUB_{k.upper()}": v for k, v in (pool or {}).items()})
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -446,15 +447,37 @@ class Setup:
     processes: int
 
 
+def postgres_pools(url: str, servers: int) -> dict[str, str]:
+    """Pool settings that let ``servers`` processes at their peak fit PostgreSQL's limit.
+
+    As an operator must (README, ``HUB_DB_POOL_SIZE``): the hub's defaults, 20 + 10 a
+    process, are cut down when the server's ``max_connections`` (less its reserved ones and
+    ten for the listeners, probes and checks) cannot hold them all. Two hub and two bare
+    processes at 30 went over this machine's 100 ("too many clients already").
+    """
+    rows = run_queries(
+        url,
+        {"max": "SHOW max_connections", "reserved": "SHOW superuser_reserved_connections"},
+    )
+    budget = int(rows["max"][0][0]) - int(rows["reserved"][0][0]) - 10
+    peak = max(3, min(30, budget // servers))
+    pool = peak * 2 // 3
+    return {"db_pool_size": str(pool), "db_max_overflow": str(peak - pool)}
+
+
 def run_setup(setup: Setup, args: argparse.Namespace) -> tuple[list[Run], list[str]]:
     """Measure one setup: closed loop and steady rate, bare and hub alternating."""
+    pool: dict[str, str] = {}
     if not setup.hub_url.startswith("sqlite"):
         reset_postgres(setup.hub_url)
+        # Every hub and bare process stays up for the whole setup.
+        pool = postgres_pools(setup.hub_url, 2 * setup.processes)
+        print(f"  pool per process: {pool}")
     bare_init(setup.bare_url)
-    env = {"need_rate_per_minute": "1000000", "need_address_rate_per_minute": "1000000"}
+    env = {"need_rate_per_minute": "1000000", "need_address_rate_per_minute": "1000000", **pool}
     hubs = [HubProcess(setup.hub_url, **env)]
     hubs += [HubProcess(setup.hub_url, **env) for _ in range(setup.processes - 1)]
-    bares = [BareProcess(setup.bare_url) for _ in range(setup.processes)]
+    bares = [BareProcess(setup.bare_url, pool) for _ in range(setup.processes)]
     runs: list[Run] = []
     print(f"  pids: hub {[h.proc.pid for h in hubs]}, bare {[b.proc.pid for b in bares]}")
     try:
