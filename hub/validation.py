@@ -21,14 +21,16 @@ from hub.i18n.validation import MessageError
 
 #: Characters no text may hold (C0 but tab, LF and CR; DEL; C1; lone surrogates).
 CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Regex escapes, shared by the validators and the documented patterns: C0, DEL and C1 ...
+_C0_C1 = "\\x00-\\x1f\\x7f-\\x9f"
+# ... and the line and paragraph separators and the bidirectional controls.
+_LINE_BREAKS_BIDI = "\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069"
 #: The same for a one-line text: tab, LF and CR too; the Unicode line and paragraph
 #: separators (U+2028, U+2029: line breaks); and the bidirectional embeddings, overrides and
 #: isolates (U+202A-U+202E, U+2066-U+2069), which make "Lab \u202egnp.exe" read "Lab exe.png"
 #: (Unicode TR 36, "Bidirectional text spoofing"). The marks U+200E/U+200F stay: a right-to-left
 #: keyboard types them.
-LINE_CONTROLS = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+LINE_CONTROLS = re.compile(f"[{_C0_C1}{_LINE_BREAKS_BIDI}\\ud800-\\udfff]")
 #: Characters that show nothing (format characters: zero-width space, joiners, word joiner,
 #: byte-order mark, soft hyphen...): a name made of them and spaces is blank, and they are
 #: trimmed from its ends like spaces (regex escapes: the validators and the documented patterns
@@ -38,8 +40,8 @@ INVISIBLE = "\\u00ad\\u180e\\u200b-\\u200f\\u2060-\\u2064\\ufeff"
 # Surrogates are left out: they cannot be written in UTF-8, only as JSON escapes, and
 # ECMA-262 engines differ on them; the validators refuse them all the same.
 _ANY = "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"
-_LINE = "[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]"
-_VISIBLE = f"[^\\s\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069{INVISIBLE}]"
+_LINE = f"[^{_C0_C1}{_LINE_BREAKS_BIDI}]"
+_VISIBLE = f"[^\\s{_C0_C1}{_LINE_BREAKS_BIDI}{INVISIBLE}]"
 _BLANK = re.compile(f"^[\\s{INVISIBLE}]+|[\\s{INVISIBLE}]+$")
 #: Any text the API reads: no control character but tab and line breaks.
 TEXT_PATTERN = f"^{_ANY}*$"
