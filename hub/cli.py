@@ -38,7 +38,7 @@ def run(coro: Callable[[Database], Awaitable[T]], *, migrate: bool = True) -> T:
     async def main() -> T:
         from hub.migrate import upgrade
 
-        db = Database(get_settings().database_url)
+        db = Database.from_settings(get_settings())
         try:
             if migrate:
                 await upgrade(db.engine)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import (
@@ -29,6 +29,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+
+if TYPE_CHECKING:
+    from hub.config import Settings
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -118,6 +121,16 @@ class Database:
         self.after_events: list[Callable[[], None]] = []
         # Called after a commit that wrote a mail to the outbox (its sender listens here).
         self.after_mail: list[Callable[[], None]] = []
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """Open the configured database with its configured timeouts and pool."""
+        return cls(
+            settings.database_url,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

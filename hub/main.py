@@ -185,12 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.db = Database(
-        settings.database_url,
-        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-    )
+    app.state.db = Database.from_settings(settings)
     app.state.limiter = Limiter(make_storage(settings, app.state.db), settings)
     app.state.sender = None
     app.add_middleware(
