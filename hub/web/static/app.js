@@ -510,8 +510,16 @@ async function loadNearby() {
   }
   const needs = (await getJson(
     `/needs?near=${lab.lat},${lab.lon}&radius_km=50&open=true&limit=100&lab_id=${lab.id}`)).items;
+  // A redraw (Refresh, a live event, the lab's verification) must not throw away a quantity
+  // being typed: the claim would go out with the drawn default (a browser test caught it).
+  const typed = [...$("nearby").querySelectorAll(".claim-qty")]
+    .filter((input) => input.value !== input.defaultValue);
   $("nearby").replaceChildren(...(needs.length ? needs.map((n) => nearbyCard(n, lab))
     : [h("p", { class: "muted" }, _("No open need nearby."))]));
+  for (const old of typed) {
+    const input = document.getElementById(old.id);
+    if (input) input.value = old.value;
+  }
 }
 
 function nearbyCard(need, lab) {
