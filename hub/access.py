@@ -6,7 +6,7 @@ without import circles (SPEC section 2, "Invariants", for the rules themselves).
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.models import User
@@ -76,13 +76,15 @@ def require_coordinator_of(user: User, region: str | None, departement: str | No
     raise Forbidden(_("This is outside France, outside your area ({area})."), area=user.area)
 
 
+#: Built once (hub.db.by_id says why): every batch action and lab page asks it.
+_MEMBER = select(Membership.user_id).where(
+    Membership.user_id == bindparam("user_id"), Membership.site_id == bindparam("site_id")
+)
+
+
 async def is_member(session: AsyncSession, user: User, site_id: int) -> bool:
     """Tell whether a user belongs to a site."""
-    found = await session.scalar(
-        select(Membership.user_id).where(
-            Membership.user_id == user.id, Membership.site_id == site_id
-        )
-    )
+    found = await session.scalar(_MEMBER, {"user_id": user.id, "site_id": site_id})
     return found is not None
 
 

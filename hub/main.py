@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
@@ -134,30 +134,26 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
-def api_router() -> APIRouter:
-    """Return every v1 endpoint under one router."""
-    api = APIRouter(prefix="/api/v1")
-    for router in (
-        auth_router,
-        hospitals,
-        labs,
-        invitations,
-        sites_review,
-        offers_router,
-        designs_router,
-        needs_router,
-        batches_router,
-        stats_router,
-        events_router,
-        exports_router,
-        imports_router,
-        routes_router,
-        matching_router,
-        places_router,
-        registry_router,
-    ):
-        api.include_router(router)
-    return api
+#: Every v1 endpoint, by domain; each is included under ``/api/v1``.
+API_ROUTERS = (
+    auth_router,
+    hospitals,
+    labs,
+    invitations,
+    sites_review,
+    offers_router,
+    designs_router,
+    needs_router,
+    batches_router,
+    stats_router,
+    events_router,
+    exports_router,
+    imports_router,
+    routes_router,
+    matching_router,
+    places_router,
+    registry_router,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -198,7 +194,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestMiddleware)
     install_error_handlers(app)
     install_openapi(app)
-    app.include_router(api_router())
+    # Each domain's router straight into the app, not through one /api/v1 router: FastAPI
+    # matches a path against every route of every level, and again when it dispatches: one
+    # level less saves about 1,500 of the 8,000 to 16,000 Python calls of a day-shaped
+    # request (cProfile, issue 13).
+    for router in API_ROUTERS:
+        app.include_router(router, prefix="/api/v1")
     include_pages(app)
     include_dashboards(app)
     app.include_router(operations_router)

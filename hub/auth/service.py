@@ -14,7 +14,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -281,16 +281,18 @@ async def authenticate_password(session: AsyncSession, *, email: str, password: 
     return owner
 
 
+#: One statement for both rows, built once (hub.db.by_id says why): every authenticated
+#: request runs it.
+_TOKEN_AND_USER = (
+    select(Token, User)
+    .outerjoin(User, User.id == Token.user_id)
+    .where(Token.token_hash == bindparam("token_hash"))
+)
+
+
 async def session_for_token(session: AsyncSession, raw: str) -> tuple[User, Token]:
     """Return the user a bearer token belongs to and its row, or raise 401."""
-    # One statement for both rows: every authenticated request runs it.
-    row = (
-        await session.execute(
-            select(Token, User)
-            .outerjoin(User, User.id == Token.user_id)
-            .where(Token.token_hash == digest(raw))
-        )
-    ).one_or_none()
+    row = (await session.execute(_TOKEN_AND_USER, {"token_hash": digest(raw)})).one_or_none()
     token, user = row if row is not None else (None, None)
     if token is None or token.revoked_at is not None:
         raise Unauthenticated(

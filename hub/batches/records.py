@@ -9,12 +9,11 @@ in the caller's transaction.
 import secrets
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.models import User
 from hub.batches.models import Batch
-from hub.db import utcnow
+from hub.db import by_id, utcnow
 from hub.errors import Conflict, NotFound
 from hub.events import service as events
 from hub.i18n import N_, Message, _, codes
@@ -217,11 +216,7 @@ async def create_batch(
 
 async def get_batch(session: AsyncSession, batch_id: int, *, lock: bool = False) -> Batch:
     """Return a batch or raise 404."""
-    query = select(Batch).where(Batch.id == batch_id)
-    if lock:
-        # populate_existing: a row read earlier in this session must be refreshed, not reused.
-        query = query.with_for_update().execution_options(populate_existing=True)
-    batch = await session.scalar(query)
+    batch = await session.scalar(by_id(Batch, lock=lock), {"id": batch_id})
     if batch is None:
         raise NotFound(_("There is no batch with id {id}."), id=batch_id)
     return batch

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from limits.aio.storage import Storage
-from sqlalchemy import case, delete, select
+from sqlalchemy import bindparam, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,6 +22,34 @@ from hub.limits.models import RateLimitCounter
 SWEEP_EVERY = 500
 
 
+def _upsert_statement(dialect: Any) -> Any:
+    """The statement adding ``amount`` to ``key``'s window (or opening one) and returning its
+    hits; bind parameters ``key``, ``amount``, ``now`` and ``expires_at`` (seconds since the
+    epoch)."""
+    table = RateLimitCounter.__table__
+    # Typed: PostgreSQL infers a parameter's type once, and amount and expires_at occur twice.
+    amount = bindparam("amount", type_=table.c.hits.type)
+    expires_at = bindparam("expires_at", type_=table.c.expires_at.type)
+    ended = table.c.expires_at <= bindparam("now", type_=table.c.expires_at.type)
+    return (
+        dialect.insert(table)
+        .values(key=bindparam("key", type_=table.c.key.type), hits=amount, expires_at=expires_at)
+        .on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "hits": case((ended, amount), else_=table.c.hits + amount),
+                "expires_at": case((ended, expires_at), else_=table.c.expires_at),
+            },
+        )
+        .returning(table.c.hits)
+    )
+
+
+def _window(key: str, expiry: int, amount: int, now: float) -> dict[str, Any]:
+    """The upsert's parameters for one hit of ``amount`` in ``key``'s window."""
+    return {"key": key, "amount": amount, "now": now, "expires_at": now + expiry}
+
+
 class DatabaseStorage(Storage):
     """Fixed-window counters in the ``rate_limits`` table, for ``FixedWindowRateLimiter``."""
 
@@ -29,6 +57,8 @@ class DatabaseStorage(Storage):
         super().__init__(wrap_exceptions=False)
         self.db = db
         self._hits = 0
+        # Built once (hub.db.by_id says why): every limited request runs it.
+        self._upsert = _upsert_statement(sqlite if db.sqlite else postgresql)
 
     @property
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
@@ -40,7 +70,9 @@ class DatabaseStorage(Storage):
         now = time.time()
         async with self.db.engine.begin() as connection:
             hits = int(
-                (await connection.execute(self._upsert(key, expiry, amount, now))).scalar_one()
+                (
+                    await connection.execute(self._upsert, _window(key, expiry, amount, now))
+                ).scalar_one()
             )
         await self._counted(now)
         return hits
@@ -56,29 +88,14 @@ class DatabaseStorage(Storage):
         spent = None
         async with self.db.engine.begin() as connection:
             for index, (key, expiry, limit) in enumerate(windows):
-                hits = (await connection.execute(self._upsert(key, expiry, 1, now))).scalar_one()
+                hits = (
+                    await connection.execute(self._upsert, _window(key, expiry, 1, now))
+                ).scalar_one()
                 if int(hits) > limit:
                     spent = index
                     break
         await self._counted(now)
         return spent
-
-    def _upsert(self, key: str, expiry: int, amount: int, now: float) -> Any:
-        """The statement adding ``amount`` to ``key``'s window and returning its hits."""
-        table = RateLimitCounter.__table__
-        insert: Any = (sqlite if self.db.sqlite else postgresql).insert(table)
-        ended = table.c.expires_at <= now
-        return (
-            insert.values(key=key, hits=amount, expires_at=now + expiry)
-            .on_conflict_do_update(
-                index_elements=[table.c.key],
-                set_={
-                    "hits": case((ended, amount), else_=table.c.hits + amount),
-                    "expires_at": case((ended, now + expiry), else_=table.c.expires_at),
-                },
-            )
-            .returning(table.c.hits)
-        )
 
     async def _counted(self, now: float) -> None:
         self._hits += 1

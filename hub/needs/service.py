@@ -14,6 +14,7 @@ from hub.access import covers, is_member
 from hub.area_filter import area_condition
 from hub.auth.models import User
 from hub.batches.models import Batch
+from hub.db import by_id
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.events import service as events
 from hub.geo.areas import Area
@@ -183,23 +184,20 @@ def _payload(need: Need) -> dict[str, object]:
 
 async def get_need(session: AsyncSession, need_id: int, *, lock: bool = False) -> Need:
     """Return a need or raise 404."""
-    query = select(Need).where(Need.id == need_id)
-    if lock:
-        # populate_existing: a row read earlier in this session must be refreshed, not reused.
-        query = query.with_for_update().execution_options(populate_existing=True)
-    need = await session.scalar(query)
+    need = await session.scalar(by_id(Need, lock=lock), {"id": need_id})
     if need is None:
         raise NotFound(_("There is no need with id {id}."), id=need_id)
     return need
 
 
+_ALLOCATED = select(func.coalesce(func.sum(Batch.quantity), 0)).where(
+    Batch.need_id == bindparam("need_id"), Batch.state.not_in(INACTIVE)
+)
+
+
 async def allocated(session: AsyncSession, need_id: int) -> int:
     """Return the units of a need held by batches that are not declined or cancelled."""
-    total = await session.scalar(
-        select(func.coalesce(func.sum(Batch.quantity), 0)).where(
-            Batch.need_id == need_id, Batch.state.not_in(INACTIVE)
-        )
-    )
+    total = await session.scalar(_ALLOCATED, {"need_id": need_id})
     return int(total or 0)
 
 

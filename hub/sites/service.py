@@ -17,7 +17,7 @@ from hub.access import (
 from hub.area_filter import area_condition
 from hub.auth.models import User
 from hub.auth.service import digest
-from hub.db import utcnow
+from hub.db import by_id, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound
 from hub.events import service as events
 from hub.geo.areas import Area
@@ -111,12 +111,8 @@ async def get_site(
     session: AsyncSession, site_id: int, type: SiteType, *, lock: bool = False
 ) -> Site:
     """Return a site of the given type or raise 404."""
-    query = select(Site).where(Site.id == site_id, Site.type == type)
-    if lock:
-        # populate_existing: a row read earlier in this session must be refreshed, not reused.
-        query = query.with_for_update().execution_options(populate_existing=True)
-    site = await session.scalar(query)
-    if site is None:
+    site = await session.scalar(by_id(Site, lock=lock), {"id": site_id})
+    if site is None or site.type != type:
         raise NotFound(_("There is no {type} with id {id}."), type=SiteType(type), id=site_id)
     return site
 

@@ -129,3 +129,37 @@ async def test_a_reconnect_storm_costs_a_handful_of_queries(hub, app, base_url, 
     # Each connection used to cost its own head and totals queries (180 to 240 here); now a
     # few catch-up rounds (a head probe and one read each) and one totals computation.
     assert len(statements) <= 20, statements
+
+
+async def test_with_no_client_the_reader_moves_on_without_loading_events(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dashboards.broadcaster as module
+
+    loaded: list[int] = []
+
+    async def counting(session: Any, **kwargs: Any) -> Any:
+        rows = await list_events(session, **kwargs)
+        loaded.extend(e.id for e in rows)
+        return rows
+
+    monkeypatch.setattr(module, "list_events", counting)
+    db = Database(database_url)
+    broadcaster = Broadcaster(db)
+    await broadcaster.start()
+    try:
+        async with db.transaction() as session:
+            unseen = await _append(session, 1)
+        await broadcaster.fresh()
+        assert loaded == [] and broadcaster.last_id >= unseen
+        # A client who comes now gets what is written after it subscribed, and nothing before.
+        sub = broadcaster.subscribe("FR", detailed=False)
+        assert await broadcaster.fresh() >= unseen
+        async with db.transaction() as session:
+            seen = await _append(session, 2)
+        await broadcaster.fresh()
+        assert [sub.queue.get_nowait()[0]] == [seen] and sub.queue.empty()
+        assert loaded == [seen]
+    finally:
+        await broadcaster.stop()
+        await db.dispose()
