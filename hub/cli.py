@@ -20,6 +20,7 @@ from hub.db import Database
 from hub.errors import HubError
 from hub.i18n import C_, Lang, _
 from hub.ops.logs import logging_config
+from hub.ops.serving import WEBSOCKETS
 
 app = typer.Typer(help="The hub: coordination of distributed emergency production.")
 users_app = typer.Typer(help="Manage accounts.")
@@ -94,6 +95,7 @@ def serve(
         # with its request id (hub.ops.middleware), so not by uvicorn as well.
         log_config=logging_config(settings.log_level, settings.log_format),
         access_log=False,
+        ws=WEBSOCKETS,
         # SIGTERM (or SIGINT): uvicorn stops accepting, closes each websocket with 1012
         # ("service restart": the dashboard reconnects, to another process if there is
         # one), lets in-flight requests finish within this grace, then runs the lifespan's
@@ -157,7 +159,12 @@ def demo(
         )
         server = uvicorn.Server(
             uvicorn.Config(
-                app_, host=settings.host, port=port, log_level="warning", proxy_headers=False
+                app_,
+                host=settings.host,
+                port=port,
+                log_level="warning",
+                proxy_headers=False,
+                ws=WEBSOCKETS,
             )
         )
         mover = asyncio.create_task(simulate.run(db, interval=interval, seed=seed))

@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import uvicorn
 
+from hub.ops.serving import WEBSOCKETS
+
 # The console script installed next to this interpreter: what a user runs.
 _SCRIPT = Path(sys.executable).with_name("hub")
 HUB = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "hub"]
@@ -144,7 +146,9 @@ async def serve_in_process(app: Any) -> AsyncIterator[str]:
     state (its database, its broadcaster) and its settings need no environment.
     """
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws=WEBSOCKETS
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     # Generous: on a loaded two-core machine the lifespan's start can take several seconds.
