@@ -92,7 +92,12 @@ async def require_member(session: AsyncSession, user: User, site: Site) -> None:
     """Raise 403 unless the user is a member of the site (admins pass)."""
     if user.role == Role.ADMIN or await is_member(session, user, site.id):
         return
-    raise Forbidden(
+    raise not_a_member(site)
+
+
+def not_a_member(site: Site) -> Forbidden:
+    """The 403 for a user who is not a member of ``site``."""
+    return Forbidden(
         _("You are not a member of {type} {id} ({name})."),
         type=SiteType(site.type),
         id=site.id,

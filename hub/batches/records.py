@@ -224,6 +224,11 @@ async def get_batch(session: AsyncSession, batch_id: int, *, lock: bool = False)
 
 async def lock_batch(session: AsyncSession, batch_id: int) -> tuple[Batch, Need]:
     """Lock a batch and its need, need first: the one lock order every writer follows."""
+    if session.get_bind().dialect.name == "sqlite":
+        # The transaction holds the database's write lock since its first statement (BEGIN
+        # IMMEDIATE, hub.db): nothing can change the batch, so it is read once.
+        batch = await get_batch(session, batch_id, lock=True)
+        return batch, await get_need(session, batch.need_id, lock=True)
     batch = await get_batch(session, batch_id)
     need = await get_need(session, batch.need_id, lock=True)
     return await get_batch(session, batch_id, lock=True), need

@@ -15,7 +15,6 @@ from hub.access import (
     covers,
     is_member,
     require_coordinator_of,
-    require_member,
     require_verified,
 )
 from hub.area_filter import area_condition, drafts_hidden
@@ -50,7 +49,7 @@ from hub.rules.states import (
     SiteType,
 )
 from hub.sites.models import Site
-from hub.sites.service import get_site
+from hub.sites.service import get_member_site, get_site
 
 
 async def claim(
@@ -68,8 +67,7 @@ async def claim(
     403 for a lab or hospital not verified; 409 beyond what remains of the need or beyond what
     the lab declared it can make by the need's date (``hub.offers.capacity.free_by``).
     """
-    lab = await get_site(session, lab_id, SiteType.LAB)
-    await require_member(session, user, lab)
+    lab = await get_member_site(session, lab_id, SiteType.LAB, user)
     require_verified(lab)
     need = await get_need(session, need_id, lock=True)
     # The lab too (after the need, as matching runs do): a run in flight re-checks its work.
@@ -141,8 +139,7 @@ async def _require_capacity(
 async def _lab_batch(session: AsyncSession, user: User, batch_id: int) -> tuple[Batch, Need]:
     """Lock a batch (and its need) that the user's lab holds."""
     batch, need = await lock_batch(session, batch_id)
-    lab = await get_site(session, batch.lab_id, SiteType.LAB)
-    await require_member(session, user, lab)
+    await get_member_site(session, batch.lab_id, SiteType.LAB, user)
     return batch, need
 
 
@@ -458,8 +455,7 @@ async def label_parts(
     """Return a batch with its lab and hospital, for its label (members of the lab, once the
     batch is theirs: not a proposal, nor declined or cancelled)."""
     batch = await get_batch(session, batch_id)
-    lab = await get_site(session, batch.lab_id, SiteType.LAB)
-    await require_member(session, user, lab)
+    lab = await get_member_site(session, batch.lab_id, SiteType.LAB, user)
     if batch.state not in COMMITTED:
         raise Conflict(
             _("Batch {code} is {state}: a label is printed for a batch the lab has taken on."),

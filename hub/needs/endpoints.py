@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
-from hub.access import require_member
 from hub.area_filter import parse_area_param
 from hub.batches.cascades import cancel_need
 from hub.deps import CurrentUser, ReadSessionDep, SessionDep
@@ -16,7 +15,7 @@ from hub.needs.schemas import NeedIn, NeedList, NeedOut
 from hub.needs.service import get_need
 from hub.offers.capacity import free_by
 from hub.rules.states import NeedStatus, SiteType
-from hub.sites.service import get_site
+from hub.sites.service import get_member_site, get_site
 from hub.timeutil import today
 from hub.validation import NEAR_PATTERN, Secret
 
@@ -96,8 +95,7 @@ async def list_(
     """Find needs by status, design, area, hospital, or around a point (nearest first)."""
     lab = None
     if lab_id is not None:
-        lab = await get_site(session, lab_id, SiteType.LAB)
-        await require_member(session, user, lab)
+        lab = await get_member_site(session, lab_id, SiteType.LAB, user)
     rows, total = await service.list_needs(
         session,
         status=status,
@@ -136,8 +134,7 @@ async def get(
     hospital = await get_site(session, need.hospital_id, SiteType.HOSPITAL)
     out = (await service.render_needs(session, [(need, hospital, None)]))[0]
     if lab_id is not None:
-        lab = await get_site(session, lab_id, SiteType.LAB)
-        await require_member(session, user, lab)
+        lab = await get_member_site(session, lab_id, SiteType.LAB, user)
         out.lab_can_make = await free_by(
             session, lab=lab, design=need.design, due=need.needed_by, today=today()
         )

@@ -32,14 +32,13 @@ from hub.rules.states import (
     NeedProgress,
     NeedStatus,
     Priority,
-    Role,
     SiteStatus,
     SiteType,
     need_status,
 )
 from hub.rules.totals import Totals, need_contribution, subtract
 from hub.sites.models import Site
-from hub.sites.service import get_site
+from hub.sites.service import get_site, get_site_of
 from hub.timeutil import local_today
 
 
@@ -104,8 +103,8 @@ async def _check_new_need(
     session: AsyncSession, *, user: User, data: NeedIn, today: date | None
 ) -> Site:
     """Return the need's hospital once the user may post for it and the need makes sense."""
-    hospital = await get_site(session, data.hospital_id, SiteType.HOSPITAL)
-    if user.role != Role.ADMIN and not await is_member(session, user, hospital.id):
+    hospital, member = await get_site_of(session, data.hospital_id, SiteType.HOSPITAL, user)
+    if not member:
         raise Forbidden(
             _("You are not staff of hospital {id} ({name})."),
             id=hospital.id,

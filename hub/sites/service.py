@@ -2,7 +2,7 @@
 
 import secrets
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.access import (
@@ -10,6 +10,7 @@ from hub.access import (
     coarse,
     covers,
     is_member,
+    not_a_member,
     require_coordinator_of,
     require_member,
     require_role,
@@ -113,7 +114,44 @@ async def get_site(
     """Return a site of the given type or raise 404."""
     site = await session.scalar(by_id(Site, lock=lock), {"id": site_id})
     if site is None or site.type != type:
-        raise NotFound(_("There is no {type} with id {id}."), type=SiteType(type), id=site_id)
+        raise _no_site(site_id, type)
+    return site
+
+
+def _no_site(site_id: int, type: SiteType) -> NotFound:
+    return NotFound(_("There is no {type} with id {id}."), type=SiteType(type), id=site_id)
+
+
+#: A site and the given user's membership of it, in one statement: a batch action or a
+#: posted need asks both, and each statement costs a request more than SQLite's work on it.
+_SITE_AND_MEMBER = (
+    select(Site, Membership.user_id)
+    .outerjoin(
+        Membership,
+        and_(Membership.site_id == Site.id, Membership.user_id == bindparam("user_id")),
+    )
+    .where(Site.id == bindparam("id"))
+)
+
+
+async def get_site_of(
+    session: AsyncSession, site_id: int, type: SiteType, user: User
+) -> tuple[Site, bool]:
+    """Return a site of the given type and whether ``user`` may act for it (a member, or an
+    admin); raise 404 when there is no such site."""
+    row = (await session.execute(_SITE_AND_MEMBER, {"id": site_id, "user_id": user.id})).first()
+    if row is None or row[0].type != type:
+        raise _no_site(site_id, type)
+    site, member = row
+    return site, member is not None or user.role == Role.ADMIN
+
+
+async def get_member_site(session: AsyncSession, site_id: int, type: SiteType, user: User) -> Site:
+    """Return a site of the given type that ``user`` is a member of (admins: any); 404 when
+    there is no such site, 403 when the user is not a member."""
+    site, member = await get_site_of(session, site_id, type, user)
+    if not member:
+        raise not_a_member(site)
     return site
 
 
