@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import MetaData, Select, bindparam, event, select
+from sqlalchemy import MetaData, Select, bindparam, event, make_url, select
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -30,6 +30,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+
+from hub.sqlite_driver import connector
 
 if TYPE_CHECKING:
     from hub.config import Settings
@@ -97,7 +99,12 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, *, immediate: bool) -> AsyncE
             pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": busy_timeout_ms / 1000}
         else:
             pool = {"pool_size": SQLITE_READ_POOL, "max_overflow": SQLITE_READ_OVERFLOW}
-    engine = create_async_engine(url, connect_args={"timeout": busy_timeout_ms / 1000}, **pool)
+    # The same sqlite3.connect arguments SQLAlchemy would derive from the URL, given to
+    # connections that run a statement in one thread trip (hub.sqlite_driver says why).
+    sa_url = make_url(url)
+    args, kwargs = sa_url.get_dialect()().create_connect_args(sa_url)
+    kwargs["timeout"] = busy_timeout_ms / 1000
+    engine = create_async_engine(url, async_creator=connector(*args, **kwargs), **pool)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -1,0 +1,70 @@
+"""SQLite statements in one thread trip (hub.sqlite_driver), with the DB-API answers intact."""
+
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from hub.db import Database
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> Any:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'driver.sqlite'}")
+    async with database.transaction() as session:
+        await session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)"))
+    yield database
+    await database.dispose()
+
+
+async def test_a_statement_is_one_trip_to_the_connection_thread(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with db.read_sessions() as session:
+        await session.execute(text("SELECT 1"))  # the session's BEGIN and first use
+        trips = 0
+        original = aiosqlite.Connection._execute
+
+        async def counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kw: Any) -> Any:
+            nonlocal trips
+            trips += 1
+            return await original(self, fn, *args, **kw)
+
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+        rows = (await session.execute(text("SELECT 1 UNION ALL SELECT 2"))).all()
+        statement_trips = trips
+    assert [r[0] for r in rows] == [1, 2]
+    # SQLAlchemy's own adapter takes four: cursor, execute, fetchall, close.
+    assert statement_trips == 1
+
+
+async def test_row_counts_ids_many_rows_and_returning(db: Database) -> None:
+    async with db.transaction() as session:
+        inserted = await session.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        assert inserted.lastrowid == 1
+        await session.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "b"}, {"v": "c"}])
+        updated = await session.execute(text("UPDATE t SET v = v || '!' WHERE id > 1"))
+        assert updated.rowcount == 2
+        returned = await session.execute(text("DELETE FROM t WHERE id = 3 RETURNING v"))
+        assert returned.all() == [("c!",)]
+    async with db.read_sessions() as session:
+        result = await session.execute(text("SELECT v FROM t ORDER BY id"))
+        assert result.fetchone() == ("a",)
+        assert result.fetchmany(5) == [("b!",)]
+        assert result.fetchone() is None
+        assert (await session.execute(text("SELECT v FROM t WHERE 0"))).all() == []
+
+
+async def test_errors_reach_the_caller_and_roll_back(db: Database) -> None:
+    with pytest.raises(IntegrityError):
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO t (v) VALUES ('x')"))
+            await session.execute(text("INSERT INTO t (v) VALUES ('x')"))
+    with pytest.raises(OperationalError):
+        async with db.read_sessions() as session:
+            await session.execute(text("SELECT nothing FROM nowhere"))
+    async with db.read_sessions() as session:
+        assert (await session.execute(text("SELECT count(*) FROM t"))).scalar() == 0
