@@ -204,11 +204,11 @@ async def snapshot_head(session: AsyncSession) -> int:
 
 
 async def totals_overhang(session: AsyncSession, area: Area | None, head: int) -> Totals:
-    """Return the summed ``totals_delta`` of the events this session sees beyond ``head``."""
-    if session.get_bind().dialect.name != "postgresql":
-        # SQLite's head is read inside the session's own transaction (snapshot_head): the
-        # session sees no event beyond it, and the query would cost every /stats a statement.
-        return {}
+    """Return the summed ``totals_delta`` of the events this session sees beyond ``head``.
+
+    On both databases: a head taken before the session began (a dashboard snapshot stands
+    where the broadcaster stood) can be passed by writes committed meanwhile, on SQLite too.
+    """
     rows = await session.scalars(
         select(Event.payload).where(
             Event.id > head, area_condition(area, Event.region, Event.departement)

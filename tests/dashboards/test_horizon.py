@@ -10,9 +10,11 @@ import websockets
 from sqlalchemy import event as sa_event
 
 from dashboards.broadcaster import Broadcaster
+from dashboards.snapshots import Snapshots
 from hub.db import Database
 from hub.events import service as events
 from hub.events.service import list_events, snapshot_head
+from hub.geo.areas import Area
 
 
 async def _append(session: Any, n: int) -> int:
@@ -163,3 +165,21 @@ async def test_with_no_client_the_reader_moves_on_without_loading_events(
     finally:
         await broadcaster.stop()
         await db.dispose()
+
+
+async def test_a_snapshot_stands_at_its_head_though_later_writes_committed(hub, app) -> None:
+    # A client's snapshot is computed after the broadcaster's head was taken; a write that
+    # commits in between must not be in it, or the client counts it twice (snapshot, then
+    # the event from its queue).
+    staff = await hub.account("hospital_staff")
+    hospital = await hub.site(staff, "hospitals")
+    await hub.need(staff, hospital["id"], quantity=40)
+    db: Database = app.state.db
+    async with db.read_sessions() as session:
+        head = await events.last_event_id(session)
+    await hub.need(staff, hospital["id"], quantity=2)
+    message = json.loads(await Snapshots(db).message(Area("FR"), head, detailed=False))
+    assert message["event_id"] == head
+    assert {d: t["requested"] for d, t in message["totals"].items()} == {
+        "face-shield-prusa-rc3": 40
+    }
