@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 
 from dashboards.protocol import snapshot_message
 from hub.db import Database
-from hub.events.service import totals_as_of, totals_overhang
 from hub.geo.areas import Area
 from hub.rules.totals import Totals
-from hub.stats.service import totals
+from hub.stats.ledger import ledger_of
 
 
 @dataclass
@@ -60,8 +59,7 @@ class Snapshots:
         return text
 
     async def _compute(self, area: Area, head: int) -> Totals:
-        """Read the totals as of ``head``: the tables, minus events the snapshot sees past it."""
+        """Read the totals as of ``head`` (the ledger moves its kept totals there)."""
         self.computed += 1
         async with self.db.read_sessions() as session:
-            now = await totals(session, area)
-            return totals_as_of(now, await totals_overhang(session, area, head))
+            return await ledger_of(session).totals_at(session, area, head)

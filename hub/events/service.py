@@ -27,8 +27,8 @@ transaction id), adapted to keep the delivery in event-id order, which clients r
 
 Readers keep these (S, R + 1) checkpoints per database and stand at the newest one that has
 become final; nothing is locked, and a long transaction only holds the horizon back, it never
-makes a reader skip. ``snapshot_head`` and ``totals_overhang`` give a read session a head id
-and the events its snapshot already sees beyond it, so "totals as of an event id" stay exact.
+makes a reader skip. ``snapshot_head`` gives a read session a head id and ``summed_deltas``
+the events between two ids, so "totals as of an event id" stay exact (``hub.stats.ledger``).
 """
 
 import asyncio
@@ -45,7 +45,7 @@ from hub.events.kinds import check_kind
 from hub.events.models import Event
 from hub.geo.areas import Area
 from hub.ops.context import current_request_id, note_event
-from hub.rules.totals import COUNTERS, Totals, add_into
+from hub.rules.totals import Totals, add_into
 
 NOTIFY_CHANNEL = "hub_events"
 # The checkpoints a database's horizon remembers (older ones are dropped; only the horizon's
@@ -203,33 +203,21 @@ async def snapshot_head(session: AsyncSession) -> int:
     return await safe_horizon(bind, wait=0)
 
 
-async def totals_overhang(session: AsyncSession, area: Area | None, head: int) -> Totals:
-    """Return the summed ``totals_delta`` of the events this session sees beyond ``head``.
+async def summed_deltas(
+    session: AsyncSession, area: Area | None, *, after: int, upto: int | None = None
+) -> Totals:
+    """Return the summed ``totals_delta`` of the events of ``area`` with ``after < id <= upto``.
 
-    On both databases: a head taken before the session began (a dashboard snapshot stands
-    where the broadcaster stood) can be passed by writes committed meanwhile, on SQLite too.
+    ``upto`` None: every event the session sees beyond ``after``. The caller's session must
+    see every event up to ``upto`` (a head from ``snapshot_head`` or an older one): then the
+    sum is exactly what those writes changed in the totals (``hub.rules.totals``).
     """
-    rows = await session.scalars(
-        select(Event.payload).where(
-            Event.id > head, area_condition(area, Event.region, Event.departement)
-        )
+    query = select(Event.payload).where(
+        Event.id > after, area_condition(area, Event.region, Event.departement)
     )
+    if upto is not None:
+        query = query.where(Event.id <= upto)
     out: Totals = {}
-    for payload in rows:
+    for payload in await session.scalars(query):
         add_into(out, (payload or {}).get("totals_delta") or {})
-    return out
-
-
-def totals_as_of(totals: Totals, overhang: Totals) -> Totals:
-    """Return totals read from the tables minus what the events beyond the head added."""
-    if not overhang:
-        return totals
-    out = {design: dict(row) for design, row in totals.items()}
-    for design, delta in overhang.items():
-        row = out.setdefault(design, dict.fromkeys(COUNTERS, 0))
-        for counter, value in delta.items():
-            row[counter] = row.get(counter, 0) - value
-        if not any(row.values()):
-            # The design's first need came after the head: it had no row then.
-            del out[design]
     return out

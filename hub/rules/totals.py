@@ -74,6 +74,22 @@ def add_into(total: Totals, delta: Mapping[str, Mapping[str, int]]) -> None:
             row[counter] = row.get(counter, 0) + value
 
 
+def moved(totals: Totals, delta: Mapping[str, Mapping[str, int]], *, sign: int) -> Totals:
+    """Return a copy of ``totals`` plus ``sign`` (1 or -1) times ``delta``.
+
+    A design whose counters all come to zero is left out, as a recount leaves it out: it has
+    no need in force and no committed batch (quantities are positive).
+    """
+    out = {design: dict(row) for design, row in totals.items()}
+    for design, counters in delta.items():
+        row = out.setdefault(design, dict.fromkeys(COUNTERS, 0))
+        for counter, value in counters.items():
+            row[counter] = row.get(counter, 0) + sign * value
+        if not any(row.values()):
+            del out[design]
+    return out
+
+
 #: A need's units told as a person reads them, in order; each unit is in exactly one stage, so
 #: the stages of a need add up to its quantity (``requested``: no lab has it yet).
 STAGES = ("requested", "proposed", "being_made", "ready", "on_the_way", "delivered", "received")

@@ -5,7 +5,7 @@ from pydantic import BaseModel
 
 from hub.area_filter import parse_area_param
 from hub.deps import ReadSessionDep
-from hub.stats import service
+from hub.stats.ledger import totals_at_head
 
 
 class StatsOut(BaseModel):
@@ -23,5 +23,5 @@ router = APIRouter(tags=["statistics"])
 async def stats(session: ReadSessionDep, area: str = "FR") -> StatsOut:
     """Return requested/claimed/made/ready/picked_up/delivered/accepted/rejected per design."""
     parsed = parse_area_param(area)
-    event_id, totals = await service.totals_at_head(session, parsed)
+    event_id, totals = await totals_at_head(session, parsed)
     return StatsOut(area=str(parsed) if parsed else "FR", event_id=event_id, totals=totals)

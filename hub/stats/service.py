@@ -5,7 +5,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.area_filter import area_condition
 from hub.batches.models import Batch
-from hub.events.service import snapshot_head, totals_as_of, totals_overhang
 from hub.geo.areas import Area
 from hub.needs.models import Need
 from hub.rules.states import AWAITING_PICKUP, COMMITTED, NeedStatus
@@ -45,18 +44,3 @@ async def totals(session: AsyncSession, area: Area | None) -> Totals:
         for counter, value in zip(COUNTERS[1:], values, strict=True):
             row[counter] = int(value or 0)
     return out
-
-
-async def totals_at_head(session: AsyncSession, area: Area | None) -> tuple[int, Totals]:
-    """Return ``(event id, totals of the area as of it)``; call it first in a read session.
-
-    The head is taken before the session's own snapshot; the totals read from the tables, minus
-    what events past the head added, describe exactly the state as of the head.
-    """
-    head = await snapshot_head(session)
-    now = await totals(session, area)
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite's head was read inside this session's transaction (snapshot_head): it sees
-        # no event beyond it, and the query would cost every /stats a statement.
-        return head, now
-    return head, totals_as_of(now, await totals_overhang(session, area, head))
