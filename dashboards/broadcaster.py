@@ -68,6 +68,8 @@ class Broadcaster:
         # One catch-up at a time; ``fresh`` callers share the next one (single flight).
         self._reading = asyncio.Lock()
         self._next_round: asyncio.Task[None] | None = None
+        # Set while no client listens: ``last_id`` then stands still until one comes.
+        self._parked = False
         self.snapshots = Snapshots(db)
 
     async def start(self) -> None:
@@ -172,17 +174,21 @@ class Broadcaster:
         Callers hold ``_reading`` (one catch-up at a time keeps ``last_id`` moving forward).
         """
         while True:
+            if not self._subscribers:
+                # Nobody to deliver to in this process: read nothing. Under the day-shaped load
+                # with no dashboard open, loading each write's event cost a fifth of the write,
+                # and reading the head alone a read session per write (issue 13, cProfile).
+                self._parked = True
+                return
             head = await self._head()
             async with self.db.read_sessions() as session:
-                if not self._subscribers:
-                    # Nobody to deliver to in this process: move past the new events without
-                    # loading them. Under the day-shaped load with no dashboard open, loading
-                    # and rendering each write's event cost a fifth of the write (issue 13,
-                    # cProfile). A client who subscribes next calls ``fresh``, whose round
-                    # starts after it subscribed and reads on from here.
+                if self._parked:
+                    # Clients came while the reader stood still. Each one's opening stands
+                    # where this round ends (``fresh``, which they call after subscribing), so
+                    # the events in between are passed over without loading them.
                     newest = head if head is not None else await last_event_id(session)
                     self.last_id = max(self.last_id, newest)
-                    return
+                    self._parked = False
                 rows = await list_events(session, since=self.last_id, limit=PAGE, until=head)
                 names = await load_names(session, rows) if rows and self._detailed else {}
             for row in rows:

@@ -74,7 +74,10 @@ class StreamStatus(BaseModel):
 
 @api.get("/stream", response_model=StreamStatus)
 async def stream_status(request: Request) -> StreamStatus:
-    """Return this process's live-stream counters (for operators and the benchmark)."""
+    """Return this process's live-stream counters (for operators and the benchmark).
+
+    ``last_event_id`` is where its reader stands; it stands still while no client listens.
+    """
     live = getattr(request.app.state, "live", None)
     if live is None:
         return StreamStatus(clients=0, last_event_id=0, dropped=0)

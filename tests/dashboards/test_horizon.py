@@ -133,7 +133,7 @@ async def test_a_reconnect_storm_costs_a_handful_of_queries(hub, app, base_url, 
     assert len(statements) <= 20, statements
 
 
-async def test_with_no_client_the_reader_moves_on_without_loading_events(
+async def test_with_no_client_the_reader_reads_nothing_and_a_client_starts_at_the_head(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import dashboards.broadcaster as module
@@ -149,14 +149,28 @@ async def test_with_no_client_the_reader_moves_on_without_loading_events(
     db = Database(database_url)
     broadcaster = Broadcaster(db)
     await broadcaster.start()
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    engines = {db.engine.sync_engine, db.read_engine.sync_engine}
     try:
         async with db.transaction() as session:
             unseen = await _append(session, 1)
+        for engine in engines:
+            sa_event.listen(engine, "before_cursor_execute", count)
+        broadcaster.poke()
         await broadcaster.fresh()
-        assert loaded == [] and broadcaster.last_id >= unseen
-        # A client who comes now gets what is written after it subscribed, and nothing before.
+        for engine in engines:
+            sa_event.remove(engine, "before_cursor_execute", count)
+        # Nobody listens in this process: not even the head is read.
+        assert statements == []
+        # A client who comes now starts at the head, without the events before it loaded,
+        # and gets what is written after it subscribed.
         sub = broadcaster.subscribe("FR", detailed=False)
         assert await broadcaster.fresh() >= unseen
+        assert loaded == [] and sub.queue.empty()
         async with db.transaction() as session:
             seen = await _append(session, 2)
         await broadcaster.fresh()
