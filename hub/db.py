@@ -91,6 +91,16 @@ SQLITE_READ_POOL = 8
 SQLITE_READ_OVERFLOW = 8
 
 
+def writers_take_turns(session: AsyncSession) -> bool:
+    """Tell whether ``session``'s database runs one write transaction at a time (SQLite).
+
+    There each write holds the database's lock from its ``BEGIN IMMEDIATE``: event ids commit
+    in id order and nothing another writer does can interleave with it. On PostgreSQL
+    writers run side by side, each locking the rows it checks (the module's docstring).
+    """
+    return session.get_bind().dialect.name == "sqlite"
+
+
 def _sqlite_engine(url: str, busy_timeout_ms: int, *, immediate: bool) -> AsyncEngine:
     pool: dict[str, Any] = {}
     if ":memory:" not in url and "mode=memory" not in url:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.models import User
 from hub.batches.models import Batch
-from hub.db import by_id, utcnow
+from hub.db import by_id, utcnow, writers_take_turns
 from hub.errors import Conflict, NotFound
 from hub.events import service as events
 from hub.i18n import N_, Message, _, codes
@@ -224,9 +224,9 @@ async def get_batch(session: AsyncSession, batch_id: int, *, lock: bool = False)
 
 async def lock_batch(session: AsyncSession, batch_id: int) -> tuple[Batch, Need]:
     """Lock a batch and its need, need first: the one lock order every writer follows."""
-    if session.get_bind().dialect.name == "sqlite":
-        # The transaction holds the database's write lock since its first statement (BEGIN
-        # IMMEDIATE, hub.db): nothing can change the batch, so it is read once.
+    if writers_take_turns(session):
+        # The transaction holds the database's write lock since its first statement:
+        # nothing can change the batch, so it is read once.
         batch = await get_batch(session, batch_id, lock=True)
         return batch, await get_need(session, batch.need_id, lock=True)
     batch = await get_batch(session, batch_id)

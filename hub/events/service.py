@@ -41,6 +41,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from hub.area_filter import area_condition
+from hub.db import writers_take_turns
 from hub.events.kinds import check_kind
 from hub.events.models import Event
 from hub.geo.areas import Area
@@ -80,8 +81,7 @@ async def append(
     Raises :class:`hub.events.kinds.UnknownEventKind` for a kind without words.
     """
     check_kind(kind)
-    bind = session.get_bind()
-    postgres = bind.dialect.name == "postgresql"
+    postgres = not writers_take_turns(session)
     if postgres:
         # The transaction id first, then the event id (the module's docstring, step 1): a
         # reader's horizon relies on it. Cheap and lock-free; a no-op if it already has one.
@@ -196,7 +196,7 @@ async def snapshot_head(session: AsyncSession) -> int:
     It does not wait for writes in flight: totals as of a slightly older id are as exact, and
     under a steady stream of writes every ``/stats`` waited for them (issue 13).
     """
-    if session.get_bind().dialect.name != "postgresql":
+    if writers_take_turns(session):
         return await last_event_id(session)
     bind = session.bind
     assert isinstance(bind, AsyncEngine)
