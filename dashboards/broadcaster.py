@@ -37,6 +37,14 @@ HEARTBEAT_ID = 0
 DISCONNECTED_ID = -1
 
 
+class NotCaughtUp(Exception):
+    """The reader could not reach the log's head for a new client (the database failed).
+
+    While no client listened the reader stood still; a client opened at that old position
+    would miss the events up to the head, which the next round passes over. It must come back.
+    """
+
+
 @dataclass(eq=False)
 class Subscriber:
     """One websocket client: its area, its variant and its bounded queue of messages."""
@@ -143,6 +151,7 @@ class Broadcaster:
     async def fresh(self) -> int:
         """Catch up with the log as it is now and return the last delivered id.
 
+        Raises :class:`NotCaughtUp` when the reader stood still and could not reach the head.
         Concurrent callers (a reconnect storm) share one catch-up: the next one to start,
         which begins after all of them called.
         """
@@ -151,8 +160,11 @@ class Broadcaster:
         round_ = self._next_round
         try:
             await asyncio.shield(round_)
-        except Exception:
-            # The stream goes on from where it is; the poll retries the read.
+        except Exception as exc:
+            if self._parked:
+                raise NotCaughtUp from exc
+            # Everything up to ``last_id`` was delivered: a client may open there, and the
+            # poll reads on from it.
             log.warning("live stream: catching up for a new client failed", exc_info=True)
         return self.last_id
 

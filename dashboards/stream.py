@@ -13,7 +13,13 @@ import logging
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from dashboards.broadcaster import DISCONNECTED_ID, HEARTBEAT_ID, Broadcaster, Subscriber
+from dashboards.broadcaster import (
+    DISCONNECTED_ID,
+    HEARTBEAT_ID,
+    Broadcaster,
+    NotCaughtUp,
+    Subscriber,
+)
 from dashboards.details import load_names
 from dashboards.live import LiveStream
 from dashboards.protocol import (
@@ -179,6 +185,9 @@ async def live(websocket: WebSocket) -> None:
         await _opening(websocket, broadcaster, area, since, sub)
         receiver = asyncio.create_task(_until_disconnect(websocket, sub))
         await _forward(websocket, sub)
+    except NotCaughtUp:
+        log.warning("live client turned away: the stream could not reach the log's head")
+        await _close(websocket, CLOSE_UNAVAILABLE, "live stream catching up, reconnect")
     except (WebSocketDisconnect, RuntimeError, OSError) as exc:
         # A send to a vanished peer fails: that is how a disconnect often shows.
         log.debug("live client ended: %r", exc)

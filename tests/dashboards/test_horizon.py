@@ -9,7 +9,8 @@ import pytest
 import websockets
 from sqlalchemy import event as sa_event
 
-from dashboards.broadcaster import Broadcaster
+from dashboards.broadcaster import Broadcaster, NotCaughtUp
+from dashboards.protocol import CLOSE_UNAVAILABLE
 from dashboards.snapshots import Snapshots
 from hub.db import Database
 from hub.events import service as events
@@ -179,6 +180,62 @@ async def test_with_no_client_the_reader_reads_nothing_and_a_client_starts_at_th
     finally:
         await broadcaster.stop()
         await db.dispose()
+
+
+async def test_a_client_is_not_opened_at_a_stale_head_when_the_jump_fails(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The reader stood still with no client; the round that was to take it to the head for a
+    # new client fails (a database blip). Opening the client at the old position would lose
+    # the events in between for good: the next round passes over them (found in review).
+    import dashboards.broadcaster as module
+
+    db = Database(database_url)
+    broadcaster = Broadcaster(db)
+    await broadcaster.start()
+    try:
+        async with db.transaction() as session:
+            await _append(session, 1)
+        broadcaster.poke()
+        await broadcaster.fresh()  # no client: the reader stands still
+        async with db.transaction() as session:
+            unseen = await _append(session, 2)
+        # The jump's one database access: the horizon (PostgreSQL) or the newest id (SQLite).
+        target = "last_event_id" if db.sqlite else "safe_horizon"
+        real = getattr(module, target)
+        failures = [ConnectionError("blip")]
+
+        async def flaky(*args: Any, **kwargs: Any) -> Any:
+            if failures:
+                raise failures.pop()
+            return await real(*args, **kwargs)
+
+        monkeypatch.setattr(module, target, flaky)
+        sub = broadcaster.subscribe("FR", detailed=False)
+        with pytest.raises(NotCaughtUp):
+            await broadcaster.fresh()
+        broadcaster.unsubscribe(sub)
+        # The client comes back (the dashboard reconnects on any close) and stands at the head.
+        sub = broadcaster.subscribe("FR", detailed=False)
+        assert await broadcaster.fresh() >= unseen
+    finally:
+        await broadcaster.stop()
+        await db.dispose()
+
+
+async def test_a_client_the_stream_cannot_place_is_told_to_come_back(
+    app: Any, live: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broadcaster = app.state.live.broadcaster
+
+    async def never(*_: Any, **__: Any) -> int:
+        raise NotCaughtUp
+
+    monkeypatch.setattr(broadcaster, "fresh", never)
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        async with live(area="FR") as client:
+            await client.next()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == CLOSE_UNAVAILABLE
 
 
 async def test_a_snapshot_stands_at_its_head_though_later_writes_committed(hub, app) -> None:
