@@ -18,6 +18,7 @@ import httpx
 import pytest
 from support.data import LIFTED_LIMITS
 from support.databases import PostgresTemplates, SqliteTemplate, sqlite_url
+from support.invariants import assert_deltas_add_up
 from support.scenario import Hub
 from support.server import HubProcess
 
@@ -111,11 +112,16 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[Any]:
-    """The hub application on the test database."""
+async def app(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """The hub application on the test database; afterwards, its events' deltas must add up
+    to a recount (``support.invariants``) unless the test changed the tables by hand."""
     application = create_app(settings)
     yield application
-    await application.state.db.dispose()
+    try:
+        if request.node.get_closest_marker("tables_changed_by_hand") is None:
+            await assert_deltas_add_up(application.state.db)
+    finally:
+        await application.state.db.dispose()
 
 
 @pytest.fixture

@@ -121,6 +121,7 @@ async def test_stats_after_a_write_reads_the_new_events_not_the_tables(hub, app,
     assert not [s for s in statements if "FROM needs" in s or "FROM batches" in s], statements
 
 
+@pytest.mark.tables_changed_by_hand
 async def test_totals_are_recounted_once_kept_ones_are_old(hub, app, client) -> None:
     # A change to the tables that no event carries (here by hand) is on the page again after
     # the recount interval, not for ever.
