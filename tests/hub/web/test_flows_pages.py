@@ -136,6 +136,10 @@ def test_hospital_and_maker_journeys_through_the_pages(
         page.wait_for_selector("section.design")
         text = page.inner_text("main")
         assert w["safety"] in text and w["print"] in text and "45" in text
+        # The image may still be decoding when the page's text is there: wait until the
+        # browser is done with it (complete is also true for a broken image, so the
+        # width check below still fails on one).
+        page.wait_for_function("document.querySelector('.diagram img').complete")
         assert page.evaluate("document.querySelector('.diagram img').naturalWidth") > 0
         check_page(page, f"flows-design-{lang}", allowed=allowed)
 
