@@ -246,12 +246,12 @@ async def batch_parties(session: AsyncSession, viewer: User, batches: list[Batch
     hospital, coordinators of the need's area, drivers holding it on an active route.
 
     Only parties see a batch's tracking code and reject reason: the code identifies a box, and
-    a reason may name a ward's trouble. Three queries, whatever the number of batches.
+    a reason may name a ward's trouble. At most three queries, whatever the number of batches;
+    the needs are read only for the batches that membership and routes leave undecided (a
+    maker listing its own lab's batches reads none).
     """
     if not batches:
         return set()
-    need_ids = {b.need_id for b in batches}
-    needs = {n.id: n for n in await session.scalars(select(Need).where(Need.id.in_(need_ids)))}
     mine = set(
         await session.scalars(select(Membership.site_id).where(Membership.user_id == viewer.id))
     )
@@ -264,15 +264,21 @@ async def batch_parties(session: AsyncSession, viewer: User, batches: list[Batch
                 .where(Route.driver_id == viewer.id, RouteStop.open_batch_id.is_not(None))
             )
         )
-    parties = set()
-    for b in batches:
+    parties = {b.id for b in batches if b.lab_id in mine or b.id in driving}
+    undecided = [b for b in batches if b.id not in parties]
+    if not undecided:
+        return parties
+    needs = {
+        row.id: row
+        for row in await session.execute(
+            select(Need.id, Need.hospital_id, Need.region, Need.departement).where(
+                Need.id.in_({b.need_id for b in undecided})
+            )
+        )
+    }
+    for b in undecided:
         need = needs[b.need_id]
-        if (
-            b.lab_id in mine
-            or need.hospital_id in mine
-            or b.id in driving
-            or covers(viewer, need.region, need.departement)
-        ):
+        if need.hospital_id in mine or covers(viewer, need.region, need.departement):
             parties.add(b.id)
     return parties
 

@@ -724,7 +724,19 @@ async def test_a_route_given_back_shows_a_home_as_anyone_sees_it(
         45.16123,
         code,
     )
+    # So does the batch itself, to its driver only (hub.access.batch_parties).
+    other = await hub.account("driver")
+
+    async def code_seen(who) -> tuple[str | None, str | None]:
+        """The batch's code as ``who`` sees it in the list and on its own."""
+        listed = (await client.get("/api/v1/batches", headers=who.headers)).json()["items"]
+        one = await _batch(client, who, bid)
+        return next(b for b in listed if b["id"] == bid)["code"], one["code"]
+
+    assert await code_seen(driver) == (code, code)
+    assert await code_seen(other) == (None, None)
     assert (await client.post(f"{url}/release", headers=driver.headers)).status_code == 200
+    assert await code_seen(driver) == (None, None)
     seen = [
         (await client.get(path, headers=driver.headers)).text
         for path in (url, "/api/v1/routes", f"{url}/gpx", f"{url}/calendar.ics")
