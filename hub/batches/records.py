@@ -9,6 +9,7 @@ in the caller's transaction.
 import secrets
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.models import User
@@ -218,17 +219,30 @@ async def get_batch(session: AsyncSession, batch_id: int, *, lock: bool = False)
     """Return a batch or raise 404."""
     batch = await session.scalar(by_id(Batch, lock=lock), {"id": batch_id})
     if batch is None:
-        raise NotFound(_("There is no batch with id {id}."), id=batch_id)
+        raise _no_batch(batch_id)
     return batch
+
+
+def _no_batch(batch_id: int) -> NotFound:
+    return NotFound(_("There is no batch with id {id}."), id=batch_id)
+
+
+#: A batch and its need in one statement, where writers take turns (lock_batch says why).
+_BATCH_AND_NEED = (
+    select(Batch, Need).join(Need, Need.id == Batch.need_id).where(Batch.id == bindparam("id"))
+)
 
 
 async def lock_batch(session: AsyncSession, batch_id: int) -> tuple[Batch, Need]:
     """Lock a batch and its need, need first: the one lock order every writer follows."""
     if writers_take_turns(session):
-        # The transaction holds the database's write lock since its first statement:
-        # nothing can change the batch, so it is read once.
-        batch = await get_batch(session, batch_id, lock=True)
-        return batch, await get_need(session, batch.need_id, lock=True)
+        # The transaction holds the database's write lock since its first statement: nothing
+        # can change the batch or its need, so both are read once, together (a statement
+        # fewer on every batch action; each costs more CPU than SQLite's work on it).
+        row = (await session.execute(_BATCH_AND_NEED, {"id": batch_id})).first()
+        if row is None:
+            raise _no_batch(batch_id)
+        return row[0], row[1]
     batch = await get_batch(session, batch_id)
     need = await get_need(session, batch.need_id, lock=True)
     return await get_batch(session, batch_id, lock=True), need
