@@ -56,6 +56,8 @@ class OneTripCursor:
         self.rowcount = -1
         self.lastrowid: int | None = None
         self._rows: list[Any] = []
+        # Where the next fetch starts: rows are not popped off the front, which is quadratic.
+        self._next = 0
 
     async def __aenter__(self) -> OneTripCursor:
         return self
@@ -69,6 +71,7 @@ class OneTripCursor:
             lambda: _run(connection._conn, many, sql, parameters)
         )
         self.description, self.rowcount, self.lastrowid, self._rows = result
+        self._next = 0
         return self
 
     async def execute(self, sql: str, parameters: Any = None) -> OneTripCursor:
@@ -81,22 +84,26 @@ class OneTripCursor:
 
     async def fetchall(self) -> list[Any]:
         """Return the rows not fetched yet."""
-        rows, self._rows = self._rows, []
+        rows = self._rows[self._next :] if self._next else self._rows
+        await self.close()
         return rows
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
         """Return up to ``size`` (``arraysize``) of the rows not fetched yet."""
-        size = size or self.arraysize
-        rows, self._rows = self._rows[:size], self._rows[size:]
-        return rows
+        start = self._next
+        self._next = min(start + (size or self.arraysize), len(self._rows))
+        return self._rows[start : self._next]
 
     async def fetchone(self) -> Any:
         """Return the next row, or None."""
-        return self._rows.pop(0) if self._rows else None
+        if self._next == len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
 
     async def close(self) -> None:
         """Forget the rows (the SQLite cursor was closed in the statement's trip)."""
-        self._rows = []
+        self._rows, self._next = [], 0
 
     async def setinputsizes(self, *_sizes: Sequence[Any]) -> None:
         """Nothing to do: DB-API requires it, SQLite ignores it."""

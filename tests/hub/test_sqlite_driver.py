@@ -1,14 +1,19 @@
 """SQLite statements in one thread trip (hub.sqlite_driver), with the DB-API answers intact."""
 
+import asyncio
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hub.db import Database
+from hub.sqlite_driver import connector
 
 
 @pytest.fixture
@@ -68,3 +73,48 @@ async def test_errors_reach_the_caller_and_roll_back(db: Database) -> None:
             await session.execute(text("SELECT nothing FROM nowhere"))
     async with db.read_sessions() as session:
         assert (await session.execute(text("SELECT count(*) FROM t"))).scalar() == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(min_value=0, max_value=40),
+    fetches=st.lists(
+        st.one_of(st.just("one"), st.just("all"), st.integers(min_value=1, max_value=15)),
+        max_size=12,
+    ),
+)
+def test_fetches_in_any_order_give_what_sqlite3s_cursor_gives(
+    tmp_path_factory: pytest.TempPathFactory, rows: int, fetches: list[str | int]
+) -> None:
+    """fetchone, fetchmany and fetchall interleaved: each row once, in order, as sqlite3 does
+    (the reference), and the cursor reused for a second statement starts afresh."""
+    path = tmp_path_factory.mktemp("fetch") / "f.sqlite"
+    sql = f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT {rows}) "
+    sql += "SELECT i FROM n" if rows else "SELECT 1 WHERE 0"
+    reference = sqlite3.connect(path).cursor()
+
+    def expected(fetch: str | int) -> Any:
+        if fetch == "one":
+            return reference.fetchone()
+        return reference.fetchall() if fetch == "all" else reference.fetchmany(fetch)
+
+    async def check() -> None:
+        connection = await connector(str(path))()
+        try:
+            cursor = connection.cursor()
+            for _ in range(2):  # the second statement while rows of the first are left
+                await cursor.execute(sql)
+                reference.execute(sql)
+                for fetch in fetches:
+                    if fetch == "one":
+                        got = await cursor.fetchone()
+                    elif fetch == "all":
+                        got = await cursor.fetchall()
+                    else:
+                        got = await cursor.fetchmany(fetch)
+                    assert got == expected(fetch), fetch
+            assert await cursor.fetchall() == reference.fetchall()
+        finally:
+            await connection.close()
+
+    asyncio.run(check())
