@@ -88,9 +88,15 @@ async def is_member(session: AsyncSession, user: User, site_id: int) -> bool:
     return found is not None
 
 
+def may_act_for(user: User, *, member: bool) -> bool:
+    """Whether ``user`` may act for a site it is (``member``) or is not a member of: members
+    may, and so may admins, everywhere."""
+    return member or user.role == Role.ADMIN
+
+
 async def require_member(session: AsyncSession, user: User, site: Site) -> None:
     """Raise 403 unless the user is a member of the site (admins pass)."""
-    if user.role == Role.ADMIN or await is_member(session, user, site.id):
+    if may_act_for(user, member=False) or await is_member(session, user, site.id):
         return
     raise not_a_member(site)
 

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import MetaData, Select, bindparam, event, make_url, select
 from sqlalchemy.ext.asyncio import (
@@ -31,10 +31,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from hub.config import Settings
 from hub.sqlite_driver import connector
-
-if TYPE_CHECKING:
-    from hub.config import Settings
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -142,9 +140,11 @@ class Database:
         self,
         url: str,
         *,
-        busy_timeout_ms: int = 30_000,
-        pool_size: int = 20,
-        max_overflow: int = 10,
+        # One default, the settings': a Database opened without them waits and pools as the
+        # app does.
+        busy_timeout_ms: int = Settings.model_fields["sqlite_busy_timeout_ms"].default,
+        pool_size: int = Settings.model_fields["db_pool_size"].default,
+        max_overflow: int = Settings.model_fields["db_max_overflow"].default,
     ) -> None:
         self.url = url
         self.sqlite = is_sqlite(url)

@@ -10,6 +10,7 @@ from hub.access import (
     coarse,
     covers,
     is_member,
+    may_act_for,
     not_a_member,
     require_coordinator_of,
     require_member,
@@ -143,7 +144,7 @@ async def get_site_of(
     if row is None or row[0].type != type:
         raise _no_site(site_id, type)
     site, member = row
-    return site, member is not None or user.role == Role.ADMIN
+    return site, may_act_for(user, member=member is not None)
 
 
 async def get_member_site(session: AsyncSession, site_id: int, type: SiteType, user: User) -> Site:
