@@ -305,6 +305,22 @@ async def progress_of(session: AsyncSession, need_ids: list[int]) -> dict[int, P
     return out
 
 
+class Hospital(Protocol):
+    """What a need's rendering reads of its hospital: a :class:`Site` or a ``_HOSPITAL`` row."""
+
+    id: int
+    name: str
+    status: str
+    lat: float
+    lon: float
+
+
+#: The hospital columns a listed need shows. Listing loads these five rather than whole sites
+#: (22 columns, a JSON one among them): listing and rendering 50 needs took 3.0 to 3.4 ms with
+#: whole sites, 2.7 ms with these (in-process, best of 7 runs of 100, both in the same hour).
+_HOSPITAL: Bundle[Any] = Bundle("hospital", Site.id, Site.name, Site.status, Site.lat, Site.lon)
+
+
 async def list_needs(
     session: AsyncSession,
     *,
@@ -317,7 +333,7 @@ async def list_needs(
     limit: int,
     offset: int,
     open_only: bool = False,
-) -> tuple[list[tuple[Need, "Hospital", float | None]], int]:
+) -> tuple[list[tuple[Need, Hospital, float | None]], int]:
     """Return a page of needs with their hospital's public fields (and distance when ``near``
     is given).
 
@@ -361,22 +377,6 @@ async def list_needs(
             found.append((need, site, round(distance, 2)))
     found.sort(key=lambda row: (row[2], row[0].needed_by, row[0].id))
     return found[offset : offset + limit], len(found)
-
-
-class Hospital(Protocol):
-    """What a need's rendering reads of its hospital: a :class:`Site` or a ``_HOSPITAL`` row."""
-
-    id: int
-    name: str
-    status: str
-    lat: float
-    lon: float
-
-
-#: The hospital columns a listed need shows. Listing loads these five rather than whole sites
-#: (22 columns, a JSON one among them): listing and rendering 50 needs took 3.0 to 3.4 ms with
-#: whole sites, 2.7 ms with these (in-process, best of 7 runs of 100, both in the same hour).
-_HOSPITAL: Bundle[Any] = Bundle("hospital", Site.id, Site.name, Site.status, Site.lat, Site.lon)
 
 
 def need_out(need: Need, hospital: Hospital, progress: Progress, distance: float | None) -> NeedOut:
