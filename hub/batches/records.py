@@ -227,9 +227,14 @@ def _no_batch(batch_id: int) -> NotFound:
     return NotFound(_("There is no batch with id {id}."), id=batch_id)
 
 
-#: A batch and its need in one statement, where writers take turns (lock_batch says why).
+#: A batch and its need in one statement, where writers take turns (lock_batch says why);
+#: refreshed like ``by_id(lock=True)``, so rows a session kept from an earlier transaction are
+#: read again, not reused.
 _BATCH_AND_NEED = (
-    select(Batch, Need).join(Need, Need.id == Batch.need_id).where(Batch.id == bindparam("id"))
+    select(Batch, Need)
+    .join(Need, Need.id == Batch.need_id)
+    .where(Batch.id == bindparam("id"))
+    .execution_options(populate_existing=True)
 )
 
 

@@ -126,3 +126,30 @@ async def test_claim_of_a_design_the_need_does_not_accept(db) -> None:
                 design="gown-sewn",
                 today=today(),
             )
+
+
+async def test_lock_batch_reads_again_what_a_session_kept_from_an_earlier_transaction(
+    hub, db
+) -> None:
+    """A session that outlives a transaction keeps its rows (``expire_on_commit`` is off):
+    locking a batch must read the batch and its need again, not reuse what another writer has
+    changed since. Written when SQLite's path began reading both in one statement."""
+    from datetime import date
+
+    from hub.batches.records import lock_batch
+
+    staff, maker = await hub.account("hospital_staff"), await hub.account("maker")
+    hospital = await hub.site(staff, "hospitals")
+    lab = await hub.site(maker, "labs")
+    need = await hub.need(staff, hospital["id"], quantity=50)
+    claimed = await hub.claim(maker, need["id"], lab["id"], 10)
+    async with db.sessions() as kept:
+        async with kept.begin():
+            batch, kept_need = await lock_batch(kept, claimed["id"])
+        async with db.transaction() as other:  # another writer, fields outside the totals
+            theirs, their_need = await lock_batch(other, claimed["id"])
+            theirs.due, their_need.priority = date(2031, 1, 2), "critical"
+        async with kept.begin():
+            again, again_need = await lock_batch(kept, claimed["id"])
+    assert (again, again_need) == (batch, kept_need)  # the same objects, read again
+    assert (again.due, again_need.priority) == (date(2031, 1, 2), "critical")
