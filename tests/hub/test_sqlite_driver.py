@@ -79,12 +79,14 @@ async def test_errors_reach_the_caller_and_roll_back(db: Database) -> None:
 @given(
     rows=st.integers(min_value=0, max_value=40),
     fetches=st.lists(
-        st.one_of(st.just("one"), st.just("all"), st.integers(min_value=1, max_value=15)),
+        st.one_of(
+            st.just("one"), st.just("all"), st.none(), st.integers(min_value=1, max_value=15)
+        ),
         max_size=12,
     ),
 )
 def test_fetches_in_any_order_give_what_sqlite3s_cursor_gives(
-    tmp_path_factory: pytest.TempPathFactory, rows: int, fetches: list[str | int]
+    tmp_path_factory: pytest.TempPathFactory, rows: int, fetches: list[str | int | None]
 ) -> None:
     """fetchone, fetchmany and fetchall interleaved: each row once, in order, as sqlite3 does
     (the reference), and the cursor reused for a second statement starts afresh."""
@@ -93,9 +95,11 @@ def test_fetches_in_any_order_give_what_sqlite3s_cursor_gives(
     sql += "SELECT i FROM n" if rows else "SELECT 1 WHERE 0"
     reference = sqlite3.connect(path).cursor()
 
-    def expected(fetch: str | int) -> Any:
+    def expected(fetch: str | int | None) -> Any:
         if fetch == "one":
             return reference.fetchone()
+        if fetch is None:  # fetchmany's default size, the cursor's arraysize
+            return reference.fetchmany()
         return reference.fetchall() if fetch == "all" else reference.fetchmany(fetch)
 
     async def check() -> None:
@@ -110,6 +114,8 @@ def test_fetches_in_any_order_give_what_sqlite3s_cursor_gives(
                         got = await cursor.fetchone()
                     elif fetch == "all":
                         got = await cursor.fetchall()
+                    elif fetch is None:
+                        got = await cursor.fetchmany()
                     else:
                         got = await cursor.fetchmany(fetch)
                     assert got == expected(fetch), fetch
