@@ -108,11 +108,13 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, *, immediate: bool) -> AsyncE
         else:
             pool = {"pool_size": SQLITE_READ_POOL, "max_overflow": SQLITE_READ_OVERFLOW}
     # The same sqlite3.connect arguments SQLAlchemy would derive from the URL, given to
-    # connections that run a statement in one thread trip (hub.sqlite_driver says why).
+    # connections that run statements in place (hub.sqlite_driver says why); a statement
+    # that meets another connection's lock waits for it on the connection's thread.
     sa_url = make_url(url)
     args, kwargs = sa_url.get_dialect()().create_connect_args(sa_url)
     kwargs["timeout"] = busy_timeout_ms / 1000
-    engine = create_async_engine(url, async_creator=connector(*args, **kwargs), **pool)
+    creator = connector(*args, commit_in_thread=immediate, **kwargs)
+    engine = create_async_engine(url, async_creator=creator, **pool)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -122,7 +124,6 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, *, immediate: bool) -> AsyncE
         cursor.execute("PRAGMA journal_mode=WAL")
         # FULL: an acknowledged write must survive a crash, not only a clean exit.
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

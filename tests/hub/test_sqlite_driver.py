@@ -1,4 +1,4 @@
-"""SQLite statements in one thread trip (hub.sqlite_driver), with the DB-API answers intact."""
+"""SQLite statements run in place (hub.sqlite_driver), with the DB-API answers intact."""
 
 import asyncio
 import sqlite3
@@ -25,25 +25,86 @@ async def db(tmp_path: Path) -> Any:
     await database.dispose()
 
 
-async def test_a_statement_is_one_trip_to_the_connection_thread(
+class Trips:
+    """Counts the calls sent to aiosqlite connections' threads."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        original = aiosqlite.Connection._execute
+
+        async def counting(connection: aiosqlite.Connection, fn: Any, *args: Any, **kw: Any) -> Any:
+            self.count += 1
+            return await original(connection, fn, *args, **kw)
+
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+
+
+async def test_statements_run_in_place_and_a_write_commits_on_the_thread(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with db.read_sessions() as session:
-        await session.execute(text("SELECT 1"))  # the session's BEGIN and first use
-        trips = 0
-        original = aiosqlite.Connection._execute
-
-        async def counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kw: Any) -> Any:
-            nonlocal trips
-            trips += 1
-            return await original(self, fn, *args, **kw)
-
-        monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
+        await session.execute(text("SELECT 1"))  # the pool's first connection is opened
+    async with db.transaction() as session:
+        await session.execute(text("SELECT 1"))
+    trips = Trips(monkeypatch)
+    async with db.read_sessions() as session:
         rows = (await session.execute(text("SELECT 1 UNION ALL SELECT 2"))).all()
-        statement_trips = trips
     assert [r[0] for r in rows] == [1, 2]
-    # SQLAlchemy's own adapter takes four: cursor, execute, fetchall, close.
-    assert statement_trips == 1
+    # BEGIN, the statement, the rollback: none leaves the event loop's thread (SQLAlchemy's
+    # own adapter takes six trips: BEGIN, cursor, execute, fetchall, close, rollback).
+    assert trips.count == 0
+    async with db.transaction() as session:
+        await session.execute(text("INSERT INTO t (v) VALUES ('a')"))
+    assert trips.count == 1  # the commit, which syncs the disk
+
+
+async def test_a_lock_held_elsewhere_is_waited_for_off_the_event_loop(
+    db: Database, tmp_path: Path
+) -> None:
+    """Another process's writer holds the lock: the hub's writer waits for it on its thread
+    while the event loop goes on, then writes once."""
+    other = sqlite3.connect(tmp_path / "driver.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def write() -> None:
+        async with db.transaction() as session:
+            await session.execute(text("INSERT INTO t (v) VALUES ('waited')"))
+
+    ticking = asyncio.create_task(ticker())
+    writing = asyncio.create_task(write())
+    await asyncio.sleep(0.3)
+    assert not writing.done()
+    assert ticks >= 10  # the loop was not blocked by the wait
+    other.execute("INSERT INTO t (v) VALUES ('other')")
+    other.execute("COMMIT")
+    await asyncio.wait_for(writing, 5)
+    ticking.cancel()
+    other.close()
+    async with db.read_sessions() as session:
+        values = (await session.execute(text("SELECT v FROM t ORDER BY id"))).scalars().all()
+    assert values == ["other", "waited"]
+
+
+async def test_a_read_meets_no_lock_and_waits_for_nothing(db: Database, tmp_path: Path) -> None:
+    """WAL: a writer elsewhere holding the lock does not delay reads run in place."""
+    async with db.transaction() as session:
+        await session.execute(text("INSERT INTO t (v) VALUES ('kept')"))
+    other = sqlite3.connect(tmp_path / "driver.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t (v) VALUES ('not yet')")
+    try:
+        async with db.read_sessions() as session:
+            values = (await session.execute(text("SELECT v FROM t"))).scalars().all()
+        assert values == ["kept"]
+    finally:
+        other.close()
 
 
 async def test_row_counts_ids_many_rows_and_returning(db: Database) -> None:
