@@ -22,6 +22,7 @@ from dashboards.protocol import EventMessage, event_message, heartbeat_message
 from dashboards.snapshots import Snapshots
 from hub.db import Database
 from hub.events.service import last_event_id, list_events, safe_horizon
+from hub.waiting import wait_set
 
 log = logging.getLogger("hub.live")
 
@@ -126,8 +127,7 @@ class Broadcaster:
 
     async def _run(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            await wait_set(self._wake, POLL_SECONDS)
             self._wake.clear()
             try:
                 async with self._reading:

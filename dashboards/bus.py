@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from hub.events.service import NOTIFY_CHANNEL
+from hub.waiting import wait_set
 
 log = logging.getLogger("hub.live")
 
@@ -52,8 +53,7 @@ class PostgresListener:
     async def start(self) -> None:
         """Start the listening task and wait (briefly) for the first LISTEN."""
         self._task = asyncio.create_task(self._run(), name="live-pg-listen")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.listening.wait(), 10)
+        await wait_set(self.listening, 10)
 
     async def stop(self) -> None:
         """Stop listening."""
@@ -79,9 +79,7 @@ class PostgresListener:
                 # Anything committed while we were not listening is read now.
                 self.poke()
                 while not lost.is_set():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(lost.wait(), 30)
-                    if not lost.is_set():
+                    if not await wait_set(lost, 30):
                         # A dead TCP peer is only noticed when we talk to it.
                         await connection.execute("SELECT 1")
             except asyncio.CancelledError:
@@ -113,8 +111,7 @@ class RedisBus:
 
         self._client = redis.from_url(self.url)
         self._task = asyncio.create_task(self._run(), name="live-redis-listen")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.listening.wait(), 10)
+        await wait_set(self.listening, 10)
 
     async def stop(self) -> None:
         """Unsubscribe and disconnect."""

@@ -25,6 +25,7 @@ import aiosmtplib
 from hub.config import Settings
 from hub.db import Database, utcnow
 from hub.notifications.service import Mail, record_failure, record_sent, take_due
+from hub.waiting import wait_set
 
 log = logging.getLogger("hub.notifications")
 #: Mails taken per round; a full round is followed by another at once.
@@ -127,8 +128,7 @@ class Sender:
                 done = Round(0, 0)
             if done.sent + done.failed >= BATCH:
                 continue  # more may be due
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.mail_poll_seconds)
+            await wait_set(self._wake, self.settings.mail_poll_seconds)
 
 
 def start_sender(app: Any) -> Sender | None:
