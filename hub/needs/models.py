@@ -14,7 +14,11 @@ class Need(Base):
     """A quantity of one design a hospital needs by a date."""
 
     __tablename__ = "needs"
-    __table_args__ = (Index("uq_needs_external_id", "external_id", unique=True),)
+    __table_args__ = (
+        Index("uq_needs_external_id", "external_id", unique=True),
+        # The order needs are listed in (hub.needs.service.list_needs): pages without a sort.
+        Index("ix_needs_needed_by_id", "needed_by", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     hospital_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
