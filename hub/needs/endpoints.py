@@ -11,7 +11,7 @@ from hub.errors import Invalid
 from hub.i18n import _
 from hub.limits.limiter import Action, limit
 from hub.needs import service
-from hub.needs.schemas import NeedIn, NeedList, NeedOut
+from hub.needs.schemas import NeedIn, NeedList, NeedOut, Progress
 from hub.needs.service import get_need
 from hub.offers.capacity import free_by
 from hub.rules.states import NeedStatus, SiteType
@@ -49,6 +49,10 @@ async def create(
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
     hospital = await get_site(session, need.hospital_id, SiteType.HOSPITAL)
+    if created:
+        # Made by this transaction, it has no batches yet: no progress to sum (one statement
+        # less for 15 % of the day-shaped mix).
+        return service.need_out(need, hospital, Progress(), None)
     return (await service.render_needs(session, [(need, hospital, None)]))[0]
 
 

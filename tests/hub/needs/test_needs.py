@@ -37,6 +37,26 @@ async def test_retried_post_with_same_key_creates_one_need(hub, client: httpx.As
     assert await _count_needs(client, staff.headers) == 1
 
 
+async def test_a_posted_need_answers_as_it_is_read_back(hub, client: httpx.AsyncClient) -> None:
+    """The answer to a post (rendered without summing batches: it has none yet) is the need
+    as a replay and a read show it, progress included."""
+    staff = await hub.account("hospital_staff")
+    hospital = await hub.site(staff, "hospitals")
+    body = {
+        "hospital_id": hospital["id"],
+        "design": "ear-saver",
+        "accepts": ["face-shield-prusa-rc3"],
+        "quantity": 120,
+        "needed_by": (today() + timedelta(days=5)).isoformat(),
+    }
+    headers = {**staff.headers, "Idempotency-Key": "read-back"}
+    posted = (await client.post("/api/v1/needs", json=body, headers=headers)).json()
+    replayed = (await client.post("/api/v1/needs", json=body, headers=headers)).json()
+    read = (await client.get(f"/api/v1/needs/{posted['id']}", headers=staff.headers)).json()
+    assert posted == replayed == read
+    assert posted["progress"]["remaining"] == posted["progress"]["stages"]["requested"] == 120
+
+
 async def test_concurrent_retries_create_one_need(hub, client: httpx.AsyncClient) -> None:
     staff = await hub.account("hospital_staff")
     hospital = await hub.site(staff, "hospitals")
