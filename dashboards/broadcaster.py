@@ -85,7 +85,7 @@ class Broadcaster:
         """Start after the newest event: subscribers get history from the log, not from here."""
         head = await self._head()
         if head is None:
-            async with self.db.read_sessions() as session:
+            async with self.db.background_sessions() as session:
                 head = await last_event_id(session)
         self.last_id = head
         self._tasks = [
@@ -193,7 +193,7 @@ class Broadcaster:
                 self._parked = True
                 return
             head = await self._head()
-            async with self.db.read_sessions() as session:
+            async with self.db.background_sessions() as session:
                 if self._parked:
                     # Clients came while the reader stood still. Each one's opening stands
                     # where this round ends (``fresh``, which they call after subscribing), so

@@ -61,5 +61,5 @@ class Snapshots:
     async def _compute(self, area: Area, head: int) -> Totals:
         """Read the totals as of ``head`` (the ledger moves its kept totals there)."""
         self.computed += 1
-        async with self.db.read_sessions() as session:
+        async with self.db.background_sessions() as session:
             return await ledger_of(session).totals_at(session, area, head)

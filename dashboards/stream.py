@@ -84,7 +84,7 @@ async def _opening(
     snapshot: str | None = None
     head = await broadcaster.fresh()
     if since is not None and since <= head and head - since <= settings.live_replay_limit:
-        async with websocket.app.state.db.read_sessions() as session:
+        async with websocket.app.state.db.background_sessions() as session:
             rows = await list_events(
                 session,
                 since=since,

@@ -72,12 +72,12 @@ def is_busy(error: sqlite3.OperationalError) -> bool:
     return getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
 
 
-class InPlaceCursor:
+class SQLiteCursor:
     """The asyncio cursor SQLAlchemy's adapter drives; statements run in place."""
 
     arraysize = 1
 
-    def __init__(self, connection: InPlaceConnection) -> None:
+    def __init__(self, connection: SQLiteConnection) -> None:
         self._connection = connection
         self.description: Any = None
         self.rowcount = -1
@@ -86,31 +86,36 @@ class InPlaceCursor:
         # Where the next fetch starts: rows are not popped off the front, which is quadratic.
         self._next = 0
 
-    async def __aenter__(self) -> InPlaceCursor:
+    async def __aenter__(self) -> SQLiteCursor:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
         await self.close()
 
-    async def _statement(self, many: bool, sql: str, parameters: Any) -> InPlaceCursor:
+    async def _statement(self, many: bool, sql: str, parameters: Any) -> SQLiteCursor:
         connection = self._connection
-        try:
-            result = _run(connection._conn, many, sql, parameters)
-        except sqlite3.OperationalError as error:
-            if not is_busy(error):
-                raise
+        if not connection.in_place:
             result = await connection._execute(  # type: ignore[no-untyped-call]
                 _run_waiting, connection._conn, connection.timeout_ms, many, sql, parameters
             )
+        else:
+            try:
+                result = _run(connection._conn, many, sql, parameters)
+            except sqlite3.OperationalError as error:
+                if not is_busy(error):
+                    raise
+                result = await connection._execute(  # type: ignore[no-untyped-call]
+                    _run_waiting, connection._conn, connection.timeout_ms, many, sql, parameters
+                )
         self.description, self.rowcount, self.lastrowid, self._rows = result
         self._next = 0
         return self
 
-    async def execute(self, sql: str, parameters: Any = None) -> InPlaceCursor:
+    async def execute(self, sql: str, parameters: Any = None) -> SQLiteCursor:
         """Run one statement; its rows wait here for the fetches."""
         return await self._statement(False, sql, parameters)
 
-    async def executemany(self, sql: str, parameters: Iterable[Any]) -> InPlaceCursor:
+    async def executemany(self, sql: str, parameters: Iterable[Any]) -> SQLiteCursor:
         """Run one statement for each parameter set."""
         return await self._statement(True, sql, list(parameters))
 
@@ -141,12 +146,13 @@ class InPlaceCursor:
         """Nothing to do: DB-API requires it, SQLite ignores it."""
 
 
-class InPlaceConnection(aiosqlite.Connection):
+class SQLiteConnection(aiosqlite.Connection):
     """An aiosqlite connection whose statements, rollbacks and read commits run in place.
 
     ``timeout_ms`` is how long a statement waits, on the thread, for another connection's
     lock; ``commit_in_thread`` sends commits to the thread (a write connection's commit
-    syncs the disk).
+    syncs the disk); ``in_place=False`` sends every statement there, for work off the
+    requests' path whose long reads must not hold up the event loop.
     """
 
     def __init__(
@@ -155,34 +161,42 @@ class InPlaceConnection(aiosqlite.Connection):
         *,
         timeout_ms: int,
         commit_in_thread: bool,
+        in_place: bool,
     ) -> None:
         super().__init__(connector, 64)
         self.timeout_ms = timeout_ms
         self.commit_in_thread = commit_in_thread
+        self.in_place = in_place
 
-    def cursor(self) -> InPlaceCursor:  # type: ignore[override]
+    def cursor(self) -> SQLiteCursor:  # type: ignore[override]
         """Return a cursor (nothing to open: a SQLite cursor lives within its statement)."""
-        return InPlaceCursor(self)
+        return SQLiteCursor(self)
 
     async def commit(self) -> None:
         """Commit: on the thread for a write connection, else in place."""
-        if self.commit_in_thread:
+        if self.commit_in_thread or not self.in_place:
             await super().commit()
         else:
             self._conn.commit()
 
     async def rollback(self) -> None:
-        """Roll back, in place (nothing to sync)."""
-        self._conn.rollback()
+        """Roll back (in place: nothing to sync)."""
+        if self.in_place:
+            self._conn.rollback()
+        else:
+            await super().rollback()
 
 
-def connector(database: str, *, commit_in_thread: bool = True, **kwargs: Any) -> Callable[[], Any]:
+def connector(
+    database: str, *, commit_in_thread: bool = True, in_place: bool = True, **kwargs: Any
+) -> Callable[[], Any]:
     """Return the ``async_creator`` of ``create_async_engine`` for this SQLite database.
 
     ``database`` and ``kwargs`` are ``sqlite3.connect``'s (as SQLAlchemy's dialect derives
     them from the URL with ``create_connect_args``); ``kwargs["timeout"]`` (seconds, default
     5 as sqlite3's) becomes the wait on the connection's thread, and the connection itself
-    never waits. ``commit_in_thread`` is False for connections that only read.
+    never waits. ``commit_in_thread`` is False for connections that only read; ``in_place``
+    is :class:`SQLiteConnection`'s.
     """
     timeout_ms = int(1000 * kwargs.pop("timeout", 5.0))
     # Opened on the connection's thread and used on the event loop's too, never both at once
@@ -191,10 +205,11 @@ def connector(database: str, *, commit_in_thread: bool = True, **kwargs: Any) ->
 
     async def connect() -> aiosqlite.Connection:
         # Awaiting starts the connection's thread and opens the database there.
-        return await InPlaceConnection(
+        return await SQLiteConnection(
             lambda: sqlite3.connect(database, timeout=0, **kwargs),
             timeout_ms=timeout_ms,
             commit_in_thread=commit_in_thread,
+            in_place=in_place,
         )
 
     return connect

@@ -109,7 +109,7 @@ async def test_a_reconnect_storm_costs_a_handful_of_queries(hub, app, base_url, 
     async with db.read_sessions() as session:  # /stats itself is built from the events
         assert stats["totals"] == await totals(session, None)
     statements: list[str] = []
-    engines = {db.engine.sync_engine, db.read_engine.sync_engine}
+    engines = {e.sync_engine for e in (db.engine, db.read_engine, db.background_engine)}
 
     def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         statements.append(statement)
@@ -158,7 +158,7 @@ async def test_with_no_client_the_reader_reads_nothing_and_a_client_starts_at_th
     def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         statements.append(statement)
 
-    engines = {db.engine.sync_engine, db.read_engine.sync_engine}
+    engines = {e.sync_engine for e in (db.engine, db.read_engine, db.background_engine)}
     try:
         async with db.transaction() as session:
             unseen = await _append(session, 1)

@@ -185,3 +185,17 @@ def test_fetches_in_any_order_give_what_sqlite3s_cursor_gives(
             await connection.close()
 
     asyncio.run(check())
+
+
+async def test_background_reads_run_on_the_connection_thread(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live stream's reads (``background_sessions``) leave the event loop free."""
+    async with db.background_sessions() as session:
+        await session.execute(text("SELECT 1"))  # the pool's first connection is opened
+    trips = Trips(monkeypatch)
+    async with db.background_sessions() as session:
+        rows = (await session.execute(text("SELECT 1 UNION ALL SELECT 2"))).all()
+    assert [r[0] for r in rows] == [1, 2]
+    # BEGIN, the statement, and two rollbacks (the session's, the pool's on return).
+    assert trips.count == 4
