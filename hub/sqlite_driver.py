@@ -22,6 +22,10 @@ not wait:
 - **the commit of a write connection**, which waits on the disk (``synchronous=FULL`` syncs
   the write-ahead log; a SD card can take several milliseconds).
 
+Connections made with ``in_place=False`` send every statement to their thread: the hub's
+work off the requests' path (the live stream's reader, ``Database.background_sessions``),
+whose reads would otherwise hold up the event loop while it answers a reconnect storm.
+
 Each statement fetches all its rows at once, as SQLAlchemy's adapter does for every
 non-streaming cursor. Only aiosqlite's ``Connection._execute`` (its one way to run a function
 on the connection's thread, which its own cursors use) is relied on beyond the public API.
