@@ -5,8 +5,8 @@ back (a queue, a future, a wake-up of the event loop), and SQLAlchemy's aiosqlit
 makes four such trips per statement (open a cursor, execute, fetch, close), plus one for
 each ``BEGIN``, ``COMMIT`` and ``ROLLBACK``. The hub's statements are index lookups that
 SQLite answers in microseconds from its page cache, so the trips cost more than the work:
-running them in place took 14 % off the CPU time of a day-shaped request (issue 13,
-``request_cost.py``), and a write transaction now runs from ``BEGIN`` to ``COMMIT`` without
+running them in place took 16 % off the CPU time of a day-shaped request (issue 13,
+``request_cost.py``'s method), and a write transaction now runs from ``BEGIN`` to ``COMMIT`` without
 letting the event loop take other requests in between, so it holds the write lock for less
 time.
 
@@ -98,19 +98,17 @@ class SQLiteCursor:
 
     async def _statement(self, many: bool, sql: str, parameters: Any) -> SQLiteCursor:
         connection = self._connection
-        if not connection.in_place:
-            result = await connection._execute(  # type: ignore[no-untyped-call]
-                _run_waiting, connection._conn, connection.timeout_ms, many, sql, parameters
-            )
-        else:
+        result: _Statement | None = None
+        if connection.in_place:
             try:
                 result = _run(connection._conn, many, sql, parameters)
             except sqlite3.OperationalError as error:
                 if not is_busy(error):
                     raise
-                result = await connection._execute(  # type: ignore[no-untyped-call]
-                    _run_waiting, connection._conn, connection.timeout_ms, many, sql, parameters
-                )
+        if result is None:  # off the requests' path, or busy: on the thread, waiting
+            result = await connection._execute(  # type: ignore[no-untyped-call]
+                _run_waiting, connection._conn, connection.timeout_ms, many, sql, parameters
+            )
         self.description, self.rowcount, self.lastrowid, self._rows = result
         self._next = 0
         return self
