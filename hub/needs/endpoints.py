@@ -11,7 +11,8 @@ from hub.errors import Invalid
 from hub.i18n import _
 from hub.limits.limiter import Action, limit
 from hub.needs import service
-from hub.needs.schemas import NeedIn, NeedList, NeedOut, Progress
+from hub.needs.listing import hospital_ref, list_needs, need_fields, render_need
+from hub.needs.schemas import NeedIn, NeedList, NeedOut
 from hub.needs.service import get_need
 from hub.offers.capacity import free_by
 from hub.rules.states import NeedStatus, SiteType
@@ -52,8 +53,8 @@ async def create(
     if created:
         # Made by this transaction, it has no batches yet: no progress to sum (one statement
         # less for 15 % of the day-shaped mix).
-        return service.need_out(need, hospital, Progress(), None)
-    return (await service.render_needs(session, [(need, hospital, None)]))[0]
+        return NeedOut.model_validate(need_fields(need, hospital_ref(hospital)))
+    return await render_need(session, need, hospital)
 
 
 def _parse_near(near: str | None) -> tuple[float, float] | None:
@@ -100,7 +101,7 @@ async def list_(
     lab = None
     if lab_id is not None:
         lab = await get_member_site(session, lab_id, SiteType.LAB, user)
-    rows, total = await service.list_needs(
+    items, total = await list_needs(
         session,
         status=status,
         design=design,
@@ -112,14 +113,15 @@ async def list_(
         offset=offset,
         open_only=open_only,
     )
-    items = await service.render_needs(session, rows)
     if lab is not None:
         day = today()
         for item in items:
-            item.lab_can_make = await free_by(
-                session, lab=lab, design=item.design, due=item.needed_by, today=day
+            item["lab_can_make"] = await free_by(
+                session, lab=lab, design=item["design"], due=item["needed_by"], today=day
             )
-    return NeedList(items=items, total=total, limit=limit, offset=offset)
+    return NeedList.model_validate(
+        {"items": items, "total": total, "limit": limit, "offset": offset}
+    )
 
 
 @router.get("/{need_id}", response_model=NeedOut)
@@ -136,7 +138,7 @@ async def get(
     still make by its date: a proposal is judged on it)."""
     need = await get_need(session, need_id)
     hospital = await get_site(session, need.hospital_id, SiteType.HOSPITAL)
-    out = (await service.render_needs(session, [(need, hospital, None)]))[0]
+    out = await render_need(session, need, hospital)
     if lab_id is not None:
         lab = await get_member_site(session, lab_id, SiteType.LAB, user)
         out.lab_can_make = await free_by(
@@ -150,4 +152,4 @@ async def cancel(need_id: int, user: CurrentUser, session: SessionDep) -> NeedOu
     """Cancel a need and its open batches."""
     need = await cancel_need(session, user=user, need_id=need_id)
     hospital = await get_site(session, need.hospital_id, SiteType.HOSPITAL)
-    return (await service.render_needs(session, [(need, hospital, None)]))[0]
+    return await render_need(session, need, hospital)

@@ -1,0 +1,296 @@
+"""Reading needs as the API shows them: their progress summed over batches, pages of needs,
+and the rendering of a need with its hospital.
+
+Everything here reads columns into rows and builds plain dicts that the response models
+validate once, in pydantic's compiled core. Loading 50 needs as ORM entities and building
+four pydantic models a need from Python (``NeedOut``, ``HospitalRef``, ``Progress``,
+``Stages``) took about 60 % of a ``GET /needs`` (cProfile and per-step timers, in-process,
+2026-12-01; ``benchmarks/request_cost.py`` has the figures before and after).
+"""
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    SQLColumnExpression,
+    bindparam,
+    case,
+    func,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub.area_filter import area_condition
+from hub.batches.models import Batch
+from hub.geo.areas import Area
+from hub.geodesy import bounding_box, haversine_km
+from hub.needs.models import Need
+from hub.needs.schemas import NeedOut
+from hub.rules.states import (
+    AWAITING_PICKUP,
+    COMMITTED,
+    INACTIVE,
+    PROPOSALS,
+    BatchState,
+    NeedStatus,
+    SiteStatus,
+)
+from hub.sites.models import Site
+
+#: Batches that left the claimed state for good but not yet received (hub.rules.totals).
+_ON_THE_ROAD = (BatchState.READY, BatchState.PICKED_UP, BatchState.DELIVERED)
+
+
+def _progress_statement() -> Select[*tuple[Any, ...]]:
+    committed = Batch.state.in_(COMMITTED)
+
+    def total(
+        name: str,
+        value: SQLColumnExpression[int],
+        condition: ColumnElement[bool] = committed,
+    ) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0).label(name)
+
+    return (
+        select(
+            Batch.need_id,
+            total("proposed", Batch.quantity, Batch.state.in_(PROPOSALS)),
+            total("claimed", Batch.quantity),
+            total("made", Batch.made),
+            total("ready", Batch.made - Batch.picked_up, Batch.state.in_(AWAITING_PICKUP)),
+            total("picked_up", Batch.picked_up),
+            total("delivered", Batch.delivered),
+            total("accepted", Batch.accepted),
+            total("rejected", Batch.rejected),
+            # The stages, as hub.rules.totals.batch_stages splits each batch.
+            total("being_made", Batch.quantity, Batch.state == BatchState.CLAIMED),
+            total("at_lab", Batch.quantity - Batch.picked_up, Batch.state.in_(_ON_THE_ROAD)),
+            total("on_the_way", Batch.picked_up - Batch.delivered, Batch.state.in_(_ON_THE_ROAD)),
+            total("dropped", Batch.delivered, Batch.state.in_(_ON_THE_ROAD)),
+            total("received", Batch.quantity, Batch.state == BatchState.RECEIVED),
+        )
+        .where(Batch.need_id.in_(bindparam("need_ids", expanding=True)))
+        .group_by(Batch.need_id)
+    )
+
+
+#: Built once: building this statement and its cache key cost 2.5 ms a call (profiled under
+#: the load benchmark, where GET /needs, POST /needs and progress reports all run it); a
+#: statement object keeps its cache key, and the ids go in as an expanding parameter.
+_PROGRESS = _progress_statement()
+
+#: A need's batches summed: ``_PROGRESS``'s columns by name.
+Sums = Mapping[Any, int]
+
+#: A need without batches: every sum zero.
+NO_BATCHES: Sums = dict.fromkeys(_PROGRESS.selected_columns.keys()[1:], 0)
+
+
+async def progress_sums(session: AsyncSession, need_ids: list[int]) -> dict[int, Sums]:
+    """Return, by need id, the sums of its batches (``NO_BATCHES``' keys: units proposed,
+    claimed, made, ready, picked up, delivered, accepted, rejected, and per stage), in one
+    query. A need without batches has no entry."""
+    if not need_ids:
+        return {}
+    rows = await session.execute(_PROGRESS, {"need_ids": need_ids})
+    return {row[0]: row._mapping for row in rows}
+
+
+def _progress(quantity: int, status: str, sums: Sums) -> dict[str, Any]:
+    """A ``Progress`` body: the sums, and the stages adding up to the need's quantity."""
+    # Proposed plus committed is everything not declined or cancelled: what is held.
+    held = sums["proposed"] + sums["claimed"]
+    remaining = 0 if status == NeedStatus.CANCELLED else quantity - held
+    return {
+        "proposed": sums["proposed"],
+        "claimed": sums["claimed"],
+        "made": sums["made"],
+        "ready": sums["ready"],
+        "picked_up": sums["picked_up"],
+        "delivered": sums["delivered"],
+        "accepted": sums["accepted"],
+        "rejected": sums["rejected"],
+        "remaining": remaining,
+        "stages": {
+            "requested": max(remaining, 0),
+            "proposed": sums["proposed"],
+            "being_made": sums["being_made"],
+            "ready": sums["at_lab"],
+            "on_the_way": sums["on_the_way"],
+            "delivered": sums["dropped"],
+            "received": sums["received"],
+        },
+    }
+
+
+class ListedNeed(Protocol):
+    """What rendering reads of a need: a :class:`Need` or a row of ``_LISTED``."""
+
+    id: int
+    design: str
+    accepts: list[str]
+    quantity: int
+    needed_by: date
+    priority: str
+    status: str
+    region: str | None
+    departement: str | None
+    created_at: datetime
+
+
+def hospital_ref(hospital: Site) -> dict[str, Any]:
+    """A ``HospitalRef`` body: the hospital of a need, as everyone may see it."""
+    return _hospital(hospital.id, hospital.name, hospital.status, hospital.lat, hospital.lon)
+
+
+def _hospital(id_: int, name: str, status: str, lat: float, lon: float) -> dict[str, Any]:
+    return {
+        "id": id_,
+        "name": name,
+        "verified": status == SiteStatus.VERIFIED,
+        "lat": lat,
+        "lon": lon,
+    }
+
+
+def need_fields(
+    need: ListedNeed,
+    hospital: dict[str, Any],
+    sums: Sums = NO_BATCHES,
+    distance: float | None = None,
+) -> dict[str, Any]:
+    """A ``NeedOut`` body: a need with its hospital (``hospital_ref``), the sums of its
+    batches (``progress_sums``) and its distance in km from a searched point."""
+    return {
+        "id": need.id,
+        "hospital": hospital,
+        "design": need.design,
+        "accepts": list(need.accepts or [need.design]),
+        "quantity": need.quantity,
+        "needed_by": need.needed_by,
+        "priority": need.priority,
+        "status": need.status,
+        "region": need.region,
+        "departement": need.departement,
+        "flagged": not hospital["verified"],
+        "distance_km": distance,
+        "progress": _progress(need.quantity, need.status, sums),
+        "created_at": need.created_at,
+    }
+
+
+async def render_need(session: AsyncSession, need: Need, hospital: Site) -> NeedOut:
+    """Render one need with its hospital and the sums of its batches."""
+    sums = (await progress_sums(session, [need.id])).get(need.id, NO_BATCHES)
+    return NeedOut.model_validate(need_fields(need, hospital_ref(hospital), sums))
+
+
+#: A listed need's columns and its hospital's public ones, read as rows, not entities.
+_LISTED: Select[*tuple[Any, ...]] = select(
+    Need.id,
+    Need.design,
+    Need.accepts,
+    Need.quantity,
+    Need.needed_by,
+    Need.priority,
+    Need.status,
+    Need.region,
+    Need.departement,
+    Need.created_at,
+    Site.id.label("hospital_id"),
+    Site.name.label("hospital_name"),
+    Site.status.label("hospital_status"),
+    Site.lat.label("hospital_lat"),
+    Site.lon.label("hospital_lon"),
+).join(Site, Site.id == Need.hospital_id)
+
+
+async def list_needs(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    design: str | None,
+    area: Area | None,
+    hospital_id: int | None,
+    near: tuple[float, float] | None,
+    radius_km: float | None,
+    limit: int,
+    offset: int,
+    open_only: bool = False,
+) -> tuple[list[dict[str, Any]], int]:
+    """Return a page of ``NeedOut`` bodies (nearest first when ``near`` is given, else by
+    ``needed_by`` and id) and how many needs match in all.
+
+    ``open_only`` keeps the needs with units no lab has taken yet: what a maker can claim.
+    ``radius_km`` defaults to 50 km around ``near``.
+    """
+    conditions = [area_condition(area, Need.region, Need.departement)]
+    if status:
+        conditions.append(Need.status == status)
+    if design:
+        conditions.append(Need.design == design)
+    if hospital_id is not None:
+        conditions.append(Need.hospital_id == hospital_id)
+    if open_only:
+        held = (
+            select(func.coalesce(func.sum(Batch.quantity), 0))
+            .where(Batch.need_id == Need.id, Batch.state.not_in(INACTIVE))
+            .scalar_subquery()
+        )
+        conditions += [Need.status != NeedStatus.CANCELLED, Need.quantity > held]
+    query = _LISTED.where(*conditions)
+    if near is None:
+        # Every need has its hospital: the count needs no join.
+        total = await session.scalar(select(func.count(Need.id)).where(*conditions))
+        page = await session.execute(
+            query.order_by(Need.needed_by, Need.id).limit(limit).offset(offset)
+        )
+        found: list[tuple[Row[*tuple[Any, ...]], float | None]] = [(row, None) for row in page]
+        count = int(total or 0)
+    else:
+        found, count = await _near(session, query, near, radius_km, limit, offset)
+    sums = await progress_sums(session, [row.id for row, _ in found])
+    return [
+        need_fields(
+            row,
+            _hospital(
+                row.hospital_id,
+                row.hospital_name,
+                row.hospital_status,
+                row.hospital_lat,
+                row.hospital_lon,
+            ),
+            sums.get(row.id, NO_BATCHES),
+            distance,
+        )
+        for row, distance in found
+    ], count
+
+
+async def _near(
+    session: AsyncSession,
+    query: Select[*tuple[Any, ...]],
+    near: tuple[float, float],
+    radius_km: float | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[tuple[Row[*tuple[Any, ...]], float | None]], int]:
+    """A page of ``query``'s rows within the radius, nearest first, with their distances."""
+    # A bounding box in SQL narrows the rows, exact distances are computed here.
+    lat, lon = near
+    radius = radius_km if radius_km is not None else 50.0
+    south, west, north, east = bounding_box(lat, lon, radius)
+    query = query.where(Site.lat.between(south, north))
+    if west <= east:
+        query = query.where(Site.lon.between(west, east))
+    found: list[tuple[Row[*tuple[Any, ...]], float | None]] = []
+    for row in await session.execute(query):
+        distance = haversine_km(lat, lon, row.hospital_lat, row.hospital_lon)
+        if distance <= radius:
+            found.append((row, round(distance, 2)))
+    found.sort(key=lambda item: (item[1], item[0].needed_by, item[0].id))
+    return found[offset : offset + limit], len(found)
