@@ -113,14 +113,7 @@ async def get_site(
     session: AsyncSession, site_id: int, type: SiteType, *, lock: bool = False
 ) -> Site:
     """Return a site of the given type or raise 404."""
-    # Unlocked, a site this session already read is taken from its identity map with no
-    # statement (a posted need's answer shows the hospital its checks just read); a select
-    # would return that same object anyway.
-    site = (
-        await session.scalar(by_id(Site, lock=True), {"id": site_id})
-        if lock
-        else await session.get(Site, site_id)
-    )
+    site = await session.scalar(by_id(Site, lock=lock), {"id": site_id})
     if site is None or site.type != type:
         raise _no_site(site_id, type)
     return site
