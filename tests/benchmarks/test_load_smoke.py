@@ -53,3 +53,22 @@ def test_request_cost_benchmark_prints_every_operation_of_the_mix() -> None:
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     for op in ("stats", "needs", "post_need", "progress", "batches", "**mix**"):
         assert f"| {op} |" in run.stdout, run.stdout
+
+
+@pytest.mark.slow
+def test_instruction_benchmark_drives_both_servers_through_the_mix() -> None:
+    """Without valgrind nothing is counted, but every request of the mix must be answered."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(LOAD.with_name("instructions.py")),
+            "--no-valgrind",
+            "--requests",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "Every request answered (bare, hub)" in run.stdout
