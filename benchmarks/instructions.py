@@ -6,7 +6,7 @@ Usage::
     python benchmarks/instructions.py [--against COMMIT] [--requests 20]
 
 CPU time on a shared 2-core machine moved by 2 x within the hour (``request_cost.py``);
-instruction counts do not: the same code gives the same count to within about 1 %. Each
+instruction counts do not: the same code gives the same count to within about 2 %. Each
 server runs in-process under ``valgrind --tool=callgrind`` with collection switched on only
 around ``--requests`` requests of one operation (``load.MIX``, after 15 to warm up),
 through ``httpx.ASGITransport``: the client's instructions are counted too, alike for both.
