@@ -166,7 +166,7 @@ async def new_need(db: Database, rng: random.Random, admin: User) -> str:
         priority=rng.choice(["critical", "high", "high", "normal", "normal", "normal"]),
     )
     async with db.transaction() as session:
-        need, _ = await create_need(session, user=admin, data=data)
+        need = (await create_need(session, user=admin, data=data)).need
     return f"new need {need.id}: {need.quantity} × {need.design}"
 
 

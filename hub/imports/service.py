@@ -417,7 +417,7 @@ class Importer:
             existing = await self.session.get(Need, found) if found else None
         cancel = v.get("status") == NeedStatus.CANCELLED
         if existing is None:
-            need, _created = await create_need(self.session, user=self.user, data=need_in)
+            need = (await create_need(self.session, user=self.user, data=need_in)).need
             need.external_id = external
             if external is None:
                 self._needs[hospital.id][natural[1:]] = need.id

@@ -44,16 +44,15 @@ async def create(
     idempotency_key: Annotated[Secret | None, Header()] = None,
 ) -> NeedOut:
     """Post a need; an ``Idempotency-Key`` header makes retries create it once."""
-    need, created = await service.create_need(
+    need, _, hospital = await service.create_need(
         session, user=user, data=body, idempotency_key=idempotency_key
     )
-    if not created:
-        response.headers["Idempotent-Replayed"] = "true"
-    hospital = await get_site(session, need.hospital_id, SiteType.HOSPITAL)
-    if created:
-        # Made by this transaction, it has no batches yet: no progress to sum (one statement
-        # less for 15 % of the day-shaped mix).
+    if hospital is not None:
+        # Created (a replay comes without its hospital): made by this transaction, it has no
+        # batches yet, and its checks read the hospital (two statements less, 15 % of the mix).
         return NeedOut.model_validate(need_fields(need, hospital_ref(hospital)))
+    response.headers["Idempotent-Replayed"] = "true"
+    hospital = await get_site(session, need.hospital_id, SiteType.HOSPITAL)
     return await render_need(session, need, hospital)
 
 

@@ -3,6 +3,7 @@
 import hashlib
 import json
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +52,15 @@ def _request_hash(data: NeedIn) -> str:
     ).hexdigest()
 
 
+class Posted(NamedTuple):
+    """A posted need: ``created`` false for a replayed ``Idempotency-Key``, and then no
+    ``hospital`` (the checks that read it did not run)."""
+
+    need: Need
+    created: bool
+    hospital: Site | None
+
+
 async def create_need(
     session: AsyncSession,
     *,
@@ -58,8 +68,8 @@ async def create_need(
     data: NeedIn,
     today: date | None = None,
     idempotency_key: str | None = None,
-) -> tuple[Need, bool]:
-    """Post a need for a hospital the user staffs; returns (need, created).
+) -> Posted:
+    """Post a need for a hospital the user staffs.
 
     ``needed_by`` may not be before today on the hospital's own clock; ``today`` overrides
     that day (a scenario seeded at a fixed date).
@@ -67,7 +77,7 @@ async def create_need(
     if idempotency_key is not None:
         previous = await _replayed(session, user, idempotency_key, data)
         if previous is not None:
-            return previous, False
+            return Posted(previous, False, None)
     hospital = await _check_new_need(session, user=user, data=data, today=today)
     need = Need(
         hospital_id=hospital.id,
@@ -87,7 +97,7 @@ async def create_need(
         await _remember_key(session, user=user, key=idempotency_key, data=data, need=need)
     created = need_contribution(need.design, need.quantity, need.status)
     await _log(session, need, user, "need.created", created)
-    return need, True
+    return Posted(need, True, hospital)
 
 
 async def _check_new_need(

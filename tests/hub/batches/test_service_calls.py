@@ -55,7 +55,7 @@ async def _world(db):
             offers=[OfferIn(design=d, units_per_day=0, available_from=today(), stock=1000)
                     for d in ("ear-saver", "gown-sewn")],
         )  # fmt: skip
-        need, created = await create_need(
+        need, created, _hospital = await create_need(
             s,
             user=staff,
             today=today(),
