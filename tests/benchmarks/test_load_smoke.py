@@ -1,4 +1,5 @@
-"""``benchmarks/load.py`` and ``request_cost.py`` still run, briefly (real runs: the README)."""
+"""``benchmarks/load.py``, ``request_cost.py`` and ``instructions.py`` still run, briefly
+(real runs: the README)."""
 
 import subprocess
 import sys
@@ -6,69 +7,41 @@ from pathlib import Path
 
 import pytest
 
-LOAD = Path(__file__).parents[2] / "benchmarks" / "load.py"
+BENCHMARKS = Path(__file__).parents[2] / "benchmarks"
+
+
+def _run(script: str, *args: str) -> str:
+    """Run a benchmark script with ``args``; return what it printed, once it exited 0."""
+    run = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return run.stdout
 
 
 @pytest.mark.slow
 def test_load_benchmark_runs_with_no_errors_and_no_broken_invariants() -> None:
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(LOAD),
-            "--only",
-            "sqlite",
-            "--seconds",
-            "2",
-            "--clients",
-            "4",
-            "--rate",
-            "10",
-            "--batches",
-            "4",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    out = _run(
+        "load.py",
+        *("--only", "sqlite", "--seconds", "2", "--clients", "4", "--rate", "10"),
+        *("--batches", "4"),
     )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert "errors: 0; broken invariants: 0" in run.stdout
-    assert "| SQLite, 1 process | closed 4 |" in run.stdout
+    assert "errors: 0; broken invariants: 0" in out
+    assert "| SQLite, 1 process | closed 4 |" in out
 
 
 @pytest.mark.slow
 def test_request_cost_benchmark_prints_every_operation_of_the_mix() -> None:
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(LOAD.with_name("request_cost.py")),
-            "--requests",
-            "3",
-            "--rounds",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    out = _run("request_cost.py", "--requests", "3", "--rounds", "1")
     for op in ("stats", "needs", "post_need", "progress", "batches", "**mix**"):
-        assert f"| {op} |" in run.stdout, run.stdout
+        assert f"| {op} |" in out, out
 
 
 @pytest.mark.slow
 def test_instruction_benchmark_drives_both_servers_through_the_mix() -> None:
     """Without valgrind nothing is counted, but every request of the mix must be answered."""
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(LOAD.with_name("instructions.py")),
-            "--no-valgrind",
-            "--requests",
-            "2",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    assert "Every request answered (bare, hub)" in run.stdout
+    out = _run("instructions.py", "--no-valgrind", "--requests", "2")
+    assert "Every request answered (bare, hub)" in out
