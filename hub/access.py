@@ -4,6 +4,7 @@ This layer reads models only and imports no service, so that every service can a
 without import circles (SPEC section 2, "Invariants", for the rules themselves).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
@@ -247,9 +248,12 @@ async def can_see_contact(session: AsyncSession, user: User | None, site: Site) 
     return await works_for_site(session, user, site) or await drives_to_site(session, user, site)
 
 
-async def batch_parties(session: AsyncSession, viewer: User, batches: list[Batch]) -> set[int]:
-    """Ids of the batches ``viewer`` is a party to: members of its lab, staff of its need's
-    hospital, coordinators of the need's area, drivers holding it on an active route.
+async def batch_parties(
+    session: AsyncSession, viewer: User, batches: Sequence[tuple[int, int, int]]
+) -> set[int]:
+    """Ids of the batches ``viewer`` is a party to, of ``batches`` given as (id, lab id, need
+    id): members of its lab, staff of its need's hospital, coordinators of the need's area,
+    drivers holding it on an active route.
 
     Only parties see a batch's tracking code and reject reason: the code identifies a box, and
     a reason may name a ward's trouble. At most three queries, whatever the number of batches;
@@ -270,22 +274,21 @@ async def batch_parties(session: AsyncSession, viewer: User, batches: list[Batch
                 .where(Route.driver_id == viewer.id, RouteStop.open_batch_id.is_not(None))
             )
         )
-    parties = {b.id for b in batches if b.lab_id in mine or b.id in driving}
-    undecided = [b for b in batches if b.id not in parties]
+    parties = {id_ for id_, lab_id, _ in batches if lab_id in mine or id_ in driving}
+    undecided = [(id_, need_id) for id_, _, need_id in batches if id_ not in parties]
     if not undecided:
         return parties
+    query = select(Need.id, Need.hospital_id, Need.region, Need.departement).where(
+        Need.id.in_({need_id for _, need_id in undecided})
+    )
     needs = {
-        row.id: row
-        for row in await session.execute(
-            select(Need.id, Need.hospital_id, Need.region, Need.departement).where(
-                Need.id.in_({b.need_id for b in undecided})
-            )
-        )
+        need_id: (hospital_id, region, departement)
+        for need_id, hospital_id, region, departement in await session.execute(query)
     }
-    for b in undecided:
-        need = needs[b.need_id]
-        if need.hospital_id in mine or covers(viewer, need.region, need.departement):
-            parties.add(b.id)
+    for id_, need_id in undecided:
+        hospital_id, region, departement = needs[need_id]
+        if hospital_id in mine or covers(viewer, region, departement):
+            parties.add(id_)
     return parties
 
 

@@ -116,7 +116,8 @@ async def get(batch_id: int, user: CurrentUser, session: ReadSessionDep) -> Batc
     batch = await get_batch(session, batch_id)
     if not can_see_batch(user, batch, await get_need(session, batch.need_id)):
         raise NotFound(_("There is no batch with id {id}."), id=batch_id)
-    return (await service.batches_out(session, user=user, batches=[batch]))[0]
+    [body] = await service.batches_out(session, user=user, batches=[service.batch_body(batch)])
+    return BatchOut.model_validate(body)
 
 
 @router.get("/batches/{batch_id}/label", response_class=HTMLResponse)
@@ -155,4 +156,6 @@ async def list_(
         viewer=user,
     )
     items = await service.batches_out(session, user=user, batches=rows)
-    return BatchList(items=items, total=total, limit=limit, offset=offset)
+    return BatchList.model_validate(
+        {"items": items, "total": total, "limit": limit, "offset": offset}
+    )
