@@ -133,9 +133,14 @@ def _sqlite_engine(
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # On the driver's cursor, not exec_driver_sql: every transaction begins here, and a
+        # statement through SQLAlchemy's execution machinery (events, context, result) cost
+        # more than BEGIN itself.
+        conn.connection.dbapi_connection.cursor().execute(begin)
 
     return engine
 
