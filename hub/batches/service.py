@@ -601,6 +601,7 @@ async def batches_out(
     tracking codes and reject reasons only for its parties (``hub.access.batch_parties``)."""
     keys = [(b["id"], b["lab_id"], b["need_id"]) for b in batches]
     parties = await batch_parties(session, user, keys)
+    # A listed row carries the page's ``total`` too; validating ``BatchOut`` drops it.
     out = [dict(b) for b in batches]
     for body in out:
         if body["id"] not in parties:
