@@ -83,6 +83,10 @@ _MEMBER = select(Membership.user_id).where(
 )
 
 
+#: The sites a user belongs to, built once: every batch listing asks it.
+_MEMBER_SITES = select(Membership.site_id).where(Membership.user_id == bindparam("user_id"))
+
+
 async def is_member(session: AsyncSession, user: User, site_id: int) -> bool:
     """Tell whether a user belongs to a site."""
     found = await session.scalar(_MEMBER, {"user_id": user.id, "site_id": site_id})
@@ -262,9 +266,7 @@ async def batch_parties(
     """
     if not batches:
         return set()
-    mine = set(
-        await session.scalars(select(Membership.site_id).where(Membership.user_id == viewer.id))
-    )
+    mine = set(await session.scalars(_MEMBER_SITES, {"user_id": viewer.id}))
     driving: set[int] = set()
     if viewer.role == Role.DRIVER:
         driving = set(
