@@ -45,7 +45,9 @@ def test_the_front_door_and_signing_out(sqlite_server: HubProcess, lang: str) ->
         # A token from an older page version is moved under the one shared key.
         page.evaluate("() => localStorage.setItem('hub.driver.token', 'stale')")
         page.reload()
-        assert page.evaluate("() => localStorage.getItem('hub.token')") == "stale"
+        # hub.js moves it after its top-level await (the message catalogue), which may end
+        # after the page's load event: wait for the move rather than read at once.
+        page.wait_for_function("() => localStorage.getItem('hub.token') === 'stale'")
         assert page.evaluate("() => localStorage.getItem('hub.driver.token')") is None
         page.locator("#signout").wait_for()
         with page.expect_navigation():
