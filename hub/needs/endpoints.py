@@ -44,15 +44,14 @@ async def create(
     idempotency_key: Annotated[Secret | None, Header()] = None,
 ) -> NeedOut:
     """Post a need; an ``Idempotency-Key`` header makes retries create it once."""
-    need, _, hospital = await service.create_need(
+    need, created, hospital = await service.create_need(
         session, user=user, data=body, idempotency_key=idempotency_key
     )
-    if hospital is not None:
-        # Created (a replay comes without its hospital): it has no batches to sum yet, and
-        # its checks already read the hospital, so the answer needs no statement of its own.
+    if created:
+        # It has no batches to sum yet, and its checks already read the hospital: the
+        # answer needs no statement of its own.
         return NeedOut.model_validate(need_fields(need, hospital_ref(hospital)))
     response.headers["Idempotent-Replayed"] = "true"
-    hospital = await get_site(session, need.hospital_id, SiteType.HOSPITAL)
     return await render_need(session, need, hospital)
 
 

@@ -53,12 +53,11 @@ def _request_hash(data: NeedIn) -> str:
 
 
 class Posted(NamedTuple):
-    """A posted need: ``created`` false for a replayed ``Idempotency-Key``, and then no
-    ``hospital`` (the checks that read it did not run)."""
+    """A posted need, its hospital, and ``created`` false for a replayed ``Idempotency-Key``."""
 
     need: Need
     created: bool
-    hospital: Site | None
+    hospital: Site
 
 
 async def create_need(
@@ -77,7 +76,8 @@ async def create_need(
     if idempotency_key is not None:
         previous = await _replayed(session, user, idempotency_key, data)
         if previous is not None:
-            return Posted(previous, False, None)
+            hospital = await get_site(session, previous.hospital_id, SiteType.HOSPITAL)
+            return Posted(previous, False, hospital)
     hospital = await _check_new_need(session, user=user, data=data, today=today)
     need = Need(
         hospital_id=hospital.id,
