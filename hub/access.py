@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.models import User
 from hub.batches.models import Batch
+from hub.db import column_rows
 from hub.driver_routes.models import Route, RouteStop
 from hub.errors import Forbidden
 from hub.geo.areas import Area, AreaCodes, parse_area
@@ -266,7 +267,7 @@ async def batch_parties(
     """
     if not batches:
         return set()
-    mine = set(await session.scalars(_MEMBER_SITES, {"user_id": viewer.id}))
+    mine = set((await column_rows(session, _MEMBER_SITES, {"user_id": viewer.id})).scalars())
     driving: set[int] = set()
     if viewer.role == Role.DRIVER:
         driving = set(
@@ -285,7 +286,7 @@ async def batch_parties(
     )
     needs = {
         need_id: (hospital_id, region, departement)
-        for need_id, hospital_id, region, departement in await session.execute(query)
+        for need_id, hospital_id, region, departement in await column_rows(session, query)
     }
     for id_, need_id in undecided:
         hospital_id, region, departement = needs[need_id]

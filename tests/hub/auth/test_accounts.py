@@ -126,3 +126,81 @@ async def test_sign_in_is_rate_limited(database_url: str) -> None:
     await app.state.db.dispose()
     assert codes[:3] == [401, 401, 401]
     assert codes[3:] == [429, 429]
+
+
+async def test_a_tokens_account_is_whole_and_detached(client: httpx.AsyncClient, app) -> None:
+    """The account a token gives every request is built from columns, not loaded: it must
+    hold every column as stored and be detached, as a loaded account whose session closed."""
+    from sqlalchemy import inspect, select
+
+    from hub.auth.models import User
+    from hub.auth.service import session_for_token
+
+    body = {"email": "h@example.org", "password": "long-enough", "name": "Hé", "role": "maker"}
+    token = (await client.post("/api/v1/auth/signup", json=body)).json()["access_token"]
+    async with app.state.db.read_sessions() as session:
+        user, use = await session_for_token(session, token)
+    async with app.state.db.read_sessions() as session:
+        stored = await session.scalar(select(User).where(User.email == "h@example.org"))
+        token_id = await session.scalar(select(Token.id).where(Token.user_id == stored.id))
+    assert inspect(user).detached
+    assert not inspect(user).modified
+    for column in inspect(User).columns.keys():  # noqa: SIM118 (a column collection)
+        assert getattr(user, column) == getattr(stored, column), column
+    assert use.id == token_id
+
+
+def test_a_token_is_the_first_thing_a_fresh_process_reads(tmp_path) -> None:
+    """A restarted server's first request may be an authenticated one: the account is built
+    from columns, and nothing has configured the ORM's mappers yet (loading does)."""
+    import subprocess
+    import sys
+
+    from support.databases import sqlite_url
+
+    url = sqlite_url(tmp_path / "hub.sqlite")
+    script = """
+import asyncio, sys
+from sqlalchemy import inspect
+from hub.auth.models import User
+from hub.auth.service import issue_token, sign_up, session_for_token
+from hub.db import Database
+from hub.migrate import upgrade
+
+async def main():
+    db = Database(sys.argv[1])
+    try:
+        if sys.argv[2] == "make":
+            await upgrade(db.engine)
+            async with db.transaction() as session:
+                user, _ = await sign_up(
+                    session, email="i@example.org", password="long-enough", name="I", role="maker"
+                )
+                print((await issue_token(session, user=user, ttl_hours=1))[0])
+        else:
+            assert not User.__mapper__.configured
+            async with db.read_sessions() as session:
+                user, _ = await session_for_token(session, sys.argv[3])
+            print(user.email, inspect(user).detached)
+    finally:
+        # Its connections' threads would keep a failed run alive.
+        await db.dispose()
+
+asyncio.run(main())
+"""
+    made = subprocess.run(
+        [sys.executable, "-c", script, url, "make"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    token = made.stdout.split()[-1]
+    read = subprocess.run(
+        [sys.executable, "-c", script, url, "read", token],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert read.returncode == 0, read.stderr
+    assert read.stdout.split() == ["i@example.org", "True"]
