@@ -32,7 +32,7 @@ from dashboards.protocol import (
 )
 from hub.access import covers_area
 from hub.auth.models import User
-from hub.auth.service import user_for_token
+from hub.auth.service import account_for_token
 from hub.bodylimit import check_query
 from hub.errors import HubError
 from hub.events.service import list_events
@@ -61,8 +61,8 @@ def _token(websocket: WebSocket) -> str | None:
 async def _user(websocket: WebSocket, raw: str | None) -> User | None:
     if raw is None:
         return None
-    async with websocket.app.state.db.read_sessions() as session:
-        return await user_for_token(session, raw)
+    user, _use = await account_for_token(websocket.app.state.db, raw)
+    return user
 
 
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:

@@ -32,6 +32,7 @@ from sqlalchemy import (
     make_url,
     select,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -41,6 +42,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from hub.config import Settings
+from hub.instant_reads import InstantReads, Unavailable
 from hub.sqlite_driver import connector
 
 NAMING = {
@@ -174,6 +176,16 @@ def _sqlite_engine(
     return engine
 
 
+def _instant_reads(url: str, dialect: Dialect) -> InstantReads | None:
+    """Instant reads for a SQLite file (an in-memory database has no file to open twice),
+    converting columns as ``dialect``, the read engine's, does."""
+    if ":memory:" in url or "mode=memory" in url:
+        return None
+    sa_url = make_url(url)
+    args, kwargs = dialect.create_connect_args(sa_url)
+    return InstantReads(args[0], dialect, **kwargs)
+
+
 class Database:
     """The hub's database: a write engine, a read engine and their session factories."""
 
@@ -198,6 +210,7 @@ class Database:
             self.background_engine = _sqlite_engine(
                 url, busy_timeout_ms, immediate=False, in_place=False
             )
+            self.instant = _instant_reads(url, self.read_engine.dialect)
         else:
             # Settings.db_pool_size says why the pool is larger than the overflow.
             self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
@@ -205,6 +218,7 @@ class Database:
             # "as of" always agree. Shares the write engine's pool.
             self.read_engine = self.engine.execution_options(isolation_level="REPEATABLE READ")
             self.background_engine = self.read_engine
+            self.instant = None
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         #: Read sessions for work off the requests' path (the live stream's reader).
@@ -229,6 +243,8 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self.instant is not None:
+            self.instant.close()
         if self.sqlite:
             await self.read_engine.dispose()
             await self.background_engine.dispose()
@@ -249,6 +265,22 @@ class Database:
         if session.info.pop("hub_mail_enqueued", False):
             for callback in list(self.after_mail):
                 callback()
+
+    async def first_row(
+        self, statement: Select[Any], params: Mapping[str, Any]
+    ) -> Mapping[Any, Any] | None:
+        """The first row of a read that is one statement, by column name, or None.
+
+        On a SQLite file it runs at once on a connection of its own (``hub.instant_reads``
+        says why and when it cannot), else in a read session of its own.
+        """
+        if self.instant is not None:
+            try:
+                return self.instant.first(statement, params)
+            except Unavailable:
+                pass
+        async with self.read_sessions() as session:
+            return (await column_rows(session, statement, params)).mappings().first()
 
     async def write(self) -> AsyncIterator[AsyncSession]:
         """Yield a :meth:`transaction` session (the form FastAPI dependencies take)."""

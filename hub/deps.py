@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.auth.models import User
-from hub.auth.service import needs_touch, session_for_token, touch_token
+from hub.auth.service import account_for_token, needs_touch, touch_token
 from hub.config import Settings
 from hub.db import Database
 from hub.errors import Unauthenticated
@@ -59,8 +59,7 @@ async def optional_user(request: Request) -> User | None:
     if raw is None:
         return None
     db = get_db(request)
-    async with db.read_sessions() as session:
-        user, token = await session_for_token(session, raw)
+    user, token = await account_for_token(db, raw)
     if needs_touch(token):
         # Before the request's own session writes: on SQLite this takes the write lock.
         async with db.transaction() as session:

@@ -25,7 +25,7 @@ from hub.area_filter import unknown_area
 from hub.auth.models import PasswordReset, Token, User
 from hub.auth.passwords import hash_password, verify_password
 from hub.auth.policy import check_password
-from hub.db import column_rows, utcnow
+from hub.db import Database, utcnow
 from hub.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
 from hub.geo.areas import parse_area
 from hub.i18n import Lang, _
@@ -307,11 +307,13 @@ _USER_KEYS = tuple(User.__table__.c.keys())
 _USERS = manager_of_class(User)
 
 
-async def session_for_token(session: AsyncSession, raw: str) -> tuple[User, TokenUse]:
+async def account_for_token(db: Database, raw: str) -> tuple[User, TokenUse]:
     """Return the account a bearer token belongs to, detached from any session as if loaded
-    and the session closed, and the token's use; or raise 401."""
-    found = await column_rows(session, _TOKEN_AND_USER, {"token_hash": digest(raw)})
-    row = found.mappings().one_or_none()
+    and the session closed, and the token's use; or raise 401.
+
+    One statement read on its own (``Database.first_row``: on a SQLite file, without a
+    session, which cost 30 times what SQLite spends on it)."""
+    row = await db.first_row(_TOKEN_AND_USER, {"token_hash": digest(raw)})
     if row is None or row["token_revoked_at"] is not None:
         raise Unauthenticated(
             _("This token is not valid; sign in again."),
@@ -331,12 +333,6 @@ async def session_for_token(session: AsyncSession, raw: str) -> tuple[User, Toke
     user.__dict__.update({key: row[key] for key in _USER_KEYS})
     make_transient_to_detached(user)
     return user, TokenUse(row["token_id"], row["token_last_used_at"])
-
-
-async def user_for_token(session: AsyncSession, raw: str) -> User:
-    """Return the user a bearer token belongs to, or raise 401."""
-    user, _token = await session_for_token(session, raw)
-    return user
 
 
 def needs_touch(token: TokenUse, now: datetime | None = None) -> bool:

@@ -134,12 +134,11 @@ async def test_a_tokens_account_is_whole_and_detached(client: httpx.AsyncClient,
     from sqlalchemy import inspect, select
 
     from hub.auth.models import User
-    from hub.auth.service import session_for_token
+    from hub.auth.service import account_for_token
 
     body = {"email": "h@example.org", "password": "long-enough", "name": "Hé", "role": "maker"}
     token = (await client.post("/api/v1/auth/signup", json=body)).json()["access_token"]
-    async with app.state.db.read_sessions() as session:
-        user, use = await session_for_token(session, token)
+    user, use = await account_for_token(app.state.db, token)
     async with app.state.db.read_sessions() as session:
         stored = await session.scalar(select(User).where(User.email == "h@example.org"))
         token_id = await session.scalar(select(Token.id).where(Token.user_id == stored.id))
@@ -147,6 +146,8 @@ async def test_a_tokens_account_is_whole_and_detached(client: httpx.AsyncClient,
     assert not inspect(user).modified
     for column in inspect(User).columns.keys():  # noqa: SIM118 (a column collection)
         assert getattr(user, column) == getattr(stored, column), column
+        # Converted as loading converts: aware datetimes, enum members, not their strings.
+        assert type(getattr(user, column)) is type(getattr(stored, column)), column
     assert use.id == token_id
 
 
@@ -163,7 +164,7 @@ def test_a_token_is_the_first_thing_a_fresh_process_reads(tmp_path) -> None:
 import asyncio, sys
 from sqlalchemy import inspect
 from hub.auth.models import User
-from hub.auth.service import issue_token, sign_up, session_for_token
+from hub.auth.service import account_for_token, issue_token, sign_up
 from hub.db import Database
 from hub.migrate import upgrade
 
@@ -179,8 +180,7 @@ async def main():
                 print((await issue_token(session, user=user, ttl_hours=1))[0])
         else:
             assert not User.__mapper__.configured
-            async with db.read_sessions() as session:
-                user, _ = await session_for_token(session, sys.argv[3])
+            user, _ = await account_for_token(db, sys.argv[3])
             print(user.email, inspect(user).detached)
     finally:
         # Its connections' threads would keep a failed run alive.
