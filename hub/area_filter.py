@@ -75,21 +75,30 @@ def coordinator_area(user: User, requested: str | None) -> Area:
     return wanted
 
 
+def drafts_seen(viewer: User | None) -> Area | None:
+    """The area whose draft proposals ``viewer`` sees: FR for an admin or a coordinator of
+    all France, theirs for a coordinator of an area, None (no draft) for everyone else."""
+    if viewer is None:
+        return None
+    if viewer.role == Role.ADMIN or (viewer.role == Role.COORDINATOR and viewer.area is None):
+        return parse_area("FR")
+    if viewer.role == Role.COORDINATOR and viewer.area is not None:
+        return parse_area(viewer.area)
+    return None
+
+
 def drafts_hidden(
     viewer: User | None, need_region: Any = None, need_departement: Any = None
 ) -> ColumnElement[bool]:
     """The condition a batch query (joined to its ``Need``) needs so that ``viewer`` sees no
     draft proposal outside the area it coordinates. Drafts are for coordinators to review: a
     lab sees nothing of a proposal until a coordinator sends it."""
-    if viewer is not None and (
-        viewer.role == Role.ADMIN or (viewer.role == Role.COORDINATOR and viewer.area is None)
-    ):
+    seen = drafts_seen(viewer)
+    if seen is not None and seen.kind == "FR":
         return true()
+    not_draft = Batch.state != BatchState.DRAFT
+    if seen is None:
+        return not_draft
     need_region = Need.region if need_region is None else need_region
     need_departement = Need.departement if need_departement is None else need_departement
-    not_draft = Batch.state != BatchState.DRAFT
-    if viewer is not None and viewer.role == Role.COORDINATOR and viewer.area is not None:
-        return or_(
-            not_draft, area_condition(parse_area(viewer.area), need_region, need_departement)
-        )
-    return not_draft
+    return or_(not_draft, area_condition(seen, need_region, need_departement))

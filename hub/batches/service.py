@@ -6,9 +6,18 @@ Each action checks who may do it (``hub.access``) and whether the batch's state 
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from functools import cache
 from typing import Any, Literal
 
-from sqlalchemy import RowMapping, func, select
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    Select,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.access import (
@@ -18,7 +27,7 @@ from hub.access import (
     require_coordinator_of,
     require_verified,
 )
-from hub.area_filter import area_condition, drafts_hidden
+from hub.area_filter import drafts_seen
 from hub.auth.models import User
 from hub.batches.models import Batch
 from hub.batches.records import (
@@ -32,10 +41,10 @@ from hub.batches.records import (
     require_action,
 )
 from hub.batches.schemas import BatchOut
-from hub.db import utcnow
+from hub.db import column_rows, utcnow
 from hub.driver_routes.models import RouteStop
 from hub.errors import Conflict, Forbidden, Invalid
-from hub.geo.areas import Area
+from hub.geo.areas import Area, parse_area
 from hub.i18n import N_, _
 from hub.needs.models import Need
 from hub.needs.service import allocated, get_need
@@ -481,6 +490,48 @@ def batch_body(batch: Batch) -> dict[str, Any]:
     return {name: getattr(batch, name) for name in _SHOWN}
 
 
+@cache
+def _listing(
+    area: str | None, drafts: str | None, filters: frozenset[str]
+) -> tuple[Select[tuple[Any, ...]], Select[tuple[int]]]:
+    """A page of batches with the count of all that match, and that count alone (for a page
+    past the last), built once per shape: the kind of area asked for (``area``, its code bound
+    as ``area``), the kind of area whose drafts the viewer sees (``drafts``: ``FR`` all,
+    ``None`` none, else its code bound as ``drafts``) and the equality ``filters`` by name
+    (bound by name). Built per request, the statement and its cache key were a third of the
+    listing's Python time under cProfile (2026-12-02)."""
+    conditions: list[ColumnElement[bool]] = []
+    if area is not None and area != "FR":
+        conditions.append(_NEED_AREA[area] == bindparam("area"))
+    if drafts != "FR":
+        not_draft = Batch.state != BatchState.DRAFT
+        if drafts is not None:
+            not_draft = or_(not_draft, _NEED_AREA[drafts] == bindparam("drafts"))
+        conditions.append(not_draft)
+    conditions += [_BATCH_FILTERS[name] == bindparam(name) for name in sorted(filters)]
+    # The count rides along as an uncorrelated subquery (computed once): one statement less.
+    count = (
+        select(func.count(Batch.id))
+        .join(Need, Need.id == Batch.need_id)
+        .where(*conditions)
+        .scalar_subquery()
+    )
+    page = (
+        _LISTED.add_columns(count.label("total"))
+        .where(*conditions)
+        .order_by(Batch.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return page, select(count)
+
+
+#: Columns of a batch's need by kind of area.
+_NEED_AREA = {"region": Need.region, "departement": Need.departement}
+#: The listing's equality filters by name.
+_BATCH_FILTERS = {"lab_id": Batch.lab_id, "need_id": Batch.need_id, "state": Batch.state}
+
+
 async def list_batches(
     session: AsyncSession,
     *,
@@ -494,44 +545,25 @@ async def list_batches(
 ) -> tuple[list[RowMapping], int]:
     """Return a page of batches (of needs in ``area``, if given) as rows of ``BatchOut``'s
     columns by name, and the total count; a ``viewer`` sees a run's draft proposals only
-    where it coordinates (``drafts_hidden``)."""
-    conditions = []
-    if area is not None:
-        conditions.append(area_condition(area, Need.region, Need.departement))
-    if viewer is not None:
-        conditions.append(drafts_hidden(viewer))
-    if lab_id is not None:
-        conditions.append(Batch.lab_id == lab_id)
-    if need_id is not None:
-        conditions.append(Batch.need_id == need_id)
-    if state:
-        conditions.append(Batch.state == state)
-    # The count rides along as an uncorrelated subquery (computed once): one statement less.
-    count = (
-        select(func.count(Batch.id))
-        .join(Need, Need.id == Batch.need_id)
-        .where(*conditions)
-        .scalar_subquery()
+    where it coordinates (``drafts_seen``)."""
+    seen = drafts_seen(viewer) if viewer is not None else parse_area("FR")
+    filters = {"lab_id": lab_id, "need_id": need_id, "state": state or None}
+    params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
+    params.update(limit=limit, offset=offset)
+    if area is not None and area.kind != "FR":
+        params["area"] = area.code
+    if seen is not None and seen.kind != "FR":
+        params["drafts"] = seen.code
+    page_of, count = _listing(
+        None if area is None else area.kind,
+        None if seen is None else seen.kind,
+        frozenset(k for k, v in filters.items() if v is not None),
     )
-    # Columns, not entities, read by key: loading entities and validating from their
-    # attributes cost more than the page's query (callgrind, 2026-12-02).
-    page = (
-        (
-            await session.execute(
-                _LISTED.add_columns(count.label("total"))
-                .where(*conditions)
-                .order_by(Batch.id)
-                .limit(limit)
-                .offset(offset)
-            )
-        )
-        .mappings()
-        .all()
-    )
+    page = (await column_rows(session, page_of, params)).mappings().all()
     if page:
         return list(page), page[0]["total"]
     # Past the last page, or nothing matches: the count is still owed.
-    return [], int(await session.scalar(select(count)) or 0) if offset else 0
+    return [], int(await session.scalar(count, params) or 0) if offset else 0
 
 
 #: What a driver may not carry, and what is already carried, per counter.

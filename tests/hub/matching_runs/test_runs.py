@@ -309,6 +309,42 @@ async def test_a_run_is_reviewed_as_drafts_then_sent(hub, client: httpx.AsyncCli
     assert kinds == ["batch.adjusted", "batch.proposed", "batch.accepted"]
 
 
+async def test_drafts_are_listed_to_the_coordinators_of_their_area_only(
+    hub, client: httpx.AsyncClient, world
+) -> None:
+    """GET /batches shows a draft to a coordinator of its need's area (région or
+    département), and of all France, never to one of another area nor to its lab."""
+    w = world
+    await _offer(client, w, stock=100)
+    await hub.need(w["staff"], w["hospital"]["id"], quantity=30, design=DESIGN)
+    [draft] = [a["batch_id"] for a in (await _run(client, w["coordinator"])).json()["assignments"]]
+    viewers = {
+        "region:84": w["coordinator"],
+        "departement:38": await hub.account("coordinator", area="departement:38"),
+        "FR": await hub.account("coordinator"),
+        "region:53": await hub.account("coordinator", area="region:53"),
+        "departement:69": await hub.account("coordinator", area="departement:69"),
+        "lab": w["maker"],
+    }
+    seen = {
+        name: [
+            b["id"]
+            for b in (await client.get("/api/v1/batches?state=draft", headers=who.headers)).json()[
+                "items"
+            ]
+        ]
+        for name, who in viewers.items()
+    }
+    assert seen == {
+        "region:84": [draft],
+        "departement:38": [draft],
+        "FR": [draft],
+        "region:53": [],
+        "departement:69": [],
+        "lab": [],
+    }
+
+
 async def test_a_new_run_replaces_the_areas_unsent_drafts(
     hub, client: httpx.AsyncClient, world
 ) -> None:
