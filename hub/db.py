@@ -16,7 +16,7 @@ connection.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -107,6 +107,28 @@ async def column_rows(
         await session.flush()
     connection = await session.connection()
     return await connection.execute(statement, params)
+
+
+#: Where a read session keeps its database's instant reads (``hub.instant_reads``), if any.
+_INSTANT = "hub_instant_reads"
+
+
+async def first_statement_rows(
+    session: AsyncSession, statement: Select[Any], params: Mapping[str, Any]
+) -> Sequence[Mapping[Any, Any]]:
+    """The rows of a read that is ``session``'s first statement, by column name.
+
+    Before a read session has begun, on a SQLite file, the statement runs at once on the
+    database's instant connection (``hub.instant_reads``), in a snapshot of its own: statements
+    the caller runs in the session afterwards see a later one. Otherwise, ``column_rows``.
+    """
+    instant: InstantReads | None = session.info.get(_INSTANT)
+    if instant is not None and not session.in_transaction():
+        try:
+            return instant.rows(statement, params)
+        except Unavailable:
+            pass
+    return (await column_rows(session, statement, params)).mappings().all()
 
 
 def is_sqlite(url: str) -> bool:
@@ -220,7 +242,10 @@ class Database:
             self.background_engine = self.read_engine
             self.instant = None
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # Read sessions only: a write must read inside its own transaction.
+        self.read_sessions = async_sessionmaker(
+            self.read_engine, expire_on_commit=False, info={_INSTANT: self.instant}
+        )
         #: Read sessions for work off the requests' path (the live stream's reader).
         self.background_sessions = async_sessionmaker(
             self.background_engine, expire_on_commit=False

@@ -59,6 +59,14 @@ class InstantReads:
     def first(self, statement: Select[Any], params: Mapping[str, Any]) -> dict[str, Any] | None:
         """The statement's first row by column name, converted as SQLAlchemy converts it, or
         None without rows; :class:`Unavailable` when it cannot run at once."""
+        rows = self.rows(statement, params, limit=1)
+        return rows[0] if rows else None
+
+    def rows(
+        self, statement: Select[Any], params: Mapping[str, Any], *, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The statement's rows (the first ``limit`` of them) by column name, converted as
+        SQLAlchemy converts them; :class:`Unavailable` when it cannot run at once."""
         plan = self._plans.get(statement) or self._plan(statement)
         values = plan.compiled.construct_params(params)
         arguments = []
@@ -70,19 +78,23 @@ class InstantReads:
             raise Unavailable
         try:
             connection = self._connection or self._open()
-            raw = connection.execute(plan.sql, arguments).fetchone()
+            cursor = connection.execute(plan.sql, arguments)
+            raw = cursor.fetchall() if limit is None else cursor.fetchmany(limit)
+            cursor.close()
         except sqlite3.Error as error:
             # Busy, or broken: the next read opens a fresh connection.
             self._drop()
             raise Unavailable from error
         finally:
             self._lock.release()
-        if raw is None:
-            return None
-        return {
-            key: value if convert is None else convert(value)
-            for key, convert, value in zip(plan.keys, plan.results, raw, strict=True)
-        }
+        keys, results = plan.keys, plan.results
+        return [
+            {
+                key: v if convert is None else convert(v)
+                for key, convert, v in zip(keys, results, row, strict=True)
+            }
+            for row in raw
+        ]
 
     def close(self) -> None:
         """Close the connection (a later read opens it again)."""

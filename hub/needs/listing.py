@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.batches.models import Batch
-from hub.db import column_rows
+from hub.db import column_rows, first_statement_rows
 from hub.geo.areas import Area
 from hub.geodesy import bounding_box, haversine_km
 from hub.needs.models import Need
@@ -322,7 +322,9 @@ async def list_needs(
         ], count
     statement = _page(filters, open_only)
     params = {**values, "limit": limit, "offset": offset}
-    rows = (await column_rows(session, statement, params)).mappings().all()
+    # One statement: a read session that has not begun runs it without a connection from
+    # the pool (hub.instant_reads), as the bearer token's read.
+    rows = await first_statement_rows(session, statement, params)
     if not rows:
         # Past the last page, or nothing matches: the count is still owed.
         if not offset:
@@ -336,7 +338,7 @@ async def list_needs(
     ], rows[0]["total"]
 
 
-def _listed(row: RowMapping, sums: Sums, distance: float | None) -> dict[str, Any]:
+def _listed(row: Mapping[Any, Any], sums: Sums, distance: float | None) -> dict[str, Any]:
     """A ``NeedOut`` body from a row of ``_LISTED``, by column name."""
     hospital = _hospital(
         row["hospital_id"],

@@ -98,3 +98,47 @@ def test_a_list_bound_at_execution_is_refused(app: Any) -> None:
     """An expanding IN list is rendered at each execution: not a statement compiled once."""
     with pytest.raises(ValueError, match="plain positional"):
         app.state.db.instant.first(select(User.id).where(User.id.in_([1, 2])), {})
+
+
+async def test_a_page_of_needs_is_read_without_a_pooled_connection(
+    client: httpx.AsyncClient, app: Any, hub: Any
+) -> None:
+    """GET /needs' page is one statement: a read session that has not begun runs it on the
+    instant connection, and shows each need as GET /needs/{id} does."""
+    staff = await hub.account("hospital_staff")
+    hospital = await hub.site(staff, "hospitals")
+    await hub.need(staff, hospital["id"], quantity=30)
+    await hub.need(staff, hospital["id"], quantity=40)
+    await client.get("/api/v1/needs", headers=staff.headers)
+    checkouts = _checkouts(app.state.db)
+    page = await client.get("/api/v1/needs", headers=staff.headers)
+    assert checkouts == []
+    items = page.json()["items"]
+    assert [n["quantity"] for n in items] == [30, 40]
+    for need in items:
+        alone = await client.get(f"/api/v1/needs/{need['id']}", headers=staff.headers)
+        assert alone.json() == need
+
+
+async def test_a_begun_read_session_keeps_its_snapshot(app: Any, monkeypatch) -> None:
+    """A read session's first statement may run on the instant connection; once the session
+    has begun, its later reads stay in its transaction (one snapshot)."""
+    from hub.db import first_statement_rows
+
+    db: Database = app.state.db
+    instant_calls: list[Any] = []
+    rows_of = db.instant.rows
+    monkeypatch.setattr(
+        db.instant, "rows", lambda *args, **kw: instant_calls.append(args) or rows_of(*args, **kw)
+    )
+    statement = select(User.id)
+    async with db.read_sessions() as session:
+        assert list(await first_statement_rows(session, statement, {})) == []
+        assert len(instant_calls) == 1 and not session.in_transaction()
+        await session.execute(select(Token.id))
+        assert list(await first_statement_rows(session, statement, {})) == []
+        assert len(instant_calls) == 1
+    # A write session never reads on it: its reads belong to its transaction.
+    async with db.transaction() as session:
+        await first_statement_rows(session, statement, {})
+    assert len(instant_calls) == 1

@@ -4,7 +4,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from hub.timeutil import today
 
@@ -22,26 +21,22 @@ async def test_the_default_listing_reads_needs_in_order_without_sorting(hub: Any
         await hub.need(
             staff, hospital["id"], needed_by=(today() + timedelta(days=days)).isoformat()
         )
-    statements: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if "ORDER BY needs.needed_by" in statement:
-            statements.append((statement, parameters))
-
-    engine = app.state.db.read_engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
+    # The page runs on the instant connection (hub.instant_reads): its trace has the SQL
+    # with its values written in.
+    await hub.client.get("/api/v1/needs", headers=staff.headers)
+    statements: list[str] = []
+    instant = app.state.db.instant._connection
+    instant.set_trace_callback(
+        lambda sql: statements.append(sql) if "ORDER BY needs.needed_by" in sql else None
+    )
     try:
         listed = await hub.client.get("/api/v1/needs", headers=staff.headers)
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        instant.set_trace_callback(None)
     days = [item["needed_by"] for item in listed.json()["items"]]
     assert days == sorted(days) and len(days) == 3
-    [(statement, parameters)] = statements
-    async with app.state.db.read_sessions() as session:
-        connection = await session.connection()
-        plan = (
-            await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-        ).all()
+    [statement] = statements
+    plan = instant.execute(f"EXPLAIN QUERY PLAN {statement}").fetchall()
     steps = " / ".join(str(row[-1]) for row in plan)
     assert "ix_needs_needed_by_id" in steps, steps
     assert "TEMP B-TREE FOR ORDER BY" not in steps, steps
