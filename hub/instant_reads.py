@@ -3,17 +3,19 @@
 Every authenticated request first reads its bearer token and account (one indexed lookup).
 Through a pooled read session it cost about 205 us of CPU, and SQLite's own part of it about
 6 us: the rest was the session, the pool's checkout and return, ``BEGIN`` and ``ROLLBACK``,
-and SQLAlchemy's execution path (``/tmp`` timing of 2,000 lookups each way, 2026-12-02). A
+and SQLAlchemy's execution path (timed in-process, 2,000 lookups each way, 2026-12-02). A
 single ``SELECT`` needs none of that to be consistent: outside a transaction, SQLite runs it
-in an implicit one of its own, on one snapshot of a WAL database.
+in an implicit one of its own, on one snapshot of a WAL database. ``GET /needs``' page is one
+statement too (``hub.db.first_statement_rows``).
 
 So, on a SQLite file, :class:`InstantReads` keeps one connection per process in autocommit
 mode and read-only (``PRAGMA query_only``), runs a statement compiled once for it, and
 converts the columns with the same result processors SQLAlchemy would apply, so rows are
 what a session would have given. Its connection never waits: a statement that meets a lock
-(a WAL database locks its readers out only while it is recovered or checkpointed in
-exclusive mode), a connection in use by another thread, or any other driver error is
-:class:`Unavailable`, and the caller reads through a session as before (``Database.first_row``).
+(in WAL mode a reader meets one only in rare moments: a recovery after a crash, the last
+connection closing, a connection in exclusive locking mode), a connection in use by another
+thread, or any other driver error is :class:`Unavailable`, and the caller reads through a
+session as before (``Database.first_row``, ``hub.db.first_statement_rows``).
 In-memory databases have no file to open twice: they always read through sessions.
 """
 
@@ -66,7 +68,9 @@ class InstantReads:
         self, statement: Select[Any], params: Mapping[str, Any], *, limit: int | None = None
     ) -> list[dict[str, Any]]:
         """The statement's rows (the first ``limit`` of them) by column name, converted as
-        SQLAlchemy converts them; :class:`Unavailable` when it cannot run at once."""
+        SQLAlchemy converts them; :class:`Unavailable` when it cannot run at once.
+
+        For statements built once: each is compiled on its first read and kept."""
         plan = self._plans.get(statement) or self._plan(statement)
         values = plan.compiled.construct_params(params)
         arguments = []
