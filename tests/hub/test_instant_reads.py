@@ -10,14 +10,11 @@ from sqlalchemy import event, select
 from hub.auth.models import Token, User
 from hub.db import Database
 
-pytestmark = pytest.mark.usefixtures("sqlite_only")
-
 
 @pytest.fixture
-def sqlite_only(database_url: str) -> None:
-    """Instant reads exist for SQLite files only; elsewhere there is nothing to test."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("instant reads are SQLite's")
+def database_url(sqlite_database_url: str) -> str:
+    """SQLite files only: PostgreSQL has no instant reads (its sessions read as before)."""
+    return sqlite_database_url
 
 
 async def _signed_in(client: httpx.AsyncClient) -> dict[str, str]:
