@@ -154,11 +154,24 @@ def writers_take_turns(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
 
+def _in_memory(url: str) -> bool:
+    """Whether a SQLite URL names an in-memory database (no file for a second connection)."""
+    return ":memory:" in url or "mode=memory" in url
+
+
+def _connect_args(url: str) -> tuple[str, dict[str, Any]]:
+    """The database and keyword arguments of ``sqlite3.connect`` that SQLAlchemy derives
+    from a SQLite URL."""
+    sa_url = make_url(url)
+    args, kwargs = sa_url.get_dialect()().create_connect_args(sa_url)
+    return args[0], dict(kwargs)
+
+
 def _sqlite_engine(
     url: str, busy_timeout_ms: int, *, immediate: bool, in_place: bool = True
 ) -> AsyncEngine:
     pool: dict[str, Any] = {}
-    if ":memory:" not in url and "mode=memory" not in url:
+    if not _in_memory(url):
         if immediate:
             # The one write connection: the pool's queue is the process's write lock.
             pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": busy_timeout_ms / 1000}
@@ -169,10 +182,9 @@ def _sqlite_engine(
     # The same sqlite3.connect arguments SQLAlchemy would derive from the URL, given to
     # connections that run statements in place (hub.sqlite_driver says why); a statement
     # that meets another connection's lock waits for it on the connection's thread.
-    sa_url = make_url(url)
-    args, kwargs = sa_url.get_dialect()().create_connect_args(sa_url)
+    database, kwargs = _connect_args(url)
     kwargs["timeout"] = busy_timeout_ms / 1000
-    creator = connector(*args, commit_in_thread=immediate, in_place=in_place, **kwargs)
+    creator = connector(database, commit_in_thread=immediate, in_place=in_place, **kwargs)
     engine = create_async_engine(url, async_creator=creator, **pool)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -201,11 +213,10 @@ def _sqlite_engine(
 def _instant_reads(url: str, dialect: Dialect) -> InstantReads | None:
     """Instant reads for a SQLite file (an in-memory database has no file to open twice),
     converting columns as ``dialect``, the read engine's, does."""
-    if ":memory:" in url or "mode=memory" in url:
+    if _in_memory(url):
         return None
-    sa_url = make_url(url)
-    args, kwargs = dialect.create_connect_args(sa_url)
-    return InstantReads(args[0], dialect, **kwargs)
+    database, kwargs = _connect_args(url)
+    return InstantReads(database, dialect, **kwargs)
 
 
 class Database:
