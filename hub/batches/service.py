@@ -10,7 +10,6 @@ from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import (
-    ColumnElement,
     RowMapping,
     Select,
     bindparam,
@@ -492,23 +491,20 @@ def batch_body(batch: Batch) -> dict[str, Any]:
 
 @cache
 def _listing(
-    area: str | None, drafts: str | None, filters: frozenset[str]
+    drafts: str | None, filters: frozenset[str]
 ) -> tuple[Select[tuple[Any, ...]], Select[tuple[int]]]:
     """A page of batches with the count of all that match, and that count alone (for a page
-    past the last), built once per shape: the kind of area asked for (``area``, its code bound
-    as ``area``), the kind of area whose drafts the viewer sees (``drafts``: ``FR`` all,
-    ``None`` none, else its code bound as ``drafts``) and the equality ``filters`` by name
-    (bound by name). Built per request, the statement and its cache key were a third of the
-    listing's Python time under cProfile (2026-12-02)."""
-    conditions: list[ColumnElement[bool]] = []
-    if area is not None and area != "FR":
-        conditions.append(_NEED_AREA[area] == bindparam("area"))
+    past the last), built once per shape: the kind of area whose drafts the viewer sees
+    (``drafts``: ``FR`` all, ``None`` none, else its code bound as ``drafts``) and the
+    equality ``filters`` by name (``_FILTERS``, an area by its kind), values bound by name.
+    Built per request, the statement and its cache key were a third of the listing's Python
+    time under cProfile (2026-12-02)."""
+    conditions = [_FILTERS[name] == bindparam(name) for name in sorted(filters)]
     if drafts != "FR":
         not_draft = Batch.state != BatchState.DRAFT
         if drafts is not None:
-            not_draft = or_(not_draft, _NEED_AREA[drafts] == bindparam("drafts"))
+            not_draft = or_(not_draft, _FILTERS[drafts] == bindparam("drafts"))
         conditions.append(not_draft)
-    conditions += [_BATCH_FILTERS[name] == bindparam(name) for name in sorted(filters)]
     # The count rides along as an uncorrelated subquery (computed once): one statement less.
     count = (
         select(func.count(Batch.id))
@@ -526,10 +522,14 @@ def _listing(
     return page, select(count)
 
 
-#: Columns of a batch's need by kind of area.
-_NEED_AREA = {"region": Need.region, "departement": Need.departement}
-#: The listing's equality filters by name.
-_BATCH_FILTERS = {"lab_id": Batch.lab_id, "need_id": Batch.need_id, "state": Batch.state}
+#: The listing's equality filters by name; an area's by its kind (its need's columns).
+_FILTERS = {
+    "lab_id": Batch.lab_id,
+    "need_id": Batch.need_id,
+    "state": Batch.state,
+    "region": Need.region,
+    "departement": Need.departement,
+}
 
 
 async def list_batches(
@@ -546,19 +546,15 @@ async def list_batches(
     """Return a page of batches (of needs in ``area``, if given) as rows of ``BatchOut``'s
     columns by name, and the total count; a ``viewer`` sees a run's draft proposals only
     where it coordinates (``drafts_seen``)."""
-    seen = drafts_seen(viewer) if viewer is not None else parse_area("FR")
-    filters = {"lab_id": lab_id, "need_id": need_id, "state": state or None}
-    params: dict[str, Any] = {k: v for k, v in filters.items() if v is not None}
-    params.update(limit=limit, offset=offset)
+    values: dict[str, Any] = {"lab_id": lab_id, "need_id": need_id, "state": state or None}
     if area is not None and area.kind != "FR":
-        params["area"] = area.code
+        values[area.kind] = area.code
+    values = {name: value for name, value in values.items() if value is not None}
+    seen = drafts_seen(viewer) if viewer is not None else parse_area("FR")
+    page_of, count = _listing(None if seen is None else seen.kind, frozenset(values))
+    params = {**values, "limit": limit, "offset": offset}
     if seen is not None and seen.kind != "FR":
         params["drafts"] = seen.code
-    page_of, count = _listing(
-        None if area is None else area.kind,
-        None if seen is None else seen.kind,
-        frozenset(k for k, v in filters.items() if v is not None),
-    )
     page = (await column_rows(session, page_of, params)).mappings().all()
     if page:
         return list(page), page[0]["total"]
